@@ -1,0 +1,293 @@
+/* libtrack: BLE scanner reports in, smoothed indoor positions out.
+ *
+ * Threading: every call on one engine must come from one thread (or be
+ * serialised by the caller). Different engines share nothing: libtrack has
+ * no global state and never reads a clock; all times are passed in as
+ * int64_t microseconds.
+ *
+ * Ownership: the library copies whatever the caller passes in; the caller
+ * keeps ownership of its own memory. Pointers the library hands out (ids
+ * inside a track_position) point into the engine and stay valid until the
+ * engine is destroyed.
+ */
+#ifndef TRACK_TRACK_H
+#define TRACK_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(TRACK_BUILDING) && defined(__GNUC__)
+#define TRACK_API __attribute__((visibility("default")))
+#else
+#define TRACK_API
+#endif
+
+/* Longest scanner, tag or floor id, including the terminating NUL. */
+#define TRACK_ID_MAX 64
+
+/* RSSI accepted from a report, in dBm (inclusive). */
+#define TRACK_RSSI_MIN (-127.0)
+#define TRACK_RSSI_MAX (0.0)
+
+/* One status list: the enum and track_strerror() are generated from it. */
+#define TRACK_STATUS_MAP(XX)                                                 \
+	XX(OK, 0, "success")                                                 \
+	XX(EINVAL, -1, "invalid argument")                                   \
+	XX(ENOMEM, -2, "out of memory")                                      \
+	XX(ETOOFEW, -3, "too few scanners for this solve")                   \
+	XX(ENOCONVERGE, -4, "solver did not converge")                       \
+	XX(ENOENT, -5, "no such tag")                                        \
+	XX(ESCANNER, -6, "unknown scanner")                                  \
+	XX(ERSSI, -7, "rssi out of range")                                   \
+	XX(ENAN, -8, "value is not a finite number")                         \
+	XX(ETIME, -9, "time went backwards for this tag")                    \
+	XX(EFULL, -10, "tag table full")                                     \
+	XX(EID, -11, "id empty or too long")
+
+typedef enum {
+#define TRACK_STATUS_ENUM(name, value, text) TRACK_##name = (value),
+	TRACK_STATUS_MAP(TRACK_STATUS_ENUM)
+#undef TRACK_STATUS_ENUM
+} track_status;
+
+/* A static English description of s ("unknown status" for other values). */
+TRACK_API const char *track_strerror(track_status s);
+
+/* ---- Site: what the engine needs to know about the building ---------- */
+
+/* A floor. Positions on it are clamped to [0, width] x [0, height]; when
+ * width or height is 0 the bounds are the box around the floor's scanners
+ * grown by track_config.bounds_margin_m. z is the floor's elevation (m). */
+typedef struct {
+	const char *id;
+	double z;
+	double width, height;
+} track_floor;
+
+/* A scanner at (x, y, z) in the site frame, z absolute (m). path_loss is its
+ * log-distance exponent n (0 = the config default). rssi_offset_db is how
+ * many dB this scanner reads above the model; it is subtracted from every
+ * RSSI it reports (from track-calibrate). */
+typedef struct {
+	const char *id;
+	const char *floor;
+	double x, y, z;
+	double path_loss;
+	double rssi_offset_db;
+} track_scanner;
+
+typedef struct {
+	const track_floor *floors;
+	size_t n_floors;
+	const track_scanner *scanners;
+	size_t n_scanners;
+} track_site;
+
+/* ---- Configuration ---------------------------------------------------- */
+
+typedef struct {
+	size_t max_tags;          /* tag table capacity (allocated at create) */
+	size_t max_links;         /* scanners remembered per tag */
+	double tx_power_dbm;      /* default measured power at 1 m (P1m) */
+	double path_loss;         /* default path-loss exponent n */
+	double sigma_db;          /* log-normal shadowing, 1 sigma (dB) */
+	double tag_height_m;      /* tag height above its floor */
+	double tx_prior_db;       /* prior sigma of a tag's power around P1m */
+	size_t min_scanners_tx;   /* solve the tag's power from this many on */
+	int64_t window_us;        /* RSSI filter window per (tag, scanner) */
+	int64_t reorder_us;       /* how late a report may be for its tag */
+	double bounds_margin_m;   /* margin around scanners when no floor size */
+	double accel_mps2;        /* Kalman process noise: max acceleration */
+	double gate_chi2;         /* Mahalanobis gate (2 dof) */
+	unsigned gate_resets;     /* consecutive gated fixes that mean a move */
+	double still_mps;         /* speed below which a tag is stationary */
+	int64_t still_us;         /* ... for at least this long */
+	int64_t silence_reset_us; /* silence after which the track restarts */
+	double floor_margin_db;   /* floor switch needs this much more signal */
+	int64_t floor_hold_us;    /* ... for this long */
+} track_config;
+
+/* The defaults: P1m -59 dBm, n 2.0, sigma 6 dB and the rest as documented
+ * in README.md. Change fields on the returned value, then create. */
+TRACK_API track_config track_config_default(void);
+
+/* ---- Pure model functions (no allocation, no state) ------------------- */
+
+/* Median RSSI at distance d (m) under the log-distance model. */
+TRACK_API double track_model_rssi(double d_m, double tx_power_dbm, double n);
+
+/* Distance (m) at which the model's median RSSI equals rssi_dbm. */
+TRACK_API double track_model_distance(double rssi_dbm, double tx_power_dbm,
+                                      double n);
+
+/* ---- Single-epoch solve (pure; tests and benchmarks call it) ---------- */
+
+/* One scanner's filtered RSSI for one tag, with the scanner's geometry. */
+typedef struct {
+	double x, y;     /* scanner position on the floor (m) */
+	double dz;       /* scanner height minus tag height (m) */
+	double rssi_dbm; /* filtered RSSI, offset already removed */
+	double n;        /* path-loss exponent */
+} track_obs;
+
+typedef enum {
+	TRACK_METHOD_NONE = 0,
+	TRACK_METHOD_NEAREST,  /* one scanner: at the scanner */
+	TRACK_METHOD_CENTROID, /* two scanners, or a failed solve */
+	TRACK_METHOD_SOLVE,    /* maximum likelihood, tag power fixed */
+	TRACK_METHOD_SOLVE_TX, /* maximum likelihood, tag power solved too */
+} track_method;
+
+/* Bounds and priors for one solve. */
+typedef struct {
+	double x_min, x_max, y_min, y_max; /* keep the answer in here */
+	double tx_power_dbm;               /* prior mean of the tag's power */
+	double tx_prior_db;                /* its sigma; <= 0 keeps it fixed */
+	double sigma_db;                   /* RSSI noise per observation */
+	size_t min_scanners_tx;            /* solve the power from n >= this */
+} track_solve_params;
+
+typedef struct {
+	double x, y;
+	double cov[3];         /* xx, xy, yy (m^2) */
+	double r;              /* 1-sigma radius: sqrt(cov xx + cov yy) */
+	double tx_power_dbm;   /* the power used or solved */
+	double tx_var;         /* its variance (0 when fixed) */
+	track_method method;
+	unsigned iterations;
+} track_solution;
+
+/* A solver with its workspaces, sized once for up to max_obs observations.
+ * Solving allocates nothing. */
+typedef struct track_solver track_solver;
+
+TRACK_API track_status track_solver_create(size_t max_obs,
+                                           track_solver **out);
+TRACK_API void track_solver_destroy(track_solver *s); /* NULL: no-op */
+
+/* Locate a tag from n observations. guess (may be NULL) seeds the search;
+ * otherwise it starts at the weighted centroid. With 1 or 2 observations
+ * the answer is the nearest scanner or a weighted centroid, with an
+ * uncertainty as wide as the ranges allow. Returns TRACK_OK, TRACK_EINVAL
+ * (n == 0, n > max_obs, bad numbers) and never leaves *out half-written. */
+TRACK_API track_status track_solver_solve(track_solver *s,
+                                          const track_obs *obs, size_t n,
+                                          const track_solve_params *p,
+                                          const double *guess_xy,
+                                          track_solution *out);
+
+/* ---- Kalman filter (pure, on a caller-owned value) -------------------- */
+
+typedef struct {
+	double x[4];     /* x, y, vx, vy */
+	double P[16];    /* covariance, row-major */
+	int64_t t_us;    /* time of the state */
+	bool init;
+} track_kalman;
+
+/* Predict k forward to t_us under constant velocity with white-noise
+ * acceleration of spectral density accel^2. Earlier times are ignored. */
+TRACK_API void track_kalman_predict(track_kalman *k, int64_t t_us,
+                                    double accel_mps2);
+
+/* Squared Mahalanobis distance of measurement (zx, zy) with covariance
+ * cov[3] (xx, xy, yy) from the predicted state. */
+TRACK_API double track_kalman_mahalanobis(const track_kalman *k, double zx,
+                                          double zy, const double cov[3]);
+
+/* Fuse a position measurement. Starts the filter when !k->init. */
+TRACK_API void track_kalman_update(track_kalman *k, double zx, double zy,
+                                   const double cov[3], int64_t t_us);
+
+/* ---- Engine ------------------------------------------------------------ */
+
+typedef struct track_engine track_engine;
+
+/* Report flags. */
+#define TRACK_REPORT_BUTTON 0x1u
+#define TRACK_REPORT_LOW_BATTERY 0x2u
+
+/* One scanner hearing one tag once. tx_dbm is the measured power at 1 m
+ * announced by the tag (iBeacon, Eddystone), or NaN when unknown. */
+typedef struct {
+	const char *scanner;
+	const char *tag;
+	double rssi_dbm;
+	int64_t t_us;
+	double tx_dbm;
+	unsigned flags;
+} track_report;
+
+/* A tag's smoothed position. Pointers stay valid for the engine's life. */
+typedef struct {
+	const char *tag;
+	const char *floor;
+	double x, y;        /* metres, site frame */
+	double r;           /* 1-sigma uncertainty radius (m) */
+	double vx, vy;      /* m/s */
+	int64_t t_us;       /* time the position is for */
+	int64_t heard_us;   /* newest report of the tag */
+	track_method method;  /* how the newest fix was made */
+	unsigned n_scanners;  /* scanners in that fix */
+	bool moving;
+	unsigned flags;     /* flags seen since the previous position */
+} track_position;
+
+/* Counters since create (never reset). */
+typedef struct {
+	uint64_t reports;            /* accepted */
+	uint64_t rejected[16];       /* by -status */
+	uint64_t solves;
+	uint64_t fallbacks;          /* fixes from 1-2 scanners */
+	uint64_t gated;              /* fixes the Kalman gate refused */
+	uint64_t track_resets;       /* after silence, a move, a floor change */
+	uint64_t floor_changes;
+	uint64_t evicted;            /* tags dropped to make room */
+	size_t tags;                 /* tags in the table now */
+} track_engine_stats;
+
+/* Create an engine for site with cfg (NULL: defaults). The site is copied.
+ * Everything the engine needs later is allocated here.
+ * Returns TRACK_OK and sets *out; TRACK_EINVAL (bad config, duplicate or
+ * unknown ids, a scanner on no floor) or TRACK_ENOMEM, leaving *out. */
+TRACK_API track_status track_engine_create(const track_config *cfg,
+                                           const track_site *site,
+                                           track_engine **out);
+TRACK_API void track_engine_destroy(track_engine *e); /* NULL: no-op */
+
+/* Take one report. Returns TRACK_OK, or why it was refused (nothing is
+ * changed then): TRACK_ESCANNER, TRACK_ERSSI, TRACK_ENAN, TRACK_ETIME
+ * (older than the tag's newest report by more than reorder_us), TRACK_EID,
+ * TRACK_EFULL (table full of tags heard recently). Allocates nothing. */
+TRACK_API track_status track_engine_ingest(track_engine *e,
+                                           const track_report *r);
+
+/* Advance to now_us: every tag heard since its last fix gets a new fix
+ * (solve, floor choice, Kalman). Returns how many positions changed; read
+ * them with track_engine_changed(). Allocates nothing. */
+TRACK_API size_t track_engine_update(track_engine *e, int64_t now_us);
+
+/* Copy up to cap of the positions changed by track_engine_update() into
+ * out and return how many; the rest stay queued for the next call. */
+TRACK_API size_t track_engine_changed(track_engine *e, track_position *out,
+                                      size_t cap);
+
+/* The current position of one tag: TRACK_OK, or TRACK_ENOENT when the tag
+ * is unknown or has no fix yet. */
+TRACK_API track_status track_engine_position(const track_engine *e,
+                                             const char *tag,
+                                             track_position *out);
+
+TRACK_API void track_engine_get_stats(const track_engine *e,
+                                      track_engine_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRACK_TRACK_H */

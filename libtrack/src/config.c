@@ -1,0 +1,31 @@
+#include "track/track.h"
+
+/* Why these values: P1m -59 dBm and n 2.0 are the usual BLE badge figures
+ * (iBeacon measured power, free space); sigma 6 dB is typical indoor
+ * shadowing. A 2 s window holds several advertisements at 1-10 Hz while a
+ * walking tag moves about 2 m; 2 m/s^2 covers a person starting to walk. */
+track_config
+track_config_default(void)
+{
+	return (track_config){
+		.max_tags = 16384,
+		.max_links = 16,
+		.tx_power_dbm = -59.0,
+		.path_loss = 2.0,
+		.sigma_db = 6.0,
+		.tag_height_m = 1.0,
+		.tx_prior_db = 4.0,
+		.min_scanners_tx = 4,
+		.window_us = 2000000,
+		.reorder_us = 2000000,
+		.bounds_margin_m = 2.0,
+		.accel_mps2 = 1.0,
+		.gate_chi2 = 13.8,
+		.gate_resets = 3,
+		.still_mps = 0.2,
+		.still_us = 3000000,
+		.silence_reset_us = 15000000,
+		.floor_margin_db = 6.0,
+		.floor_hold_us = 3000000,
+	};
+}
