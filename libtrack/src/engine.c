@@ -1,0 +1,730 @@
+/* The engine: the glue between reports and the pure modules (rssi window,
+ * solver, floor choice, Kalman). Everything is allocated at create; ingest
+ * and update only touch memory that already exists. */
+#include "track/track.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "track-private.h"
+
+#define NONE INT64_MIN
+
+/* Power of a tag's announced or learned measured power may drift with
+ * battery and orientation: allow this much change per second (dB^2/s), and
+ * never trust the learned value better than TX_MIN_SIGMA, since shadowing
+ * of a standing tag is not independent from one fix to the next. */
+#define TX_DRIFT_DB2_PER_S 0.05
+#define TX_MIN_SIGMA_DB 1.5
+
+struct link {
+	int32_t scanner; /* -1 = free */
+	int64_t last_us;
+	struct track__rssi f;
+};
+
+struct tag {
+	char id[TRACK_ID_MAX];
+	bool used, dirty, queued, moving;
+	int32_t prev, next;   /* LRU by newest report; free list uses next */
+	int64_t heard_us;     /* newest report */
+	int64_t fix_us;       /* newest fix, NONE before the first */
+	int64_t still_since;  /* NONE while moving */
+	double tx_announced;  /* from the tag's frames, NAN when unknown */
+	double tx_est, tx_var;
+	int64_t tx_us;
+	struct track__floor_state floor;
+	track_kalman kf;
+	unsigned gated_run;
+	unsigned flags;
+	track_method method;
+	unsigned n_scanners;
+	struct link *links;
+};
+
+struct floor_rt {
+	char id[TRACK_ID_MAX];
+	double z;
+	double x_min, x_max, y_min, y_max;
+};
+
+struct scanner_rt {
+	char id[TRACK_ID_MAX];
+	int32_t floor;
+	double x, y, z, n, offset;
+};
+
+struct track_engine {
+	track_config cfg;
+	int64_t bucket_us;
+
+	struct floor_rt *floors;
+	size_t n_floors;
+	struct scanner_rt *scanners;
+	size_t n_scanners;
+	struct track__idmap scanner_map;
+
+	struct tag *tags;
+	struct link *link_pool;
+	struct track__idmap tag_map;
+	int32_t free_head, lru_head, lru_tail;
+
+	int32_t *dirty;   /* tags with reports since their last fix */
+	size_t n_dirty;
+	int32_t *changed; /* tags with a new fix not yet read */
+	size_t n_changed, changed_read;
+
+	track_solver *solver;
+	track_obs *obs;
+	int32_t *obs_scanner;
+	double *floor_best;
+
+	track_engine_stats stats;
+};
+
+/* ---- validation -------------------------------------------------------- */
+
+static bool
+id_ok(const char *id)
+{
+	size_t len;
+
+	if (!id)
+		return false;
+	len = strnlen(id, TRACK_ID_MAX);
+	return len > 0 && len < TRACK_ID_MAX;
+}
+
+static bool
+config_ok(const track_config *c)
+{
+	return c->max_tags >= 1 && c->max_tags <= (1u << 24) &&
+	       c->max_links >= 1 && c->max_links <= 255 &&
+	       isfinite(c->tx_power_dbm) && c->path_loss > 0.0 &&
+	       c->path_loss <= 10.0 && c->sigma_db > 0.0 &&
+	       isfinite(c->sigma_db) && isfinite(c->tag_height_m) &&
+	       c->tx_prior_db >= 0.0 && isfinite(c->tx_prior_db) &&
+	       c->window_us >= TRACK__BUCKETS && c->reorder_us >= 0 &&
+	       c->bounds_margin_m >= 0.0 && c->accel_mps2 > 0.0 &&
+	       isfinite(c->accel_mps2) && c->gate_chi2 > 0.0 &&
+	       c->still_mps >= 0.0 && c->still_us >= 0 &&
+	       c->silence_reset_us > 0 && c->floor_margin_db >= 0.0 &&
+	       c->floor_hold_us >= 0;
+}
+
+/* ---- create / destroy ---------------------------------------------------- */
+
+static track_status
+load_site(track_engine *e, const track_site *site)
+{
+	if (!site || site->n_floors == 0 || !site->floors ||
+	    (site->n_scanners > 0 && !site->scanners) ||
+	    site->n_scanners > INT32_MAX)
+		return TRACK_EINVAL;
+	e->n_floors = site->n_floors;
+	e->n_scanners = site->n_scanners;
+	e->floors = calloc(e->n_floors, sizeof *e->floors);
+	e->scanners = calloc(e->n_scanners ? e->n_scanners : 1,
+	                     sizeof *e->scanners);
+	if (!e->floors || !e->scanners)
+		return TRACK_ENOMEM;
+
+	for (size_t f = 0; f < e->n_floors; f++) {
+		const track_floor *in = &site->floors[f];
+		struct floor_rt *fl = &e->floors[f];
+
+		if (!id_ok(in->id) || !isfinite(in->z) ||
+		    !(in->width >= 0.0) || !(in->height >= 0.0) ||
+		    !isfinite(in->width) || !isfinite(in->height))
+			return TRACK_EINVAL;
+		for (size_t g = 0; g < f; g++)
+			if (strcmp(e->floors[g].id, in->id) == 0)
+				return TRACK_EINVAL;
+		strcpy(fl->id, in->id);
+		fl->z = in->z;
+		fl->x_min = fl->y_min = INFINITY;
+		fl->x_max = fl->y_max = -INFINITY;
+	}
+	if (track__idmap_init(&e->scanner_map, e->n_scanners,
+	                      (const char *)e->scanners,
+	                      sizeof *e->scanners) < 0)
+		return TRACK_ENOMEM;
+	for (size_t i = 0; i < e->n_scanners; i++) {
+		const track_scanner *in = &site->scanners[i];
+		struct scanner_rt *s = &e->scanners[i];
+		struct floor_rt *fl;
+
+		if (!id_ok(in->id) || !in->floor || !isfinite(in->x) ||
+		    !isfinite(in->y) || !isfinite(in->z) ||
+		    !(in->path_loss >= 0.0 && in->path_loss <= 10.0) ||
+		    !isfinite(in->rssi_offset_db))
+			return TRACK_EINVAL;
+		s->floor = -1;
+		for (size_t f = 0; f < e->n_floors; f++)
+			if (strcmp(e->floors[f].id, in->floor) == 0)
+				s->floor = (int32_t)f;
+		if (s->floor < 0)
+			return TRACK_EINVAL;
+		if (track__idmap_find(&e->scanner_map, in->id) >= 0)
+			return TRACK_EINVAL;
+		strcpy(s->id, in->id);
+		track__idmap_insert(&e->scanner_map, (int32_t)i);
+		s->x = in->x;
+		s->y = in->y;
+		s->z = in->z;
+		s->n = in->path_loss > 0.0 ? in->path_loss : e->cfg.path_loss;
+		s->offset = in->rssi_offset_db;
+		fl = &e->floors[s->floor];
+		fl->x_min = fmin(fl->x_min, s->x);
+		fl->x_max = fmax(fl->x_max, s->x);
+		fl->y_min = fmin(fl->y_min, s->y);
+		fl->y_max = fmax(fl->y_max, s->y);
+	}
+	for (size_t f = 0; f < e->n_floors; f++) {
+		const track_floor *in = &site->floors[f];
+		struct floor_rt *fl = &e->floors[f];
+		double m = e->cfg.bounds_margin_m;
+
+		if (in->width > 0.0 && in->height > 0.0) {
+			fl->x_min = 0.0;
+			fl->x_max = in->width;
+			fl->y_min = 0.0;
+			fl->y_max = in->height;
+		} else if (isfinite(fl->x_min)) {
+			fl->x_min -= m;
+			fl->x_max += m;
+			fl->y_min -= m;
+			fl->y_max += m;
+		} else {
+			fl->x_min = fl->y_min = 0.0;
+			fl->x_max = fl->y_max = 0.0;
+		}
+	}
+	return TRACK_OK;
+}
+
+static void
+tag_clear(struct tag *t, size_t max_links)
+{
+	struct link *links = t->links;
+	bool dirty = t->dirty, queued = t->queued;
+
+	memset(t, 0, sizeof *t);
+	t->links = links;
+	/* The slot may still sit on the dirty or changed list. */
+	t->dirty = dirty;
+	t->queued = queued;
+	t->heard_us = NONE;
+	t->fix_us = NONE;
+	t->still_since = NONE;
+	t->moving = true;
+	t->tx_announced = NAN;
+	t->floor.current = t->floor.candidate = -1;
+	for (size_t l = 0; l < max_links; l++)
+		t->links[l].scanner = -1;
+}
+
+track_status
+track_engine_create(const track_config *cfg, const track_site *site,
+                    track_engine **out)
+{
+	track_engine *e;
+	track_status st;
+	size_t nt, nl;
+
+	if (!out)
+		return TRACK_EINVAL;
+	e = calloc(1, sizeof *e);
+	if (!e)
+		return TRACK_ENOMEM;
+	e->cfg = cfg ? *cfg : track_config_default();
+	if (!config_ok(&e->cfg)) {
+		st = TRACK_EINVAL;
+		goto fail;
+	}
+	e->bucket_us = e->cfg.window_us / TRACK__BUCKETS;
+	st = load_site(e, site);
+	if (st != TRACK_OK)
+		goto fail;
+
+	nt = e->cfg.max_tags;
+	nl = e->cfg.max_links;
+	st = TRACK_ENOMEM;
+	e->tags = calloc(nt, sizeof *e->tags);
+	e->link_pool = calloc(nt * nl, sizeof *e->link_pool);
+	e->dirty = calloc(nt, sizeof *e->dirty);
+	e->changed = calloc(nt, sizeof *e->changed);
+	e->obs = calloc(nl, sizeof *e->obs);
+	e->obs_scanner = calloc(nl, sizeof *e->obs_scanner);
+	e->floor_best = calloc(e->n_floors, sizeof *e->floor_best);
+	if (!e->tags || !e->link_pool || !e->dirty || !e->changed ||
+	    !e->obs || !e->obs_scanner || !e->floor_best)
+		goto fail;
+	if (track__idmap_init(&e->tag_map, nt, (const char *)e->tags,
+	                      sizeof *e->tags) < 0)
+		goto fail;
+	st = track_solver_create(nl, &e->solver);
+	if (st != TRACK_OK)
+		goto fail;
+	for (size_t i = 0; i < nt; i++) {
+		e->tags[i].links = &e->link_pool[i * nl];
+		e->tags[i].next = i + 1 < nt ? (int32_t)(i + 1) : -1;
+	}
+	e->free_head = 0;
+	e->lru_head = e->lru_tail = -1;
+	*out = e;
+	return TRACK_OK;
+fail:
+	track_engine_destroy(e);
+	return st;
+}
+
+void
+track_engine_destroy(track_engine *e)
+{
+	if (!e)
+		return;
+	track_solver_destroy(e->solver);
+	track__idmap_free(&e->tag_map);
+	track__idmap_free(&e->scanner_map);
+	free(e->floor_best);
+	free(e->obs_scanner);
+	free(e->obs);
+	free(e->changed);
+	free(e->dirty);
+	free(e->link_pool);
+	free(e->tags);
+	free(e->scanners);
+	free(e->floors);
+	free(e);
+}
+
+/* ---- the tag table --------------------------------------------------- */
+
+static void
+lru_unlink(track_engine *e, int32_t i)
+{
+	struct tag *t = &e->tags[i];
+
+	if (t->prev >= 0)
+		e->tags[t->prev].next = t->next;
+	else
+		e->lru_head = t->next;
+	if (t->next >= 0)
+		e->tags[t->next].prev = t->prev;
+	else
+		e->lru_tail = t->prev;
+}
+
+static void
+lru_push_head(track_engine *e, int32_t i)
+{
+	struct tag *t = &e->tags[i];
+
+	t->prev = -1;
+	t->next = e->lru_head;
+	if (e->lru_head >= 0)
+		e->tags[e->lru_head].prev = i;
+	e->lru_head = i;
+	if (e->lru_tail < 0)
+		e->lru_tail = i;
+}
+
+/* A slot for a new tag: a free one, or the least recently heard tag if it
+ * has been silent for a whole window (its data has expired anyway). A
+ * table full of tags heard just now refuses rather than forget one. */
+static int32_t
+tag_alloc(track_engine *e, const char *id, int64_t t_us)
+{
+	int32_t i = e->free_head;
+
+	if (i >= 0) {
+		e->free_head = e->tags[i].next;
+	} else {
+		i = e->lru_tail;
+		if (i < 0 || t_us - e->tags[i].heard_us < e->cfg.window_us)
+			return -1;
+		lru_unlink(e, i);
+		track__idmap_remove(&e->tag_map, i);
+		e->stats.evicted++;
+		e->stats.tags--;
+	}
+	tag_clear(&e->tags[i], e->cfg.max_links);
+	e->tags[i].used = true;
+	strcpy(e->tags[i].id, id);
+	track__idmap_insert(&e->tag_map, i);
+	lru_push_head(e, i);
+	e->stats.tags++;
+	return i;
+}
+
+static struct link *
+link_for(track_engine *e, struct tag *t, int32_t scanner)
+{
+	struct link *oldest = NULL;
+
+	for (size_t l = 0; l < e->cfg.max_links; l++) {
+		struct link *k = &t->links[l];
+
+		if (k->scanner == scanner)
+			return k;
+		if (k->scanner < 0) {
+			if (!oldest || oldest->scanner >= 0)
+				oldest = k;
+		} else if (!oldest ||
+		           (oldest->scanner >= 0 &&
+		            k->last_us < oldest->last_us)) {
+			oldest = k;
+		}
+	}
+	/* All links busy: the scanner heard least recently makes room. */
+	oldest->scanner = scanner;
+	oldest->last_us = NONE;
+	track__rssi_reset(&oldest->f);
+	return oldest;
+}
+
+/* ---- ingest ------------------------------------------------------------ */
+
+static track_status
+reject(track_engine *e, track_status st)
+{
+	e->stats.rejected[-st]++;
+	return st;
+}
+
+track_status
+track_engine_ingest(track_engine *e, const track_report *r)
+{
+	int32_t s, i;
+	struct tag *t;
+	struct link *k;
+	int rssi;
+
+	if (!e || !r)
+		return TRACK_EINVAL;
+	if (!id_ok(r->tag) || !id_ok(r->scanner))
+		return reject(e, TRACK_EID);
+	if (!isfinite(r->rssi_dbm) || isinf(r->tx_dbm))
+		return reject(e, TRACK_ENAN);
+	if (r->rssi_dbm < TRACK_RSSI_MIN || r->rssi_dbm > TRACK_RSSI_MAX ||
+	    (!isnan(r->tx_dbm) && (r->tx_dbm < TRACK_RSSI_MIN ||
+	                           r->tx_dbm > 20.0)))
+		return reject(e, TRACK_ERSSI);
+	s = track__idmap_find(&e->scanner_map, r->scanner);
+	if (s < 0)
+		return reject(e, TRACK_ESCANNER);
+	i = track__idmap_find(&e->tag_map, r->tag);
+	if (i >= 0) {
+		if (r->t_us < e->tags[i].heard_us - e->cfg.reorder_us)
+			return reject(e, TRACK_ETIME);
+		if (i != e->lru_head) {
+			lru_unlink(e, i);
+			lru_push_head(e, i);
+		}
+	} else {
+		i = tag_alloc(e, r->tag, r->t_us);
+		if (i < 0)
+			return reject(e, TRACK_EFULL);
+	}
+	t = &e->tags[i];
+	k = link_for(e, t, s);
+	rssi = (int)lround(r->rssi_dbm);
+	track__rssi_add(&k->f, r->t_us, rssi, e->bucket_us);
+	if (r->t_us > k->last_us)
+		k->last_us = r->t_us;
+	if (r->t_us > t->heard_us)
+		t->heard_us = r->t_us;
+	if (!isnan(r->tx_dbm) && r->tx_dbm != t->tx_announced) {
+		t->tx_announced = r->tx_dbm;
+		t->tx_var = 0.0; /* re-seed the power estimate */
+	}
+	t->flags |= r->flags;
+	if (!t->dirty) {
+		t->dirty = true;
+		e->dirty[e->n_dirty++] = i;
+	}
+	e->stats.reports++;
+	return TRACK_OK;
+}
+
+/* ---- one fix --------------------------------------------------------- */
+
+/* Filtered links of tag t at now: strongest RSSI per floor into
+ * floor_best, and stale links freed. Returns how many are live. */
+static size_t
+collect(track_engine *e, struct tag *t, int64_t now_us)
+{
+	size_t live = 0;
+
+	for (size_t f = 0; f < e->n_floors; f++)
+		e->floor_best[f] = -INFINITY;
+	for (size_t l = 0; l < e->cfg.max_links; l++) {
+		struct link *k = &t->links[l];
+		const struct scanner_rt *s;
+		double v;
+		unsigned cnt;
+
+		if (k->scanner < 0)
+			continue;
+		if (!track__rssi_value(&k->f, now_us, e->bucket_us, &v, &cnt)) {
+			if (now_us - k->last_us > e->cfg.window_us)
+				k->scanner = -1;
+			continue;
+		}
+		s = &e->scanners[k->scanner];
+		v -= s->offset;
+		if (v > e->floor_best[s->floor])
+			e->floor_best[s->floor] = v;
+		e->obs[live].rssi_dbm = v;
+		e->obs_scanner[live] = k->scanner;
+		live++;
+	}
+	return live;
+}
+
+static void
+track_reset(track_engine *e, struct tag *t)
+{
+	if (t->kf.init)
+		e->stats.track_resets++;
+	t->kf.init = false;
+	t->gated_run = 0;
+	t->still_since = NONE;
+	t->moving = true;
+}
+
+static bool
+fix(track_engine *e, struct tag *t, int64_t now_us)
+{
+	const struct floor_rt *fl;
+	track_solve_params sp;
+	track_solution sol;
+	size_t live, n = 0;
+	int32_t floor;
+	bool changed;
+	double guess[2], *gp = NULL, speed;
+
+	live = collect(e, t, now_us);
+	if (live == 0)
+		return false;
+	floor = track__floor_choose(&t->floor, e->floor_best, e->n_floors,
+	                            now_us, e->cfg.floor_margin_db,
+	                            e->cfg.floor_hold_us, &changed);
+	if (changed) {
+		e->stats.floor_changes++;
+		track_reset(e, t);
+	}
+	fl = &e->floors[floor];
+	for (size_t l = 0; l < live; l++) {
+		const struct scanner_rt *s = &e->scanners[e->obs_scanner[l]];
+
+		if (s->floor != floor)
+			continue;
+		e->obs[n].rssi_dbm = e->obs[l].rssi_dbm;
+		e->obs[n].x = s->x;
+		e->obs[n].y = s->y;
+		e->obs[n].dz = s->z - (fl->z + e->cfg.tag_height_m);
+		e->obs[n].n = s->n;
+		n++;
+	}
+
+	if (t->kf.init && now_us - t->kf.t_us > e->cfg.silence_reset_us)
+		track_reset(e, t);
+
+	/* The tag's power: announced, else the default; sharpened by every
+	 * solve that estimates it, and allowed to drift slowly. */
+	if (t->tx_var <= 0.0) {
+		t->tx_est = isnan(t->tx_announced) ? e->cfg.tx_power_dbm
+		                                   : t->tx_announced;
+		t->tx_var = e->cfg.tx_prior_db * e->cfg.tx_prior_db;
+		t->tx_us = now_us;
+	} else if (now_us > t->tx_us) {
+		t->tx_var += TX_DRIFT_DB2_PER_S * (double)(now_us - t->tx_us) *
+		             1e-6;
+		t->tx_us = now_us;
+	}
+	sp = (track_solve_params){
+		.x_min = fl->x_min, .x_max = fl->x_max,
+		.y_min = fl->y_min, .y_max = fl->y_max,
+		.tx_power_dbm = t->tx_est,
+		.tx_prior_db = sqrt(t->tx_var),
+		.sigma_db = e->cfg.sigma_db,
+		.min_scanners_tx = e->cfg.min_scanners_tx,
+	};
+	if (t->kf.init) {
+		track_kalman_predict(&t->kf, now_us, e->cfg.accel_mps2);
+		guess[0] = t->kf.x[0];
+		guess[1] = t->kf.x[1];
+		gp = guess;
+	}
+	if (track_solver_solve(e->solver, e->obs, n, &sp, gp, &sol) !=
+	    TRACK_OK)
+		return false;
+	e->stats.solves++;
+	if (sol.method == TRACK_METHOD_NEAREST ||
+	    sol.method == TRACK_METHOD_CENTROID)
+		e->stats.fallbacks++;
+	if (sol.method == TRACK_METHOD_SOLVE_TX) {
+		t->tx_est = sol.tx_power_dbm;
+		t->tx_var = fmax(sol.tx_var, TX_MIN_SIGMA_DB * TX_MIN_SIGMA_DB);
+	}
+
+	/* Successive windows overlap when fixes come faster than the window:
+	 * inflate the measurement noise by the share of readings already
+	 * used, so the filter does not count them twice. */
+	if (t->fix_us != NONE && now_us > t->fix_us &&
+	    now_us - t->fix_us < e->cfg.window_us) {
+		double k = (double)e->cfg.window_us /
+		           (double)(now_us - t->fix_us);
+
+		for (int c = 0; c < 3; c++)
+			sol.cov[c] *= k;
+	}
+	if (t->kf.init &&
+	    track_kalman_mahalanobis(&t->kf, sol.x, sol.y, sol.cov) >
+	            e->cfg.gate_chi2) {
+		e->stats.gated++;
+		/* One wild fix is noise; several in a row are a move. */
+		if (++t->gated_run >= e->cfg.gate_resets)
+			track_reset(e, t);
+	} else {
+		t->gated_run = 0;
+	}
+	if (t->gated_run == 0)
+		track_kalman_update(&t->kf, sol.x, sol.y, sol.cov, now_us);
+	if (!t->kf.init)
+		return false;
+
+	speed = hypot(t->kf.x[2], t->kf.x[3]);
+	if (speed < e->cfg.still_mps) {
+		if (t->still_since == NONE)
+			t->still_since = now_us;
+		t->moving = now_us - t->still_since < e->cfg.still_us;
+	} else {
+		t->still_since = NONE;
+		t->moving = true;
+	}
+	t->fix_us = now_us;
+	t->method = sol.method;
+	t->n_scanners = (unsigned)n;
+	return true;
+}
+
+static void
+queue(track_engine *e, int32_t i)
+{
+	if (e->tags[i].queued)
+		return;
+	e->tags[i].queued = true;
+	e->changed[e->n_changed++] = i;
+}
+
+size_t
+track_engine_update(track_engine *e, int64_t now_us)
+{
+	int64_t live_from;
+
+	if (!e)
+		return 0;
+	/* Keep unread positions at the front: every tag is queued at most
+	 * once, so the list never outgrows the table. */
+	if (e->changed_read > 0) {
+		memmove(e->changed, e->changed + e->changed_read,
+		        (e->n_changed - e->changed_read) * sizeof *e->changed);
+		e->n_changed -= e->changed_read;
+		e->changed_read = 0;
+	}
+	for (size_t d = 0; d < e->n_dirty; d++) {
+		int32_t i = e->dirty[d];
+		struct tag *t = &e->tags[i];
+
+		t->dirty = false;
+		if (t->used && fix(e, t, now_us))
+			queue(e, i);
+	}
+	e->n_dirty = 0;
+	/* Tags still heard within the window but with nothing new: their
+	 * position moves on by prediction only (feeding the same window to
+	 * the filter again would count the same readings twice). The LRU
+	 * list is in order of arrival, so the walk stops at the first tag
+	 * clearly older than the window. */
+	live_from = now_us - e->cfg.window_us;
+	for (int32_t i = e->lru_head; i >= 0; i = e->tags[i].next) {
+		struct tag *t = &e->tags[i];
+
+		if (t->heard_us < live_from - e->cfg.reorder_us)
+			break;
+		if (t->heard_us < live_from || t->fix_us == NONE ||
+		    !t->kf.init || t->kf.t_us >= now_us)
+			continue;
+		track_kalman_predict(&t->kf, now_us, e->cfg.accel_mps2);
+		queue(e, i);
+	}
+	return e->n_changed - e->changed_read;
+}
+
+static void
+position_of(const track_engine *e, const struct tag *t, track_position *out)
+{
+	*out = (track_position){
+		.tag = t->id,
+		.floor = e->floors[t->floor.current].id,
+		.x = t->kf.x[0],
+		.y = t->kf.x[1],
+		.r = sqrt(t->kf.P[0] + t->kf.P[5]),
+		.vx = t->kf.x[2],
+		.vy = t->kf.x[3],
+		.t_us = t->kf.t_us,
+		.heard_us = t->heard_us,
+		.method = t->method,
+		.n_scanners = t->n_scanners,
+		.moving = t->moving,
+		.flags = t->flags,
+	};
+}
+
+size_t
+track_engine_changed(track_engine *e, track_position *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (!e || !out)
+		return 0;
+	while (n < cap && e->changed_read < e->n_changed) {
+		struct tag *t = &e->tags[e->changed[e->changed_read++]];
+
+		t->queued = false;
+		/* An evicted tag's slot may hold a tag with no fix yet. */
+		if (!t->used || t->fix_us == NONE || !t->kf.init)
+			continue;
+		position_of(e, t, &out[n++]);
+		t->flags = 0;
+	}
+	if (e->changed_read == e->n_changed)
+		e->changed_read = e->n_changed = 0;
+	return n;
+}
+
+track_status
+track_engine_position(const track_engine *e, const char *tag,
+                      track_position *out)
+{
+	int32_t i;
+
+	if (!e || !out || !id_ok(tag))
+		return TRACK_EINVAL;
+	i = track__idmap_find(&e->tag_map, tag);
+	if (i < 0 || e->tags[i].fix_us == NONE || !e->tags[i].kf.init)
+		return TRACK_ENOENT;
+	position_of(e, &e->tags[i], out);
+	return TRACK_OK;
+}
+
+void
+track_engine_get_stats(const track_engine *e, track_engine_stats *out)
+{
+	if (e && out)
+		*out = e->stats;
+}

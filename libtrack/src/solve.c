@@ -1,0 +1,405 @@
+/* Maximum-likelihood position from RSSI under the log-distance model.
+ *
+ * Residuals are in dB, not metres: shadowing is Gaussian in dB, so this is
+ * the maximum-likelihood estimate, and far scanners (whose ranges are the
+ * noisiest) are not over-weighted as they are when fitting distances.
+ */
+#include "track/track.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
+
+#define LN10 2.302585092994046
+
+/* Metres: a distance floor so log10(d) stays finite at a scanner. */
+#define MIN_DIST 0.1
+/* Stiffness of the soft walls that keep the search inside the bounds: one
+ * "sigma" per 5 cm outside, far stiffer than any RSSI residual. */
+#define WALL_PER_M 20.0
+/* Pseudo degrees of freedom for trusting the configured sigma when the
+ * residuals say the noise is larger (see covariance()). */
+#define SIGMA_PRIOR_DOF 4.0
+
+struct problem {
+	const track_obs *obs;
+	size_t n;
+	const track_solve_params *p;
+	bool solve_tx;
+};
+
+struct track_solver {
+	size_t max_obs;
+	/* ws[k][n]: k = 0 solves (x, y), k = 1 also the tag's power; n is the
+	 * number of observations. GSL sizes a workspace for one problem
+	 * size, so every size is made once, up front. */
+	gsl_multifit_nlinear_workspace **ws[2];
+	struct problem prob;
+};
+
+static size_t
+n_params(bool solve_tx)
+{
+	return solve_tx ? 3 : 2;
+}
+
+static size_t
+n_residuals(size_t n_obs, bool solve_tx)
+{
+	return n_obs + 2 + (solve_tx ? 1 : 0);
+}
+
+static double
+dist(const track_obs *o, double x, double y)
+{
+	double dx = x - o->x, dy = y - o->y;
+	double d = sqrt(dx * dx + dy * dy + o->dz * o->dz);
+
+	return d < MIN_DIST ? MIN_DIST : d;
+}
+
+static double
+wall(double v, double lo, double hi, double *slope)
+{
+	if (v < lo) {
+		*slope = -WALL_PER_M;
+		return (lo - v) * WALL_PER_M;
+	}
+	if (v > hi) {
+		*slope = WALL_PER_M;
+		return (v - hi) * WALL_PER_M;
+	}
+	*slope = 0.0;
+	return 0.0;
+}
+
+static int
+residuals(const gsl_vector *v, void *data, gsl_vector *f)
+{
+	const struct problem *pb = data;
+	const track_solve_params *p = pb->p;
+	double x = gsl_vector_get(v, 0), y = gsl_vector_get(v, 1);
+	double tx = pb->solve_tx ? gsl_vector_get(v, 2) : p->tx_power_dbm;
+	double slope;
+	size_t i;
+
+	for (i = 0; i < pb->n; i++) {
+		const track_obs *o = &pb->obs[i];
+		double model = tx - 10.0 * o->n * log10(dist(o, x, y));
+
+		gsl_vector_set(f, i, (o->rssi_dbm - model) / p->sigma_db);
+	}
+	gsl_vector_set(f, i++, wall(x, p->x_min, p->x_max, &slope));
+	gsl_vector_set(f, i++, wall(y, p->y_min, p->y_max, &slope));
+	if (pb->solve_tx)
+		gsl_vector_set(f, i, (tx - p->tx_power_dbm) / p->tx_prior_db);
+	return GSL_SUCCESS;
+}
+
+static int
+jacobian(const gsl_vector *v, void *data, gsl_matrix *J)
+{
+	const struct problem *pb = data;
+	const track_solve_params *p = pb->p;
+	double x = gsl_vector_get(v, 0), y = gsl_vector_get(v, 1);
+	double slope;
+	size_t i;
+
+	gsl_matrix_set_zero(J);
+	for (i = 0; i < pb->n; i++) {
+		const track_obs *o = &pb->obs[i];
+		double d = dist(o, x, y);
+		/* d(residual)/dx = 10 n (x - xi) / (ln10 d^2 sigma) */
+		double a = 10.0 * o->n / (LN10 * d * d * p->sigma_db);
+
+		gsl_matrix_set(J, i, 0, a * (x - o->x));
+		gsl_matrix_set(J, i, 1, a * (y - o->y));
+		if (pb->solve_tx)
+			gsl_matrix_set(J, i, 2, -1.0 / p->sigma_db);
+	}
+	wall(x, p->x_min, p->x_max, &slope);
+	gsl_matrix_set(J, i++, 0, slope);
+	wall(y, p->y_min, p->y_max, &slope);
+	gsl_matrix_set(J, i++, 1, slope);
+	if (pb->solve_tx)
+		gsl_matrix_set(J, i, 2, 1.0 / p->tx_prior_db);
+	return GSL_SUCCESS;
+}
+
+track_status
+track_solver_create(size_t max_obs, track_solver **out)
+{
+	gsl_multifit_nlinear_parameters params =
+		gsl_multifit_nlinear_default_parameters();
+	track_solver *s;
+
+	if (!out || max_obs < 1 || max_obs > 4096)
+		return TRACK_EINVAL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return TRACK_ENOMEM;
+	s->max_obs = max_obs;
+	/* QR (GSL's default) rather than Cholesky: a singular step matrix
+	 * must come back as a status, and the library may not touch GSL's
+	 * process-wide error handler, which aborts by default. */
+	params.solver = gsl_multifit_nlinear_solver_qr;
+	for (int k = 0; k < 2; k++) {
+		s->ws[k] = calloc(max_obs + 1, sizeof *s->ws[k]);
+		if (!s->ws[k])
+			goto fail;
+		for (size_t n = 3; n <= max_obs; n++) {
+			s->ws[k][n] = gsl_multifit_nlinear_alloc(
+				gsl_multifit_nlinear_trust, &params,
+				n_residuals(n, k == 1), n_params(k == 1));
+			if (!s->ws[k][n])
+				goto fail;
+		}
+	}
+	*out = s;
+	return TRACK_OK;
+fail:
+	track_solver_destroy(s);
+	return TRACK_ENOMEM;
+}
+
+void
+track_solver_destroy(track_solver *s)
+{
+	if (!s)
+		return;
+	for (int k = 0; k < 2; k++) {
+		if (!s->ws[k])
+			continue;
+		for (size_t n = 0; n <= s->max_obs; n++)
+			if (s->ws[k][n])
+				gsl_multifit_nlinear_free(s->ws[k][n]);
+		free(s->ws[k]);
+	}
+	free(s);
+}
+
+/* Horizontal range implied by an observation at the prior tag power. */
+static double
+horizontal_range(const track_obs *o, double tx)
+{
+	double d = track_model_distance(o->rssi_dbm, tx, o->n);
+	double h2 = d * d - o->dz * o->dz;
+
+	return h2 > 0.0 ? sqrt(h2) : 0.0;
+}
+
+static double
+clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Weighted centroid, weights 1/range^2: the start of the search and the
+ * two-scanner answer. Its uncertainty covers the spread of the scanners
+ * and the shortest range, since the tag can be anywhere near them. */
+static void
+centroid(const track_obs *obs, size_t n, const track_solve_params *p,
+         track_solution *out)
+{
+	double sw = 0.0, x = 0.0, y = 0.0, spread = 0.0, rmin = INFINITY;
+
+	for (size_t i = 0; i < n; i++) {
+		double r = horizontal_range(&obs[i], p->tx_power_dbm);
+		double w = 1.0 / (r * r + 1.0);
+
+		sw += w;
+		x += w * obs[i].x;
+		y += w * obs[i].y;
+		if (r < rmin)
+			rmin = r;
+	}
+	x /= sw;
+	y /= sw;
+	for (size_t i = 0; i < n; i++) {
+		double r = horizontal_range(&obs[i], p->tx_power_dbm);
+		double w = 1.0 / (r * r + 1.0);
+		double dx = obs[i].x - x, dy = obs[i].y - y;
+
+		spread += w * (dx * dx + dy * dy);
+	}
+	spread /= sw;
+	/* Ranges are uncertain by a factor exp(sigma ln10 / 10n); a 1 m
+	 * floor keeps a tag under a scanner from claiming precision. */
+	rmin = fmax(rmin, 1.0);
+	out->x = clampd(x, p->x_min, p->x_max);
+	out->y = clampd(y, p->y_min, p->y_max);
+	out->cov[0] = out->cov[2] = 0.5 * (spread + rmin * rmin);
+	out->cov[1] = 0.0;
+	out->r = sqrt(out->cov[0] + out->cov[2]);
+	out->tx_power_dbm = p->tx_power_dbm;
+	out->tx_var = 0.0;
+	out->method = n == 1 ? TRACK_METHOD_NEAREST : TRACK_METHOD_CENTROID;
+	out->iterations = 0;
+}
+
+/* Covariance of (x, y) from the Fisher information of the observations
+ * and the power prior (the soft walls are a constraint, not data). When
+ * the residuals show more noise than sigma, scale up (never down: a lucky
+ * small residual does not make the geometry better). */
+static bool
+covariance(const struct problem *pb, double x, double y, double tx,
+           track_solution *out)
+{
+	const track_solve_params *p = pb->p;
+	double I[3][3] = { { 0 } }, chi2 = 0.0, scale, det;
+	size_t np = n_params(pb->solve_tx);
+	double dof;
+
+	for (size_t i = 0; i < pb->n; i++) {
+		const track_obs *o = &pb->obs[i];
+		double d = dist(o, x, y);
+		double a = 10.0 * o->n / (LN10 * d * d);
+		double g[3] = { a * (x - o->x), a * (y - o->y), -1.0 };
+		double res = o->rssi_dbm - (tx - 10.0 * o->n * log10(d));
+
+		chi2 += res * res;
+		for (size_t r = 0; r < np; r++)
+			for (size_t c = 0; c < np; c++)
+				I[r][c] += g[r] * g[c];
+	}
+	for (size_t r = 0; r < np; r++)
+		for (size_t c = 0; c < np; c++)
+			I[r][c] /= p->sigma_db * p->sigma_db;
+	chi2 /= p->sigma_db * p->sigma_db;
+	if (pb->solve_tx) {
+		double e = (tx - p->tx_power_dbm) / p->tx_prior_db;
+
+		I[2][2] += 1.0 / (p->tx_prior_db * p->tx_prior_db);
+		chi2 += e * e;
+	}
+	dof = (double)pb->n + (pb->solve_tx ? 1.0 : 0.0) - (double)np;
+	scale = (chi2 + SIGMA_PRIOR_DOF) / (dof + SIGMA_PRIOR_DOF);
+	if (scale < 1.0)
+		scale = 1.0;
+
+	if (pb->solve_tx) {
+		/* Marginal covariance of (x, y): the top-left 2x2 block of
+		 * I^-1, i.e. the inverse of the Schur complement. */
+		double s00 = I[0][0] - I[0][2] * I[2][0] / I[2][2];
+		double s01 = I[0][1] - I[0][2] * I[2][1] / I[2][2];
+		double s11 = I[1][1] - I[1][2] * I[2][1] / I[2][2];
+		double m00, m01, m11;
+
+		det = s00 * s11 - s01 * s01;
+		if (!(det > 0.0) || !isfinite(det))
+			return false;
+		out->cov[0] = scale * s11 / det;
+		out->cov[1] = -scale * s01 / det;
+		out->cov[2] = scale * s00 / det;
+		/* Variance of the power: 1 / (I22 - b^T A^-1 b). */
+		m00 = I[1][1] / (I[0][0] * I[1][1] - I[0][1] * I[0][1]);
+		m01 = -I[0][1] / (I[0][0] * I[1][1] - I[0][1] * I[0][1]);
+		m11 = I[0][0] / (I[0][0] * I[1][1] - I[0][1] * I[0][1]);
+		out->tx_var = scale / (I[2][2] - (I[2][0] * (m00 * I[0][2] +
+		                                   m01 * I[1][2]) +
+		                                  I[2][1] * (m01 * I[0][2] +
+		                                   m11 * I[1][2])));
+		if (!(out->tx_var > 0.0) || !isfinite(out->tx_var))
+			out->tx_var = p->tx_prior_db * p->tx_prior_db;
+	} else {
+		det = I[0][0] * I[1][1] - I[0][1] * I[0][1];
+		if (!(det > 0.0) || !isfinite(det))
+			return false;
+		out->cov[0] = scale * I[1][1] / det;
+		out->cov[1] = -scale * I[0][1] / det;
+		out->cov[2] = scale * I[0][0] / det;
+		out->tx_var = 0.0;
+	}
+	out->r = sqrt(out->cov[0] + out->cov[2]);
+	return isfinite(out->r);
+}
+
+static bool
+params_valid(const track_obs *obs, size_t n, const track_solve_params *p)
+{
+	if (!(p->sigma_db > 0.0) || !isfinite(p->tx_power_dbm) ||
+	    !(p->x_min <= p->x_max) || !(p->y_min <= p->y_max))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(obs[i].x) || !isfinite(obs[i].y) ||
+		    !isfinite(obs[i].dz) || !isfinite(obs[i].rssi_dbm) ||
+		    !(obs[i].n > 0.0) || !isfinite(obs[i].n))
+			return false;
+	return true;
+}
+
+track_status
+track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
+                   const track_solve_params *p, const double *guess_xy,
+                   track_solution *out)
+{
+	gsl_multifit_nlinear_fdf fdf;
+	gsl_multifit_nlinear_workspace *w;
+	track_solution sol, start;
+	double x0[3];
+	gsl_vector_view x0v;
+	bool solve_tx;
+	int info, rc;
+
+	if (!s || !obs || !p || !out || n == 0 || n > s->max_obs ||
+	    !params_valid(obs, n, p))
+		return TRACK_EINVAL;
+
+	centroid(obs, n, p, &start);
+	if (n < 3) {
+		*out = start;
+		return TRACK_OK;
+	}
+	solve_tx = p->tx_prior_db > 0.0 && n >= p->min_scanners_tx &&
+	           p->min_scanners_tx >= 3;
+	w = s->ws[solve_tx][n];
+	s->prob = (struct problem){ obs, n, p, solve_tx };
+
+	x0[0] = start.x;
+	x0[1] = start.y;
+	if (guess_xy && isfinite(guess_xy[0]) && isfinite(guess_xy[1])) {
+		x0[0] = clampd(guess_xy[0], p->x_min, p->x_max);
+		x0[1] = clampd(guess_xy[1], p->y_min, p->y_max);
+	}
+	x0[2] = p->tx_power_dbm;
+	x0v = gsl_vector_view_array(x0, n_params(solve_tx));
+
+	memset(&fdf, 0, sizeof fdf);
+	fdf.f = residuals;
+	fdf.df = jacobian;
+	fdf.n = n_residuals(n, solve_tx);
+	fdf.p = n_params(solve_tx);
+	fdf.params = &s->prob;
+
+	rc = gsl_multifit_nlinear_init(&x0v.vector, &fdf, w);
+	if (rc == GSL_SUCCESS)
+		rc = gsl_multifit_nlinear_driver(50, 1e-6, 1e-8, 0.0, NULL,
+		                                 NULL, &info, w);
+	/* GSL_EMAXITER still leaves the best point found: use it. */
+	if (rc != GSL_SUCCESS && rc != GSL_EMAXITER) {
+		*out = start;
+		out->method = TRACK_METHOD_CENTROID;
+		return TRACK_OK;
+	}
+	{
+		const gsl_vector *x = gsl_multifit_nlinear_position(w);
+
+		sol.x = clampd(gsl_vector_get(x, 0), p->x_min, p->x_max);
+		sol.y = clampd(gsl_vector_get(x, 1), p->y_min, p->y_max);
+		sol.tx_power_dbm = solve_tx ? gsl_vector_get(x, 2)
+		                            : p->tx_power_dbm;
+	}
+	sol.iterations = (unsigned)gsl_multifit_nlinear_niter(w);
+	sol.method = solve_tx ? TRACK_METHOD_SOLVE_TX : TRACK_METHOD_SOLVE;
+	if (!isfinite(sol.x) || !isfinite(sol.y) ||
+	    !covariance(&s->prob, sol.x, sol.y, sol.tx_power_dbm, &sol)) {
+		*out = start;
+		out->method = TRACK_METHOD_CENTROID;
+		return TRACK_OK;
+	}
+	*out = sol;
+	return TRACK_OK;
+}
