@@ -27,5 +27,6 @@ track_config_default(void)
 		.silence_reset_us = 15000000,
 		.floor_margin_db = 6.0,
 		.floor_hold_us = 3000000,
+		.smooth = true,
 	};
 }

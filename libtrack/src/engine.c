@@ -484,6 +484,22 @@ collect(track_engine *e, struct tag *t, int64_t now_us)
 	return live;
 }
 
+/* The filter knows nothing of walls: keep its state on the floor, and a
+ * velocity that points through the edge is dropped, or prediction alone
+ * would carry a tag off the plan while it is not heard. */
+static void
+keep_on_floor(track_kalman *k, const struct floor_rt *fl)
+{
+	if (k->x[0] < fl->x_min || k->x[0] > fl->x_max) {
+		k->x[0] = k->x[0] < fl->x_min ? fl->x_min : fl->x_max;
+		k->x[2] = 0.0;
+	}
+	if (k->x[1] < fl->y_min || k->x[1] > fl->y_max) {
+		k->x[1] = k->x[1] < fl->y_min ? fl->y_min : fl->y_max;
+		k->x[3] = 0.0;
+	}
+}
+
 static void
 track_reset(track_engine *e, struct tag *t)
 {
@@ -504,7 +520,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	size_t live, n = 0;
 	int32_t floor;
 	bool changed;
-	double guess[2], *gp = NULL, speed;
+	double speed;
 
 	live = collect(e, t, now_us);
 	if (live == 0)
@@ -553,13 +569,12 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		.sigma_db = e->cfg.sigma_db,
 		.min_scanners_tx = e->cfg.min_scanners_tx,
 	};
-	if (t->kf.init) {
+	if (t->kf.init)
 		track_kalman_predict(&t->kf, now_us, e->cfg.accel_mps2);
-		guess[0] = t->kf.x[0];
-		guess[1] = t->kf.x[1];
-		gp = guess;
-	}
-	if (track_solver_solve(e->solver, e->obs, n, &sp, gp, &sol) !=
+	/* Each solve starts from the weighted centroid, not from the track:
+	 * a track that has gone astray would otherwise pull the solver into
+	 * its own local minimum and never let go. */
+	if (track_solver_solve(e->solver, e->obs, n, &sp, NULL, &sol) !=
 	    TRACK_OK)
 		return false;
 	e->stats.solves++;
@@ -571,6 +586,17 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		t->tx_var = fmax(sol.tx_var, TX_MIN_SIGMA_DB * TX_MIN_SIGMA_DB);
 	}
 
+	if (!e->cfg.smooth) {
+		memset(&t->kf, 0, sizeof t->kf);
+		t->kf.x[0] = sol.x;
+		t->kf.x[1] = sol.y;
+		t->kf.P[0] = sol.cov[0];
+		t->kf.P[1] = t->kf.P[4] = sol.cov[1];
+		t->kf.P[5] = sol.cov[2];
+		t->kf.t_us = now_us;
+		t->kf.init = true;
+		goto done;
+	}
 	/* Successive windows overlap when fixes come faster than the window:
 	 * inflate the measurement noise by the share of readings already
 	 * used, so the filter does not count them twice. */
@@ -596,6 +622,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		track_kalman_update(&t->kf, sol.x, sol.y, sol.cov, now_us);
 	if (!t->kf.init)
 		return false;
+	keep_on_floor(&t->kf, fl);
 
 	speed = hypot(t->kf.x[2], t->kf.x[3]);
 	if (speed < e->cfg.still_mps) {
@@ -606,6 +633,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		t->still_since = NONE;
 		t->moving = true;
 	}
+done:
 	t->fix_us = now_us;
 	t->method = sol.method;
 	t->n_scanners = (unsigned)n;
@@ -656,10 +684,13 @@ track_engine_update(track_engine *e, int64_t now_us)
 
 		if (t->heard_us < live_from - e->cfg.reorder_us)
 			break;
+		if (!e->cfg.smooth)
+			break;
 		if (t->heard_us < live_from || t->fix_us == NONE ||
 		    !t->kf.init || t->kf.t_us >= now_us)
 			continue;
 		track_kalman_predict(&t->kf, now_us, e->cfg.accel_mps2);
+		keep_on_floor(&t->kf, &e->floors[t->floor.current]);
 		queue(e, i);
 	}
 	return e->n_changed - e->changed_read;

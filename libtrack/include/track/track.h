@@ -110,6 +110,8 @@ typedef struct {
 	int64_t silence_reset_us; /* silence after which the track restarts */
 	double floor_margin_db;   /* floor switch needs this much more signal */
 	int64_t floor_hold_us;    /* ... for this long */
+	bool smooth;              /* false: every fix is a single-epoch
+	                           * solve, no Kalman (for evaluation) */
 } track_config;
 
 /* The defaults: P1m -59 dBm, n 2.0, sigma 6 dB and the rest as documented

@@ -1,0 +1,53 @@
+# The user's entry points. Everything else is meson's job.
+#   make test    install what is missing, build, run every suite (plus an
+#                ASan+UBSan build of them all)
+#   make demo    simulate a building, track it, print the errors
+#   make bench   run the benchmarks
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+WERROR ?= false
+DEMO_DIR ?= out/demo
+
+MESON_OPTS = -Dwerror=$(WERROR) -Dbuildtype=debugoptimized
+
+.PHONY: all deps build test test-unit test-asan demo bench clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) $(MESON_OPTS) -Db_sanitize=address,undefined \
+		-Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+test-unit: build
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	meson compile -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1 \
+		meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+
+# Both suites always run; the totals line counts every test once.
+test: deps
+	@rc=0; $(MAKE) --no-print-directory test-unit || rc=1; \
+	$(MAKE) --no-print-directory test-asan || rc=1; \
+	python3 scripts/test-totals.py $(BUILD) $(ASAN_BUILD); exit $$rc
+
+demo: build
+	@sh scripts/demo.sh $(BUILD) $(DEMO_DIR)
+
+bench: build
+	meson test -C $(BUILD) --benchmark --verbose
+	sh bench/bench-replay.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) out

@@ -1,0 +1,345 @@
+/* track-replay: scanner reports (CSV) in, smoothed positions (CSV) out.
+ *
+ * It drives the engine exactly as the live server does: reports in order,
+ * and at every --interval of report time an update whose output depends
+ * only on the reports up to that time. So a replay's score is the live
+ * map's score, and cutting the input never changes an earlier line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "track/track.h"
+
+#include "csv.h"
+#include "sitecsv.h"
+
+#define MAX_REJECT_LINES 5
+
+struct options {
+	const char *scanners;
+	const char *reports;
+	double interval_s;
+	double floor_height_m;
+	track_config cfg;
+};
+
+struct replay {
+	track_engine *engine;
+	track_position *batch;
+	size_t batch_cap;
+	FILE *out;
+	unsigned long rejected_by[16];
+	unsigned long rejected;
+	unsigned long rows;
+	unsigned long lines_out;
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: track-replay --scanners scanners.csv --reports reports.csv\n"
+	      "                    [--tx-power dBm] [--path-loss n] [--sigma dB]\n"
+	      "                    [--interval s] [--window s] [--tag-height m]\n"
+	      "                    [--floor-height m] [--single-epoch]\n"
+	      "                    > positions.csv\n"
+	      "\n"
+	      "Tracks every tag in reports.csv (t,scanner_id,tag_id,rssi) with\n"
+	      "the scanners of scanners.csv (scanner_id,x,y,z,floor[,path_loss,\n"
+	      "rssi_offset]) and writes t,tag_id,x,y,floor,r every interval\n"
+	      "(default 1 s) while a tag is heard; r is the 1-sigma radius (m).\n"
+	      "Defaults: --tx-power -59 --path-loss 2.0 --sigma 6 --window 2\n"
+	      "--tag-height 1.0 --floor-height 4.0 (z of floor k = k x height).\n"
+	      "--single-epoch writes each fix as solved, without the Kalman\n"
+	      "filter (to measure the solver alone).\n",
+	      f);
+}
+
+static int
+parse_double(const char *opt, const char *s, double lo, double hi,
+             double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+		fprintf(stderr,
+		        "track-replay: --%s: expected a number in [%g, %g], "
+		        "got '%s'\n",
+		        opt, lo, hi, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "scanners", required_argument, NULL, 's' },
+		{ "reports", required_argument, NULL, 'r' },
+		{ "tx-power", required_argument, NULL, 'P' },
+		{ "path-loss", required_argument, NULL, 'n' },
+		{ "sigma", required_argument, NULL, 'S' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "tag-height", required_argument, NULL, 'H' },
+		{ "floor-height", required_argument, NULL, 'F' },
+		{ "single-epoch", no_argument, NULL, '1' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double v;
+	int c;
+
+	o->interval_s = 1.0;
+	o->floor_height_m = 4.0;
+	o->cfg = track_config_default();
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		const char *name = NULL;
+
+		for (size_t k = 0; longopts[k].name; k++)
+			if (longopts[k].val == c)
+				name = longopts[k].name;
+		switch (c) {
+		case 's':
+			o->scanners = optarg;
+			break;
+		case 'r':
+			o->reports = optarg;
+			break;
+		case 'P':
+			if (parse_double(name, optarg, -127, 20,
+			                 &o->cfg.tx_power_dbm) < 0)
+				return -1;
+			break;
+		case 'n':
+			if (parse_double(name, optarg, 0.5, 10,
+			                 &o->cfg.path_loss) < 0)
+				return -1;
+			break;
+		case 'S':
+			if (parse_double(name, optarg, 0.1, 40,
+			                 &o->cfg.sigma_db) < 0)
+				return -1;
+			break;
+		case 'i':
+			if (parse_double(name, optarg, 0.01, 3600,
+			                 &o->interval_s) < 0)
+				return -1;
+			break;
+		case 'w':
+			if (parse_double(name, optarg, 0.01, 600, &v) < 0)
+				return -1;
+			o->cfg.window_us = llround(v * 1e6);
+			break;
+		case 'H':
+			if (parse_double(name, optarg, -10, 100,
+			                 &o->cfg.tag_height_m) < 0)
+				return -1;
+			break;
+		case 'F':
+			if (parse_double(name, optarg, 0, 1000,
+			                 &o->floor_height_m) < 0)
+				return -1;
+			break;
+		case '1':
+			o->cfg.smooth = false;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "track-replay: unexpected argument '%s'\n",
+		        argv[optind]);
+		return -1;
+	}
+	if (!o->scanners || !o->reports) {
+		fprintf(stderr, "track-replay: --scanners and --reports are "
+		                "required\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+emit(struct replay *rp, int64_t tick_us)
+{
+	size_t n;
+
+	if (track_engine_update(rp->engine, tick_us) == 0)
+		return;
+	while ((n = track_engine_changed(rp->engine, rp->batch,
+	                                 rp->batch_cap)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			const track_position *p = &rp->batch[i];
+
+			fprintf(rp->out, "%.3f,%s,%.3f,%.3f,%s,%.3f\n",
+			        (double)p->t_us * 1e-6, p->tag, p->x, p->y,
+			        p->floor, p->r);
+		}
+		rp->lines_out += n;
+	}
+}
+
+static int64_t
+tick_at_or_after(int64_t t_us, int64_t interval_us)
+{
+	int64_t k = t_us / interval_us;
+
+	if (k * interval_us < t_us)
+		k++;
+	return k * interval_us;
+}
+
+static void
+note_reject(struct replay *rp, csv_reader *in, track_status st,
+            const char *scanner, const char *tag)
+{
+	rp->rejected++;
+	rp->rejected_by[-st]++;
+	if (rp->rejected <= MAX_REJECT_LINES)
+		fprintf(stderr,
+		        "track-replay: %s:%lu: report skipped (scanner '%s', "
+		        "tag '%s'): %s\n",
+		        csv_path(in), csv_line(in), scanner, tag,
+		        track_strerror(st));
+}
+
+static int
+run(struct replay *rp, csv_reader *in, const struct options *o)
+{
+	static const char *const cols[] = { "t", "scanner_id", "tag_id",
+		                            "rssi" };
+	int idx[4];
+	int64_t interval_us = llround(o->interval_s * 1e6);
+	int64_t horizon_us = o->cfg.window_us + o->cfg.reorder_us;
+	int64_t next_tick = 0, last_t = 0;
+	bool started = false;
+	int rc;
+
+	if (csv_require(in, cols, idx, 4) < 0) {
+		fprintf(stderr, "track-replay: %s\n", csv_error(in));
+		return -1;
+	}
+	while ((rc = csv_next(in)) > 0) {
+		track_report r = { .tx_dbm = NAN };
+		track_status st;
+		double t;
+
+		if (csv_double(in, idx[0], &t) < 0 ||
+		    csv_id(in, idx[1], &r.scanner) < 0 ||
+		    csv_id(in, idx[2], &r.tag) < 0 ||
+		    csv_double(in, idx[3], &r.rssi_dbm) < 0) {
+			fprintf(stderr, "track-replay: %s\n", csv_error(in));
+			return -1;
+		}
+		if (fabs(t) > 1e12) {
+			csv_fail(in, idx[0], "time %g is out of range", t);
+			fprintf(stderr, "track-replay: %s\n", csv_error(in));
+			return -1;
+		}
+		r.t_us = llround(t * 1e6);
+		rp->rows++;
+		if (!started) {
+			next_tick = tick_at_or_after(r.t_us, interval_us);
+			started = true;
+		}
+		/* A tick covers every report stamped up to and including it. */
+		while (r.t_us > next_tick) {
+			emit(rp, next_tick);
+			next_tick += interval_us;
+			/* Past the last report's window nothing is live:
+			 * jump over the gap instead of ticking through it. */
+			if (next_tick > last_t + horizon_us &&
+			    next_tick < r.t_us)
+				next_tick = tick_at_or_after(r.t_us,
+				                             interval_us);
+		}
+		if (r.t_us > last_t)
+			last_t = r.t_us;
+		st = track_engine_ingest(rp->engine, &r);
+		if (st != TRACK_OK)
+			note_reject(rp, in, st, r.scanner, r.tag);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "track-replay: %s\n", csv_error(in));
+		return -1;
+	}
+	if (started)
+		emit(rp, next_tick);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct sitecsv site = { 0 };
+	struct replay rp = { 0 };
+	csv_reader *in = NULL;
+	char err[512];
+	int status = 1;
+	track_status st;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 2;
+	if (sitecsv_load(o.scanners, o.floor_height_m, &site, err,
+	                 sizeof err) < 0) {
+		fprintf(stderr, "track-replay: %s\n", err);
+		return 1;
+	}
+	st = track_engine_create(&o.cfg, &site.site, &rp.engine);
+	if (st != TRACK_OK) {
+		fprintf(stderr, "track-replay: %s: cannot start the engine: %s\n",
+		        o.scanners, track_strerror(st));
+		goto out;
+	}
+	if (csv_open(o.reports, &in, err, sizeof err) < 0) {
+		fprintf(stderr, "track-replay: %s\n", err);
+		goto out;
+	}
+	rp.batch_cap = 1024;
+	rp.batch = calloc(rp.batch_cap, sizeof *rp.batch);
+	if (!rp.batch) {
+		fprintf(stderr, "track-replay: out of memory\n");
+		goto out;
+	}
+	rp.out = stdout;
+	fputs("t,tag_id,x,y,floor,r\n", rp.out);
+	if (run(&rp, in, &o) < 0)
+		goto out;
+	if (fflush(rp.out) != 0 || ferror(rp.out)) {
+		fprintf(stderr, "track-replay: writing positions: %s\n",
+		        strerror(errno));
+		goto out;
+	}
+	if (rp.rejected > 0) {
+		fprintf(stderr, "track-replay: %lu of %lu reports skipped:",
+		        rp.rejected, rp.rows);
+		for (int k = 0; k < 16; k++)
+			if (rp.rejected_by[k])
+				fprintf(stderr, " %lu %s;", rp.rejected_by[k],
+				        track_strerror((track_status)-k));
+		fputc('\n', stderr);
+	}
+	status = 0;
+out:
+	free(rp.batch);
+	csv_close(in);
+	track_engine_destroy(rp.engine);
+	sitecsv_free(&site);
+	return status;
+}

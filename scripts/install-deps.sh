@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages the build needs, and only those missing:
+# a machine that already has them is left alone (no apt-get at all).
+set -eu
+
+need=""
+has_cmd() { command -v "$1" >/dev/null 2>&1; }
+has_pc() { has_cmd pkg-config && pkg-config --exists "$1" 2>/dev/null; }
+
+has_cmd cc || need="$need gcc"
+has_cmd pkg-config || need="$need pkg-config"
+has_cmd meson || need="$need meson"
+has_cmd ninja || need="$need ninja-build"
+has_cmd python3 || need="$need python3"
+has_pc gsl || need="$need libgsl-dev"
+has_pc jansson || need="$need libjansson-dev"
+has_pc criterion || need="$need libcriterion-dev"
+
+[ -z "$need" ] && exit 0
+
+echo "install-deps: installing:$need"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	if has_cmd sudo; then
+		sudo="sudo"
+	else
+		echo "install-deps: need root (or sudo) to install:$need" >&2
+		exit 1
+	fi
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+	--no-install-recommends $need
