@@ -18,8 +18,8 @@ for build in sys.argv[1:]:
             entry = json.loads(line)
             out = entry.get("stdout") or ""
             result = entry.get("result")
-            ok = len(re.findall(r"^ok \d+", out, re.M))
-            bad = len(re.findall(r"^not ok \d+", out, re.M))
+            ok = len(re.findall(r"^ok\b", out, re.M))
+            bad = len(re.findall(r"^not ok\b", out, re.M))
             if result not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
                 bad = 1
             if ok + bad == 0 and result == "OK":
