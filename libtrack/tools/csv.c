@@ -274,26 +274,38 @@ csv_column(const csv_reader *r, const char *name)
 	return -1;
 }
 
+/* Append s to r->err at *len, cutting it short when the buffer is full. */
+static void
+csv_err_append(csv_reader *r, size_t *len, const char *s)
+{
+	size_t n = strlen(s), room = sizeof r->err - 1 - *len;
+
+	if (n > room)
+		n = room;
+	memcpy(r->err + *len, s, n);
+	*len += n;
+	r->err[*len] = '\0';
+}
+
 int
 csv_require(csv_reader *r, const char *const *names, int *idx, size_t n)
 {
-	size_t i, j;
-	int len;
+	size_t i, j, len;
 
 	for (i = 0; i < n; i++) {
 		idx[i] = csv_column(r, names[i]);
 		if (idx[i] >= 0)
 			continue;
-		len = snprintf(r->err, sizeof r->err,
-		               "%s: missing column '%s' (header: ", r->path,
-		               names[i]);
-		for (j = 0; j < r->n_cols && len >= 0 &&
-		            (size_t)len < sizeof r->err; j++)
-			len += snprintf(r->err + len, sizeof r->err - (size_t)len,
-			                "%s%s", j ? "," : "", r->header[j]);
-		if (len >= 0 && (size_t)len < sizeof r->err)
-			snprintf(r->err + len, sizeof r->err - (size_t)len,
-			         ")");
+		snprintf(r->err, sizeof r->err,
+		         "%s: missing column '%s' (header: ", r->path,
+		         names[i]);
+		len = strlen(r->err);
+		for (j = 0; j < r->n_cols; j++) {
+			if (j)
+				csv_err_append(r, &len, ",");
+			csv_err_append(r, &len, r->header[j]);
+		}
+		csv_err_append(r, &len, ")");
 		return -1;
 	}
 	return 0;

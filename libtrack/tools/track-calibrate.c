@@ -675,7 +675,8 @@ parse_args(int argc, char **argv, struct options *o)
 		}
 		if (!ok) {
 			fprintf(stderr, "track-calibrate: bad value '%s' for "
-			        "--%s\n", optarg, longopts[c - O_SCANNERS].name);
+			        "--%s\n", optarg,
+			        longopts[c - O_SCANNERS].name);
 			usage(stderr);
 			return 2;
 		}
