@@ -86,7 +86,7 @@ usage(FILE *f)
 	      "  --reports R         reports.csv (t,scanner_id,tag_id,rssi)\n"
 	      "  --truth T           truth.csv (t,tag_id,x,y,z,floor)\n"
 	      "  --tag-height M      tag z = floor z + M instead of truth z\n"
-	      "  --floor-height M    floor z = level * M (default 3)\n"
+	      "  --floor-height M    floor z = level * M (default 4, as track-replay)\n"
 	      "  --min-reports N     fewer reports: offset 0 (default 30)\n"
 	      "  --shrink K          offset = sum / (count + K) (default\n"
 	      "                      sigma^2 / 3^2)\n"
@@ -634,7 +634,7 @@ parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof *o);
 	o->tag_height = NAN;
-	o->floor_height = 3.0;
+	o->floor_height = 4.0;
 	o->fit = calibrate_options_default();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		bool ok = true;
