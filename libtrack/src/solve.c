@@ -376,7 +376,7 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 
 	rc = gsl_multifit_nlinear_init(&x0v.vector, &fdf, w);
 	if (rc == GSL_SUCCESS)
-		rc = gsl_multifit_nlinear_driver(50, 1e-6, 1e-8, 0.0, NULL,
+		rc = gsl_multifit_nlinear_driver(50, 1e-4, 1e-6, 0.0, NULL,
 		                                 NULL, &info, w);
 	/* GSL_EMAXITER still leaves the best point found: use it. */
 	if (rc != GSL_SUCCESS && rc != GSL_EMAXITER) {
