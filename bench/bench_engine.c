@@ -25,148 +25,17 @@
 
 #include "track/track.h"
 
-/* ---- allocation counting ------------------------------------------------ */
+#include "alloc-count.h"
 
-/* malloc and friends are defined here and forward to glibc's own entry
- * points. The dynamic linker binds every malloc call in the process to
- * the executable's definition, so allocations inside shared libraries
- * (GSL) are counted as well as those in the statically linked libtrack.
- * The flag is per thread so that only the thread running the measured
- * loop is counted.
- *
- * Sanitizers that own the heap (ASan, TSan, MSan, HWASan) replace malloc
- * themselves, and mixing their heap with glibc's crashes: there the count
- * comes from their allocator's hooks instead. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-	defined(__SANITIZE_HWADDRESS__)
-#define SANITIZER_HEAP 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-	__has_feature(memory_sanitizer) || __has_feature(hwaddress_sanitizer)
-#define SANITIZER_HEAP 1
-#endif
-#endif
+/* ---- allocation counting (tests/alloc-count.c) ---------------------- */
 
-static _Thread_local bool alloc_armed;
-static unsigned long long alloc_calls;
 static bool alloc_counting; /* the counter has been seen to work */
-
-#ifdef SANITIZER_HEAP
-
-/* sanitizer/allocator_interface.h, which GCC does not ship. */
-int __sanitizer_install_malloc_and_free_hooks(
-	void (*malloc_hook)(const volatile void *ptr, size_t size),
-	void (*free_hook)(const volatile void *ptr));
-
-static void
-count_hook(const volatile void *ptr, size_t size)
-{
-	(void)ptr;
-	(void)size;
-	if (alloc_armed)
-		alloc_calls++;
-}
-
-static void
-free_hook(const volatile void *ptr)
-{
-	(void)ptr;
-}
-
-static void
-count_start(void)
-{
-	static bool hooked;
-
-	if (!hooked)
-		hooked = __sanitizer_install_malloc_and_free_hooks(
-			count_hook, free_hook) != 0;
-}
-
-#else
-
-/* Default visibility: the project builds with hidden visibility, and a
- * hidden definition would only catch calls made from this executable. */
-#define INTERPOSE __attribute__((visibility("default")))
-
-/* glibc exports these but no header declares them. */
-void *__libc_malloc(size_t size);
-void *__libc_calloc(size_t nmemb, size_t size);
-void *__libc_realloc(void *ptr, size_t size);
-void __libc_free(void *ptr);
-
-INTERPOSE void *
-malloc(size_t size)
-{
-	if (alloc_armed)
-		alloc_calls++;
-	return __libc_malloc(size);
-}
-
-INTERPOSE void *
-calloc(size_t nmemb, size_t size)
-{
-	if (alloc_armed)
-		alloc_calls++;
-	return __libc_calloc(nmemb, size);
-}
-
-INTERPOSE void *
-realloc(void *ptr, size_t size)
-{
-	if (alloc_armed)
-		alloc_calls++;
-	return __libc_realloc(ptr, size);
-}
-
-INTERPOSE void
-free(void *ptr)
-{
-	__libc_free(ptr);
-}
-
-static void
-count_start(void)
-{
-}
-
-#endif
-
-static void
-alloc_arm(void)
-{
-	count_start();
-	alloc_calls = 0;
-	alloc_armed = true;
-}
-
-static unsigned long long
-alloc_disarm(void)
-{
-	alloc_armed = false;
-	return alloc_calls;
-}
 
 /* n allocations per unit, or NaN when they could not be counted. */
 static double
 alloc_rate(unsigned long long n, double per)
 {
 	return alloc_counting ? (double)n / per : NAN;
-}
-
-/* A zero from a counter that sees nothing would be a lie: check that an
- * allocation inside GSL is counted before trusting any figure. */
-static bool
-alloc_counter_works(void)
-{
-	gsl_vector *v;
-	unsigned long long n;
-
-	alloc_arm();
-	v = gsl_vector_alloc(3);
-	n = alloc_disarm();
-	gsl_vector_free(v);
-	return n > 0;
 }
 
 /* ---- scenario ------------------------------------------------------------ */
@@ -441,7 +310,7 @@ bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
 
 		if (s == warmup_s) {
 			track_engine_get_stats(e, &before);
-			alloc_arm();
+			alloc_count_arm();
 		}
 		t0 = now_s();
 		for (size_t i = 0; i < per_s; i++)
@@ -462,7 +331,7 @@ bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
 			t_update += t2 - t1;
 		}
 	}
-	allocs = alloc_disarm();
+	allocs = alloc_count_disarm();
 	track_engine_get_stats(e, &after);
 
 	n_reports = (unsigned long long)timed_s * per_s;
@@ -591,7 +460,7 @@ bench_solver(size_t n_obs, size_t n_solves, unsigned long seed)
 		track_solver_solve(solver, &obs[i * n_obs], n_obs, &p, NULL,
 		                   &sol);
 
-	alloc_arm();
+	alloc_count_arm();
 	t0 = now_s();
 	for (size_t i = 0; i < n_solves; i++) {
 		const track_obs *o = &obs[(i % PROBLEMS) * n_obs];
@@ -608,7 +477,7 @@ bench_solver(size_t n_obs, size_t n_solves, unsigned long seed)
 		methods[sol.method]++;
 	}
 	t = now_s() - t0;
-	allocs = alloc_disarm();
+	allocs = alloc_count_disarm();
 
 	printf("# solver, %zu scanners: %zu solves, %llu solve_tx, %llu "
 	       "solve, %llu centroid fallbacks, %llu refused\n",
@@ -702,7 +571,7 @@ main(int argc, char **argv)
 	}
 
 	/* Under valgrind, for one, its own malloc replaces ours. */
-	alloc_counting = alloc_counter_works();
+	alloc_counting = alloc_count_works();
 	if (!alloc_counting)
 		fprintf(stderr, "bench-engine: malloc is not interposed "
 		        "here; allocation counts read nan\n");

@@ -2,12 +2,8 @@
  * every heap allocation the test's thread makes while the engine runs in
  * steady state. No timers: only calls are counted.
  *
- * malloc, calloc and realloc are defined here and forward to glibc's own
- * entry points. The dynamic linker binds every call in the process to the
- * executable's definitions, so allocations made inside shared libraries
- * (GSL) are seen too. Under a sanitizer that owns the heap, its
- * allocator's hooks count instead. The first two tests prove that the
- * counter sees what it should, so a zero below means something. */
+ * The counter is alloc-count.c. The first two tests prove that it sees
+ * what it should, so a zero below means something. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,120 +16,7 @@
 
 #include "track/track.h"
 
-/* Sanitizers that own the heap (ASan, TSan, MSan, HWASan) replace
- * malloc themselves, and mixing their heap with glibc's crashes: there the
- * count comes from their allocator's hooks instead, which see the same
- * calls (every malloc, calloc and realloc in the process). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-	defined(__SANITIZE_HWADDRESS__)
-#define SANITIZER_HEAP 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-	__has_feature(memory_sanitizer) || __has_feature(hwaddress_sanitizer)
-#define SANITIZER_HEAP 1
-#endif
-#endif
-
-/* Per thread: Criterion's worker has threads of its own (its IPC), and
- * their allocations are none of the engine's doing. */
-static _Thread_local bool armed;
-static _Thread_local unsigned long calls;
-
-#ifdef SANITIZER_HEAP
-
-/* sanitizer/allocator_interface.h, which GCC does not ship. */
-int __sanitizer_install_malloc_and_free_hooks(
-	void (*malloc_hook)(const volatile void *ptr, size_t size),
-	void (*free_hook)(const volatile void *ptr));
-
-static void
-count_hook(const volatile void *ptr, size_t size)
-{
-	(void)ptr;
-	(void)size;
-	if (armed)
-		calls++;
-}
-
-static void
-free_hook(const volatile void *ptr)
-{
-	(void)ptr;
-}
-
-static void
-count_start(void)
-{
-	static bool hooked;
-
-	if (!hooked)
-		hooked = __sanitizer_install_malloc_and_free_hooks(
-			count_hook, free_hook) != 0;
-}
-
-#else
-
-/* The project builds with hidden visibility; a hidden definition would
- * only catch calls made from this executable. */
-#define INTERPOSE __attribute__((visibility("default")))
-
-/* glibc exports these but no header declares them. */
-void *__libc_malloc(size_t size);
-void *__libc_calloc(size_t nmemb, size_t size);
-void *__libc_realloc(void *ptr, size_t size);
-void __libc_free(void *ptr);
-
-INTERPOSE void *
-malloc(size_t size)
-{
-	if (armed)
-		calls++;
-	return __libc_malloc(size);
-}
-
-INTERPOSE void *
-calloc(size_t nmemb, size_t size)
-{
-	if (armed)
-		calls++;
-	return __libc_calloc(nmemb, size);
-}
-
-INTERPOSE void *
-realloc(void *ptr, size_t size)
-{
-	if (armed)
-		calls++;
-	return __libc_realloc(ptr, size);
-}
-
-INTERPOSE void
-free(void *ptr)
-{
-	__libc_free(ptr);
-}
-
-static void
-count_start(void)
-{
-}
-
-#endif
-
-static void
-arm(void)
-{
-	count_start();
-	calls = 0;
-	armed = true;
-}
-
-static unsigned long
-disarm(void)
-{
-	armed = false;
-	return calls;
-}
+#include "alloc-count.h"
 
 /* ---- scenario: 200 tags on one 40 x 20 m floor, 15 scanners --------- */
 
@@ -279,9 +162,9 @@ Test(alloc, counter_sees_a_malloc_in_this_executable)
 	void *p;
 	unsigned long n;
 
-	arm();
+	alloc_count_arm();
 	p = malloc_fn(32);
-	n = disarm();
+	n = alloc_count_disarm();
 	free(p);
 	cr_assert_eq(n, 1, "the counter saw %lu allocations for one malloc",
 	             n);
@@ -292,9 +175,9 @@ Test(alloc, counter_sees_allocations_inside_shared_libraries)
 	gsl_vector *v;
 	unsigned long n;
 
-	arm();
+	alloc_count_arm();
 	v = gsl_vector_alloc(3);
-	n = disarm();
+	n = alloc_count_disarm();
 	gsl_vector_free(v);
 	cr_assert_geq(n, 1, "gsl_vector_alloc was not seen: malloc is not "
 	                    "interposed for shared libraries");
@@ -321,9 +204,9 @@ Test(alloc, steady_state_ingest_and_update_allocate_nothing)
 	cr_assert_eq(before.tags, N_TAGS, "warm-up saw %zu of %d tags",
 	             before.tags, N_TAGS);
 
-	arm();
+	alloc_count_arm();
 	positions = run(e, minute, 1 + WARMUP_S, MEASURED_S, &refused);
-	n = disarm();
+	n = alloc_count_disarm();
 
 	track_engine_get_stats(e, &after);
 	cr_assert_eq(refused, 0, "the engine refused %lu reports", refused);
@@ -377,7 +260,7 @@ Test(alloc, solver_solves_allocate_nothing)
 			.rssi_dbm = round(-59.0 - 20.0 * log10(d) + noise),
 		};
 	}
-	arm();
+	alloc_count_arm();
 	/* Every size from one observation (nearest) to twelve, with the
 	 * power fixed and solved: each takes its own code path. */
 	for (size_t k = 1; k <= 12; k++) {
@@ -386,7 +269,7 @@ Test(alloc, solver_solves_allocate_nothing)
 		track_solver_solve(s, obs, k, &p, NULL, &sol);
 		p.tx_prior_db = 4.0;
 	}
-	n = disarm();
+	n = alloc_count_disarm();
 	cr_assert_eq(n, 0, "24 solves made %lu calls to malloc/calloc/"
 	                   "realloc; expected none", n);
 	track_solver_destroy(s);
