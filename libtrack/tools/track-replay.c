@@ -91,6 +91,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "window", required_argument, NULL, 'w' },
 		{ "tag-height", required_argument, NULL, 'H' },
 		{ "floor-height", required_argument, NULL, 'F' },
+		{ "tx-prior", required_argument, NULL, 'p' },
 		{ "single-epoch", no_argument, NULL, '1' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -117,6 +118,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'P':
 			if (parse_double(name, optarg, -127, 20,
 			                 &o->cfg.tx_power_dbm) < 0)
+				return -1;
+			break;
+		case 'p':
+			if (parse_double(name, optarg, 0, 40,
+			                 &o->cfg.tx_prior_db) < 0)
 				return -1;
 			break;
 		case 'n':
