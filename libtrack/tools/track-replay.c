@@ -42,7 +42,8 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: track-replay --scanners scanners.csv --reports reports.csv\n"
-	      "                    [--tx-power dBm] [--path-loss n] [--sigma dB]\n"
+	      "                    [--tx-power dBm] [--tx-prior dB] [--path-loss n]\n"
+	      "                    [--sigma dB]\n"
 	      "                    [--interval s] [--window s] [--tag-height m]\n"
 	      "                    [--floor-height m] [--single-epoch]\n"
 	      "                    > positions.csv\n"
@@ -51,7 +52,9 @@ usage(FILE *f)
 	      "the scanners of scanners.csv (scanner_id,x,y,z,floor[,path_loss,\n"
 	      "rssi_offset]) and writes t,tag_id,x,y,floor,r every interval\n"
 	      "(default 1 s) while a tag is heard; r is the 1-sigma radius (m).\n"
-	      "Defaults: --tx-power -59 --path-loss 2.0 --sigma 6 --window 2\n"
+	      "Defaults: --tx-power -59 --tx-prior 4 --path-loss 2.0 --sigma 6\n"
+	      "--window 2 (--tx-prior: how far, 1 sigma, a tag's power may be\n"
+	      "from --tx-power; 0 keeps it fixed)\n"
 	      "--tag-height 1.0 --floor-height 4.0 (z of floor k = k x height).\n"
 	      "--single-epoch writes each fix as solved, without the Kalman\n"
 	      "filter (to measure the solver alone).\n",
