@@ -254,3 +254,22 @@ Test(solve, under_noise_the_estimate_is_unbiased_and_r_matches_the_spread)
 		          "%.1f%% of errors inside r", 100 * frac);
 	}
 }
+
+Test(solve, degenerate_geometry_comes_back_as_an_answer_not_an_abort)
+{
+	track_obs o[5];
+	track_solve_params p = params(-59, 4.0);
+	track_solution s;
+
+	/* Five scanners in one spot: nothing fixes the direction. */
+	for (int i = 0; i < 5; i++)
+		o[i] = (track_obs){ .x = 10, .y = 10, .dz = 0, .n = 2.0,
+			            .rssi_dbm = -60.0 - 7.0 * i };
+	cr_assert_eq(track_solver_solve(solver, o, 5, &p, NULL, &s), TRACK_OK);
+	cr_expect(isfinite(s.x) && isfinite(s.y) && isfinite(s.r));
+	/* And the same with every scanner hearing exactly the same. */
+	for (int i = 0; i < 5; i++)
+		o[i].rssi_dbm = -70.0;
+	cr_assert_eq(track_solver_solve(solver, o, 5, &p, NULL, &s), TRACK_OK);
+	cr_expect(isfinite(s.x) && isfinite(s.y) && isfinite(s.r));
+}
