@@ -273,3 +273,47 @@ Test(solve, degenerate_geometry_comes_back_as_an_answer_not_an_abort)
 	cr_assert_eq(track_solver_solve(solver, o, 5, &p, NULL, &s), TRACK_OK);
 	cr_expect(isfinite(s.x) && isfinite(s.y) && isfinite(s.r));
 }
+
+/* GSL aborts the process on a singular step: no input the solver accepts
+ * may lead there. Random, mostly degenerate geometry: scanners stacked on
+ * a few spots, extreme RSSI, zero-size bounds, power fixed or free. */
+Test(solve, random_degenerate_inputs_never_abort)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	track_obs o[16];
+
+	gsl_rng_set(rng, 99);
+	for (int k = 0; k < 20000; k++) {
+		size_t n = 1 + gsl_rng_uniform_int(rng, 16);
+		unsigned spots = 1 + (unsigned)gsl_rng_uniform_int(rng, 3);
+		double sx[3], sy[3];
+		track_solve_params p = params(-59, gsl_rng_uniform(rng) < 0.5
+		                                            ? 0.0
+		                                            : 4.0);
+		track_solution s;
+
+		for (unsigned j = 0; j < spots; j++) {
+			sx[j] = floor(gsl_rng_uniform(rng) * 4) * 10;
+			sy[j] = floor(gsl_rng_uniform(rng) * 2) * 10;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned j = (unsigned)gsl_rng_uniform_int(rng, spots);
+
+			o[i] = (track_obs){
+				.x = sx[j], .y = sy[j],
+				.dz = gsl_rng_uniform(rng) < 0.5 ? 0.0 : 2.0,
+				.n = 1.0 + 5.0 * gsl_rng_uniform(rng),
+				.rssi_dbm = -127.0 * gsl_rng_uniform(rng),
+			};
+		}
+		if (k % 7 == 0) {
+			p.x_min = p.x_max = sx[0];
+			p.y_min = p.y_max = sy[0];
+		}
+		cr_assert_eq(track_solver_solve(solver, o, n, &p, NULL, &s),
+		             TRACK_OK);
+		cr_assert(isfinite(s.x) && isfinite(s.y) && isfinite(s.r),
+		          "trial %d: (%g, %g) r %g", k, s.x, s.y, s.r);
+	}
+	gsl_rng_free(rng);
+}

@@ -143,11 +143,11 @@ track_solver_create(size_t max_obs, track_solver **out)
 		return TRACK_ENOMEM;
 	s->max_obs = max_obs;
 	/* Cholesky on the 2x2 or 3x3 normal equations is 1.4x faster than
-	 * GSL's default QR here. GSL's LM uses the *modified* Cholesky
-	 * factorisation, which never reports an indefinite matrix through
-	 * GSL's error handler (that aborts by default, and the library may not
-	 * change it). The dogleg methods do call the plain Cholesky and can
-	 * abort: keep LM. */
+	 * GSL's default QR here. Both report a singular step matrix through
+	 * GSL's error handler, which aborts by default (and the library may
+	 * not change it): LM's damping keeps the matrix positive definite
+	 * once the first Jacobian is not all zero, which start_is_flat()
+	 * guarantees. The dogleg methods solve undamped: keep LM. */
 	params.solver = gsl_multifit_nlinear_solver_cholesky;
 	for (int k = 0; k < 2; k++) {
 		s->ws[k] = calloc(max_obs + 1, sizeof *s->ws[k]);
@@ -320,6 +320,22 @@ covariance(const struct problem *pb, double x, double y, double tx,
 	return isfinite(out->r);
 }
 
+/* GSL starts its damping from the largest column of the first Jacobian:
+ * when every column is zero (every scanner exactly under the start point
+ * and the power fixed) the step matrix is singular, and GSL reports that
+ * through its error handler, which aborts the process by default. Such a
+ * start tells nothing about direction anyway. */
+static bool
+start_is_flat(const struct problem *pb, double x, double y)
+{
+	if (pb->solve_tx)
+		return false;
+	for (size_t i = 0; i < pb->n; i++)
+		if (x != pb->obs[i].x || y != pb->obs[i].y)
+			return false;
+	return true;
+}
+
 static bool
 params_valid(const track_obs *obs, size_t n, const track_solve_params *p)
 {
@@ -369,6 +385,11 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	}
 	x0[2] = p->tx_power_dbm;
 	x0v = gsl_vector_view_array(x0, n_params(solve_tx));
+	if (start_is_flat(&s->prob, x0[0], x0[1])) {
+		*out = start;
+		out->method = TRACK_METHOD_CENTROID;
+		return TRACK_OK;
+	}
 
 	memset(&fdf, 0, sizeof fdf);
 	fdf.f = residuals;
