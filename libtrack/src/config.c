@@ -3,7 +3,9 @@
 /* Why these values: P1m -59 dBm and n 2.0 are the usual BLE badge figures
  * (iBeacon measured power, free space); sigma 6 dB is typical indoor
  * shadowing. A 2 s window holds several advertisements at 1-10 Hz while a
- * walking tag moves about 2 m; 2 m/s^2 covers a person starting to walk. */
+ * walking tag moves about 2 m; 1 m/s^2 is a person speeding up or turning.
+ * A standing tag is taken to stay put for about 10 s and a walker to walk
+ * about 10 s before either changes: no preference for either state. */
 track_config
 track_config_default(void)
 {
@@ -20,10 +22,11 @@ track_config_default(void)
 		.reorder_us = 2000000,
 		.bounds_margin_m = 2.0,
 		.accel_mps2 = 1.0,
+		.still_drift_m = 0.05,
+		.still_stay_s = 10.0,
+		.moving_stay_s = 10.0,
 		.gate_chi2 = 13.8,
 		.gate_resets = 3,
-		.still_mps = 0.2,
-		.still_us = 3000000,
 		.silence_reset_us = 15000000,
 		.floor_margin_db = 6.0,
 		.floor_hold_us = 3000000,

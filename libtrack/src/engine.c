@@ -30,12 +30,11 @@ struct tag {
 	int32_t prev, next;   /* LRU by newest report; free list uses next */
 	int64_t heard_us;     /* newest report */
 	int64_t fix_us;       /* newest fix, NONE before the first */
-	int64_t still_since;  /* NONE while moving */
 	double tx_announced;  /* from the tag's frames, NAN when unknown */
 	double tx_est, tx_var;
 	int64_t tx_us;
 	struct track__floor_state floor;
-	track_kalman kf;
+	track_motion mot;
 	unsigned gated_run;
 	unsigned flags;
 	track_method method;
@@ -108,7 +107,9 @@ config_ok(const track_config *c)
 	       c->window_us >= TRACK__BUCKETS && c->reorder_us >= 0 &&
 	       c->bounds_margin_m >= 0.0 && c->accel_mps2 > 0.0 &&
 	       isfinite(c->accel_mps2) && c->gate_chi2 > 0.0 &&
-	       c->still_mps >= 0.0 && c->still_us >= 0 &&
+	       c->still_drift_m >= 0.0 && isfinite(c->still_drift_m) &&
+	       c->still_stay_s > 0.0 && isfinite(c->still_stay_s) &&
+	       c->moving_stay_s > 0.0 && isfinite(c->moving_stay_s) &&
 	       c->silence_reset_us > 0 && c->floor_margin_db >= 0.0 &&
 	       c->floor_hold_us >= 0;
 }
@@ -217,7 +218,6 @@ tag_clear(struct tag *t, size_t max_links)
 	t->queued = queued;
 	t->heard_us = NONE;
 	t->fix_us = NONE;
-	t->still_since = NONE;
 	t->moving = true;
 	t->tx_announced = NAN;
 	t->floor.current = t->floor.candidate = -1;
@@ -484,30 +484,45 @@ collect(track_engine *e, struct tag *t, int64_t now_us)
 	return live;
 }
 
-/* The filter knows nothing of walls: keep its state on the floor, and a
- * velocity that points through the edge is dropped, or prediction alone
+/* The filters know nothing of walls: keep their states on the floor, and
+ * a velocity that points through the edge is dropped, or prediction alone
  * would carry a tag off the plan while it is not heard. */
 static void
-keep_on_floor(track_kalman *k, const struct floor_rt *fl)
+keep_on_floor(track_motion *m, const struct floor_rt *fl)
 {
-	if (k->x[0] < fl->x_min || k->x[0] > fl->x_max) {
-		k->x[0] = k->x[0] < fl->x_min ? fl->x_min : fl->x_max;
-		k->x[2] = 0.0;
+	for (int j = 0; j < 2; j++) {
+		track_kalman *k = &m->model[j];
+
+		if (k->x[0] < fl->x_min || k->x[0] > fl->x_max) {
+			k->x[0] = k->x[0] < fl->x_min ? fl->x_min : fl->x_max;
+			k->x[2] = 0.0;
+		}
+		if (k->x[1] < fl->y_min || k->x[1] > fl->y_max) {
+			k->x[1] = k->x[1] < fl->y_min ? fl->y_min : fl->y_max;
+			k->x[3] = 0.0;
+		}
 	}
-	if (k->x[1] < fl->y_min || k->x[1] > fl->y_max) {
-		k->x[1] = k->x[1] < fl->y_min ? fl->y_min : fl->y_max;
-		k->x[3] = 0.0;
-	}
+	track_motion_combine(m);
+}
+
+static track_motion_params
+motion_params(const track_engine *e)
+{
+	return (track_motion_params){
+		.accel_mps2 = e->cfg.accel_mps2,
+		.still_drift_m = e->cfg.still_drift_m,
+		.still_stay_s = e->cfg.still_stay_s,
+		.moving_stay_s = e->cfg.moving_stay_s,
+	};
 }
 
 static void
 track_reset(track_engine *e, struct tag *t)
 {
-	if (t->kf.init)
+	if (t->mot.init)
 		e->stats.track_resets++;
-	t->kf.init = false;
+	t->mot.init = false;
 	t->gated_run = 0;
-	t->still_since = NONE;
 	t->moving = true;
 }
 
@@ -520,7 +535,6 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	size_t live, n = 0;
 	int32_t floor;
 	bool changed;
-	double speed;
 
 	live = collect(e, t, now_us);
 	if (live == 0)
@@ -546,7 +560,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		n++;
 	}
 
-	if (t->kf.init && now_us - t->kf.t_us > e->cfg.silence_reset_us)
+	if (t->mot.init && now_us - t->mot.t_us > e->cfg.silence_reset_us)
 		track_reset(e, t);
 
 	/* The tag's power: announced, else the default; sharpened by every
@@ -569,8 +583,11 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		.sigma_db = e->cfg.sigma_db,
 		.min_scanners_tx = e->cfg.min_scanners_tx,
 	};
-	if (t->kf.init)
-		track_kalman_predict(&t->kf, now_us, e->cfg.accel_mps2);
+	if (t->mot.init) {
+		track_motion_params mp = motion_params(e);
+
+		track_motion_predict(&t->mot, now_us, &mp);
+	}
 	/* Each solve starts from the weighted centroid, not from the track:
 	 * a track that has gone astray would otherwise pull the solver into
 	 * its own local minimum and never let go. */
@@ -587,14 +604,9 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	}
 
 	if (!e->cfg.smooth) {
-		memset(&t->kf, 0, sizeof t->kf);
-		t->kf.x[0] = sol.x;
-		t->kf.x[1] = sol.y;
-		t->kf.P[0] = sol.cov[0];
-		t->kf.P[1] = t->kf.P[4] = sol.cov[1];
-		t->kf.P[5] = sol.cov[2];
-		t->kf.t_us = now_us;
-		t->kf.init = true;
+		/* A fresh filter holds exactly the fix. */
+		t->mot.init = false;
+		track_motion_update(&t->mot, sol.x, sol.y, sol.cov, now_us);
 		goto done;
 	}
 	/* Successive windows overlap when fixes come faster than the window:
@@ -608,8 +620,8 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		for (int c = 0; c < 3; c++)
 			sol.cov[c] *= k;
 	}
-	if (t->kf.init &&
-	    track_kalman_mahalanobis(&t->kf, sol.x, sol.y, sol.cov) >
+	if (t->mot.init &&
+	    track_motion_mahalanobis(&t->mot, sol.x, sol.y, sol.cov) >
 	            e->cfg.gate_chi2) {
 		e->stats.gated++;
 		/* One wild fix is noise; several in a row are a move. */
@@ -619,20 +631,11 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		t->gated_run = 0;
 	}
 	if (t->gated_run == 0)
-		track_kalman_update(&t->kf, sol.x, sol.y, sol.cov, now_us);
-	if (!t->kf.init)
+		track_motion_update(&t->mot, sol.x, sol.y, sol.cov, now_us);
+	if (!t->mot.init)
 		return false;
-	keep_on_floor(&t->kf, fl);
-
-	speed = hypot(t->kf.x[2], t->kf.x[3]);
-	if (speed < e->cfg.still_mps) {
-		if (t->still_since == NONE)
-			t->still_since = now_us;
-		t->moving = now_us - t->still_since < e->cfg.still_us;
-	} else {
-		t->still_since = NONE;
-		t->moving = true;
-	}
+	keep_on_floor(&t->mot, fl);
+	t->moving = t->mot.prob[TRACK_MOTION_MOVING] > 0.5;
 done:
 	t->fix_us = now_us;
 	t->method = sol.method;
@@ -653,6 +656,7 @@ size_t
 track_engine_update(track_engine *e, int64_t now_us)
 {
 	int64_t live_from;
+	track_motion_params mp;
 
 	if (!e)
 		return 0;
@@ -679,6 +683,7 @@ track_engine_update(track_engine *e, int64_t now_us)
 	 * list is in order of arrival, so the walk stops at the first tag
 	 * clearly older than the window. */
 	live_from = now_us - e->cfg.window_us;
+	mp = motion_params(e);
 	for (int32_t i = e->lru_head; i >= 0; i = e->tags[i].next) {
 		struct tag *t = &e->tags[i];
 
@@ -687,10 +692,10 @@ track_engine_update(track_engine *e, int64_t now_us)
 		if (!e->cfg.smooth)
 			break;
 		if (t->heard_us < live_from || t->fix_us == NONE ||
-		    !t->kf.init || t->kf.t_us >= now_us)
+		    !t->mot.init || t->mot.t_us >= now_us)
 			continue;
-		track_kalman_predict(&t->kf, now_us, e->cfg.accel_mps2);
-		keep_on_floor(&t->kf, &e->floors[t->floor.current]);
+		track_motion_predict(&t->mot, now_us, &mp);
+		keep_on_floor(&t->mot, &e->floors[t->floor.current]);
 		queue(e, i);
 	}
 	return e->n_changed - e->changed_read;
@@ -702,12 +707,14 @@ position_of(const track_engine *e, const struct tag *t, track_position *out)
 	*out = (track_position){
 		.tag = t->id,
 		.floor = e->floors[t->floor.current].id,
-		.x = t->kf.x[0],
-		.y = t->kf.x[1],
-		.r = sqrt(t->kf.P[0] + t->kf.P[5]),
-		.vx = t->kf.x[2],
-		.vy = t->kf.x[3],
-		.t_us = t->kf.t_us,
+		.x = t->mot.x[0],
+		.y = t->mot.x[1],
+		.r = sqrt(t->mot.P[0] + t->mot.P[5]),
+		/* The velocity of the likelier model: a blend would show a
+		 * walker slower than they walk. */
+		.vx = t->moving ? t->mot.model[TRACK_MOTION_MOVING].x[2] : 0.0,
+		.vy = t->moving ? t->mot.model[TRACK_MOTION_MOVING].x[3] : 0.0,
+		.t_us = t->mot.t_us,
 		.heard_us = t->heard_us,
 		.method = t->method,
 		.n_scanners = t->n_scanners,
@@ -728,7 +735,7 @@ track_engine_changed(track_engine *e, track_position *out, size_t cap)
 
 		t->queued = false;
 		/* An evicted tag's slot may hold a tag with no fix yet. */
-		if (!t->used || t->fix_us == NONE || !t->kf.init)
+		if (!t->used || t->fix_us == NONE || !t->mot.init)
 			continue;
 		position_of(e, t, &out[n++]);
 		t->flags = 0;
@@ -747,7 +754,7 @@ track_engine_position(const track_engine *e, const char *tag,
 	if (!e || !out || !id_ok(tag))
 		return TRACK_EINVAL;
 	i = track__idmap_find(&e->tag_map, tag);
-	if (i < 0 || e->tags[i].fix_us == NONE || !e->tags[i].kf.init)
+	if (i < 0 || e->tags[i].fix_us == NONE || !e->tags[i].mot.init)
 		return TRACK_ENOENT;
 	position_of(e, &e->tags[i], out);
 	return TRACK_OK;

@@ -102,11 +102,12 @@ typedef struct {
 	int64_t window_us;        /* RSSI filter window per (tag, scanner) */
 	int64_t reorder_us;       /* how late a report may be for its tag */
 	double bounds_margin_m;   /* margin around scanners when no floor size */
-	double accel_mps2;        /* Kalman process noise: max acceleration */
+	double accel_mps2;        /* walking: white-noise acceleration */
+	double still_drift_m;     /* standing: wander per sqrt(second) */
+	double still_stay_s;      /* mean time a tag stands still */
+	double moving_stay_s;     /* mean time a tag walks before it stops */
 	double gate_chi2;         /* Mahalanobis gate (2 dof) */
 	unsigned gate_resets;     /* consecutive gated fixes that mean a move */
-	double still_mps;         /* speed below which a tag is stationary */
-	int64_t still_us;         /* ... for at least this long */
 	int64_t silence_reset_us; /* silence after which the track restarts */
 	double floor_margin_db;   /* floor switch needs this much more signal */
 	int64_t floor_hold_us;    /* ... for this long */
@@ -205,6 +206,44 @@ TRACK_API double track_kalman_mahalanobis(const track_kalman *k, double zx,
 /* Fuse a position measurement. Starts the filter when !k->init. */
 TRACK_API void track_kalman_update(track_kalman *k, double zx, double zy,
                                    const double cov[3], int64_t t_us);
+
+/* ---- Motion: standing still or walking (IMM of two Kalman filters) ---- */
+
+enum { TRACK_MOTION_STILL = 0, TRACK_MOTION_MOVING = 1 };
+
+typedef struct {
+	track_kalman model[2];  /* TRACK_MOTION_STILL, TRACK_MOTION_MOVING */
+	double prob[2];         /* probability of each model */
+	double x[4];            /* combined estimate: x, y, vx, vy */
+	double P[16];           /* its covariance */
+	int64_t t_us;
+	bool init;
+} track_motion;
+
+typedef struct {
+	double accel_mps2;    /* walking model: white-noise acceleration */
+	double still_drift_m; /* still model: wander per sqrt(second) */
+	double still_stay_s;  /* mean time a tag stands still */
+	double moving_stay_s; /* mean time a tag walks before it stops */
+} track_motion_params;
+
+/* Mix the models for the time passed, then predict each to t_us. Earlier
+ * times and an uninitialised filter are left alone. */
+TRACK_API void track_motion_predict(track_motion *m, int64_t t_us,
+                                    const track_motion_params *p);
+
+/* Squared Mahalanobis distance of a fix from the walking model, the wider
+ * of the two (so that a tag starting to walk is not gated as an outlier). */
+TRACK_API double track_motion_mahalanobis(const track_motion *m, double zx,
+                                          double zy, const double cov[3]);
+
+/* Fuse a fix into both models and reweigh them by how well each one
+ * predicted it. Starts the filter when !m->init. */
+TRACK_API void track_motion_update(track_motion *m, double zx, double zy,
+                                   const double cov[3], int64_t t_us);
+
+/* Recompute x and P from the models (after the caller changed them). */
+TRACK_API void track_motion_combine(track_motion *m);
 
 /* ---- Engine ------------------------------------------------------------ */
 

@@ -1,0 +1,181 @@
+/* Two motion models mixed by an interacting multiple model (IMM) filter:
+ * a tag either stands still or walks at a roughly constant velocity.
+ *
+ * Why two: a single constant-velocity filter must keep enough process
+ * noise to follow a walker, so it forgets a standing tag's history within
+ * seconds and its estimate wanders with the noise. The still model
+ * averages a standing tag over its whole stay; the walking model takes
+ * over as soon as the fixes say the tag moves. The model probabilities
+ * are also the stationary detection. */
+#include "track/track.h"
+
+#include <math.h>
+#include <string.h>
+
+#define N 4
+#define TWO_PI 6.283185307179586
+
+/* A still tag's velocity is zero with this little doubt (m/s, 1 sigma). */
+#define STILL_V_SIGMA 0.01
+
+static void
+predict_still(track_kalman *k, int64_t t_us, double drift)
+{
+	double dt;
+
+	if (!k->init || t_us <= k->t_us)
+		return;
+	dt = (double)(t_us - k->t_us) * 1e-6;
+	k->x[2] = k->x[3] = 0.0;
+	/* Velocity is zero by this model: drop its rows and columns. */
+	for (int i = 0; i < N; i++)
+		for (int j = 2; j < N; j++)
+			k->P[i * N + j] = k->P[j * N + i] = 0.0;
+	k->P[0] += drift * drift * dt;
+	k->P[5] += drift * drift * dt;
+	k->P[10] = k->P[15] = STILL_V_SIGMA * STILL_V_SIGMA;
+	k->t_us = t_us;
+}
+
+void
+track_motion_combine(track_motion *m)
+{
+	memset(m->x, 0, sizeof m->x);
+	memset(m->P, 0, sizeof m->P);
+	for (int j = 0; j < 2; j++)
+		for (int r = 0; r < N; r++)
+			m->x[r] += m->prob[j] * m->model[j].x[r];
+	for (int j = 0; j < 2; j++) {
+		double d[N];
+
+		for (int r = 0; r < N; r++)
+			d[r] = m->model[j].x[r] - m->x[r];
+		for (int r = 0; r < N; r++)
+			for (int c = 0; c < N; c++)
+				m->P[r * N + c] += m->prob[j] *
+				                   (m->model[j].P[r * N + c] +
+				                    d[r] * d[c]);
+	}
+	m->t_us = m->model[TRACK_MOTION_MOVING].t_us;
+}
+
+void
+track_motion_predict(track_motion *m, int64_t t_us,
+                     const track_motion_params *p)
+{
+	track_kalman mixed[2];
+	double dt, stay[2], pr[2][2], c[2];
+
+	if (!m->init || t_us <= m->t_us)
+		return;
+	dt = (double)(t_us - m->t_us) * 1e-6;
+	/* Stops and starts come as Poisson processes: pr[i][j] is the chance
+	 * of going from model i to model j over dt. */
+	stay[0] = exp(-dt / p->still_stay_s);
+	stay[1] = exp(-dt / p->moving_stay_s);
+	pr[0][0] = stay[0];
+	pr[0][1] = 1.0 - stay[0];
+	pr[1][1] = stay[1];
+	pr[1][0] = 1.0 - stay[1];
+	for (int j = 0; j < 2; j++)
+		c[j] = pr[0][j] * m->prob[0] + pr[1][j] * m->prob[1];
+	/* Mix: each model starts from the blend of both, weighted by how
+	 * likely each one was to lead into it. */
+	for (int j = 0; j < 2; j++) {
+		double w[2], d[N];
+
+		for (int i = 0; i < 2; i++)
+			w[i] = pr[i][j] * m->prob[i] / c[j];
+		mixed[j] = m->model[j];
+		memset(mixed[j].x, 0, sizeof mixed[j].x);
+		memset(mixed[j].P, 0, sizeof mixed[j].P);
+		for (int i = 0; i < 2; i++)
+			for (int r = 0; r < N; r++)
+				mixed[j].x[r] += w[i] * m->model[i].x[r];
+		for (int i = 0; i < 2; i++) {
+			for (int r = 0; r < N; r++)
+				d[r] = m->model[i].x[r] - mixed[j].x[r];
+			for (int r = 0; r < N; r++)
+				for (int k = 0; k < N; k++)
+					mixed[j].P[r * N + k] +=
+						w[i] * (m->model[i].P[r * N + k] +
+						        d[r] * d[k]);
+		}
+	}
+	m->model[0] = mixed[0];
+	m->model[1] = mixed[1];
+	predict_still(&m->model[TRACK_MOTION_STILL], t_us, p->still_drift_m);
+	track_kalman_predict(&m->model[TRACK_MOTION_MOVING], t_us,
+	                     p->accel_mps2);
+	m->prob[0] = c[0];
+	m->prob[1] = c[1];
+	track_motion_combine(m);
+}
+
+double
+track_motion_mahalanobis(const track_motion *m, double zx, double zy,
+                         const double cov[3])
+{
+	/* Against the walking model: the widest of the two, so that a tag
+	 * that starts to walk is not mistaken for an outlier. */
+	return track_kalman_mahalanobis(&m->model[TRACK_MOTION_MOVING], zx, zy,
+	                                cov);
+}
+
+/* log of the Gaussian likelihood of (zx, zy) under model k, before its
+ * update. */
+static double
+log_likelihood(const track_kalman *k, double zx, double zy,
+               const double cov[3])
+{
+	double s00 = k->P[0] + cov[0], s01 = k->P[1] + cov[1];
+	double s11 = k->P[5] + cov[2];
+	double det = s00 * s11 - s01 * s01;
+
+	if (!(det > 0.0))
+		return -INFINITY;
+	return -0.5 * track_kalman_mahalanobis(k, zx, zy, cov) -
+	       0.5 * log(det) - log(TWO_PI);
+}
+
+void
+track_motion_update(track_motion *m, double zx, double zy,
+                    const double cov[3], int64_t t_us)
+{
+	double ll[2], top, sum;
+
+	if (!m->init) {
+		memset(m, 0, sizeof *m);
+		track_kalman_update(&m->model[0], zx, zy, cov, t_us);
+		track_kalman_update(&m->model[1], zx, zy, cov, t_us);
+		m->model[TRACK_MOTION_STILL].P[10] = STILL_V_SIGMA * STILL_V_SIGMA;
+		m->model[TRACK_MOTION_STILL].P[15] = STILL_V_SIGMA * STILL_V_SIGMA;
+		m->prob[0] = m->prob[1] = 0.5;
+		m->init = true;
+		track_motion_combine(m);
+		return;
+	}
+	for (int j = 0; j < 2; j++)
+		ll[j] = log_likelihood(&m->model[j], zx, zy, cov);
+	top = fmax(ll[0], ll[1]);
+	if (isfinite(top)) {
+		/* In the log domain: a far fix must not underflow both. */
+		sum = 0.0;
+		for (int j = 0; j < 2; j++) {
+			m->prob[j] *= exp(ll[j] - top);
+			sum += m->prob[j];
+		}
+		for (int j = 0; j < 2; j++)
+			m->prob[j] = sum > 0.0 ? m->prob[j] / sum : 0.5;
+		/* Neither model may be ruled out for good. */
+		for (int j = 0; j < 2; j++)
+			if (m->prob[j] < 1e-6)
+				m->prob[j] = 1e-6;
+		sum = m->prob[0] + m->prob[1];
+		m->prob[0] /= sum;
+		m->prob[1] /= sum;
+	}
+	for (int j = 0; j < 2; j++)
+		track_kalman_update(&m->model[j], zx, zy, cov, t_us);
+	track_motion_combine(m);
+}
