@@ -191,10 +191,11 @@ struct out_file {
 	FILE *fp;
 };
 
-enum { OUT_SCANNERS, OUT_REPORTS, OUT_TRUTH, OUT_JSON, N_OUT };
+enum { OUT_SCANNERS, OUT_REPORTS, OUT_TRUTH, OUT_SITE, OUT_JSON, N_OUT };
 
 static const char *const out_names[N_OUT] = {
-	"scanners.csv", "reports.csv", "truth.csv", "scenario.json",
+	"scanners.csv", "reports.csv", "truth.csv", "site.json",
+	"scenario.json",
 };
 
 struct sim {
@@ -849,6 +850,79 @@ json_put(json_t *obj, const char *key, json_t *val)
 	return val ? json_object_set_new(obj, key, val) : -1;
 }
 
+/* The same building as a site file (DESIGN.md, "Site files"), so the
+ * scenario can be tracked with --site as a real deployment is: floor sizes
+ * and heights known, scanner z as height above the floor. */
+static int
+write_site(struct sim *s)
+{
+	const struct options *o = s->o;
+	json_t *root = json_object();
+	json_t *floors = json_array(), *scanners = json_array();
+	json_t *tags = json_array();
+	char name[64];
+	int rc = -1;
+
+	snprintf(name, sizeof name, "Simulated building (seed %lld)",
+		 (long long)o->seed);
+	if (json_put(root, "site", json_string("tracksim")) < 0 ||
+	    json_put(root, "name", json_string(name)) < 0 ||
+	    json_put(root, "y_axis", json_string("down")) < 0 ||
+	    json_put(root, "floors", floors) < 0 ||
+	    json_put(root, "scanners", scanners) < 0 ||
+	    json_put(root, "tags", tags) < 0)
+		goto out;
+	for (long long f = 0; f < o->floors; f++) {
+		json_t *fl = json_object();
+		char id[24], fname[32];
+
+		snprintf(id, sizeof id, "%lld", f);
+		snprintf(fname, sizeof fname, "Floor %lld", f);
+		if (json_array_append_new(floors, fl) < 0 ||
+		    json_put(fl, "id", json_string(id)) < 0 ||
+		    json_put(fl, "name", json_string(fname)) < 0 ||
+		    json_put(fl, "level", json_integer(f)) < 0 ||
+		    json_put(fl, "z", json_real((double)f * o->floor_height)) <
+			    0 ||
+		    json_put(fl, "width", json_real(o->width)) < 0 ||
+		    json_put(fl, "height", json_real(o->height)) < 0)
+			goto out;
+	}
+	for (size_t k = 0; k < s->n_scanners; k++) {
+		const struct scanner *sc = &s->scanners[k];
+		json_t *js = json_object();
+		char fid[24];
+
+		snprintf(fid, sizeof fid, "%d", sc->floor);
+		if (json_array_append_new(scanners, js) < 0 ||
+		    json_put(js, "id", json_string(sc->id)) < 0 ||
+		    json_put(js, "floor", json_string(fid)) < 0 ||
+		    json_put(js, "x", json_real(sc->x)) < 0 ||
+		    json_put(js, "y", json_real(sc->y)) < 0 ||
+		    json_put(js, "z", json_real(o->scanner_z)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < s->n_tags; i++) {
+		json_t *jt = json_object();
+		char tname[32];
+
+		snprintf(tname, sizeof tname, "Tag %zu", i + 1);
+		if (json_array_append_new(tags, jt) < 0 ||
+		    json_put(jt, "id", json_string(s->tags[i].id)) < 0 ||
+		    json_put(jt, "name", json_string(tname)) < 0 ||
+		    json_put(jt, "kind", json_string("person")) < 0)
+			goto out;
+	}
+	json_dumpf(root, s->out[OUT_SITE].fp,
+		   JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+			   JSON_REAL_PRECISION(15));
+	fputc('\n', s->out[OUT_SITE].fp);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
 static int
 write_json(struct sim *s)
 {
@@ -1146,7 +1220,7 @@ main(int argc, char **argv)
 	fputs("t,scanner_id,tag_id,rssi\n", s.out[OUT_REPORTS].fp);
 	fputs("t,tag_id,x,y,z,floor\n", s.out[OUT_TRUTH].fp);
 	write_scanners(&s);
-	if (simulate(&s) < 0 || write_json(&s) < 0) {
+	if (simulate(&s) < 0 || write_site(&s) < 0 || write_json(&s) < 0) {
 		fprintf(stderr, "tracksim: out of memory\n");
 		goto fail;
 	}

@@ -12,9 +12,9 @@ echo "Simulating 2 floors of 40 x 20 m, 30 scanners, 40 tags for 5 minutes..."
 	--duration 300 --seed 1
 echo
 echo "Tracking with track-replay..."
-"$build/libtrack/tools/track-replay" --scanners "$dir/scanners.csv" \
+"$build/libtrack/tools/track-replay" --site "$dir/site.json" \
 	--reports "$dir/reports.csv" --single-epoch > "$dir/single.csv"
-"$build/libtrack/tools/track-replay" --scanners "$dir/scanners.csv" \
+"$build/libtrack/tools/track-replay" --site "$dir/site.json" \
 	--reports "$dir/reports.csv" > "$dir/positions.csv"
 echo
 echo "Errors against the simulated truth (metres):"
@@ -22,4 +22,4 @@ echo "Errors against the simulated truth (metres):"
 	"single-epoch solve=$dir/single.csv" \
 	"smoothed track=$dir/positions.csv"
 echo
-echo "Files: $dir/{scanners,reports,truth,positions}.csv"
+echo "Files: $dir/{site.json,scanners.csv,reports.csv,truth.csv,positions.csv}"

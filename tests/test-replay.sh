@@ -13,7 +13,7 @@ check() {
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
 }
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 
 "$sim" --csv "$tmp/s" --tags 8 --duration 60 --seed 3 --quiet
 check $? "tracksim writes a scenario"
@@ -55,4 +55,18 @@ check $(( (rc == 1 ? 0 : 1) + $? )) "a malformed row stops with file, line and c
 rc=$?
 grep -q "1 unknown scanner" "$tmp/err"
 check $((rc + $?)) "an unknown scanner is skipped, named and counted"
+"$replay" --site "$tmp/s/site.json" --reports "$tmp/s/reports.csv" \
+	> "$tmp/site.csv"
+rc=$?
+"$score" --truth "$tmp/s/truth.csv" "track=$tmp/site.csv" > "$tmp/score"
+median=$(awk '$1 == "track" { print $4 }' "$tmp/score")
+awk -v m="$median" 'BEGIN { exit !(m > 0 && m < 5) }'
+check $((rc + $?)) "--site tracks the same scenario from its site file (median $median m)"
+
+printf '{"site": "x", "name": "x", "floors": []}' > "$tmp/bad.json"
+"$replay" --site "$tmp/bad.json" --reports "$tmp/s/reports.csv" \
+	> /dev/null 2> "$tmp/err"
+rc=$?
+grep -q "bad.json: floors" "$tmp/err"
+check $(( (rc == 1 ? 0 : 1) + $? )) "a bad site file stops with the file and the JSON path"
 exit $failed

@@ -1,5 +1,5 @@
-/* track.h and site.h must stand alone and compile with -std=c11 -pedantic -Werror
- * (see tests/meson.build); this file includes nothing else first. */
+/* track.h and site.h must stand alone and compile with -std=c11 -pedantic
+ * -Werror (see tests/meson.build); this file includes nothing else first. */
 #include "track/track.h"
 #include "track/site.h"
 

@@ -16,11 +16,13 @@
 
 #include "csv.h"
 #include "sitecsv.h"
+#include "sitefile.h"
 
 #define MAX_REJECT_LINES 5
 
 struct options {
 	const char *scanners;
+	const char *site;
 	const char *reports;
 	double interval_s;
 	double floor_height_m;
@@ -41,7 +43,8 @@ struct replay {
 static void
 usage(FILE *f)
 {
-	fputs("usage: track-replay --scanners scanners.csv --reports reports.csv\n"
+	fputs("usage: track-replay --scanners scanners.csv | --site site.json\n"
+	      "                    --reports reports.csv\n"
 	      "                    [--tx-power dBm] [--tx-prior dB] [--path-loss n]\n"
 	      "                    [--sigma dB]\n"
 	      "                    [--interval s] [--window s] [--tag-height m]\n"
@@ -50,8 +53,10 @@ usage(FILE *f)
 	      "\n"
 	      "Tracks every tag in reports.csv (t,scanner_id,tag_id,rssi) with\n"
 	      "the scanners of scanners.csv (scanner_id,x,y,z,floor[,path_loss,\n"
-	      "rssi_offset]) and writes t,tag_id,x,y,floor,r every interval\n"
-	      "(default 1 s) while a tag is heard; r is the 1-sigma radius (m).\n"
+	      "rssi_offset]), or those of a site file (which also gives each\n"
+	      "floor's size and height), and writes t,tag_id,x,y,floor,r\n"
+	      "every interval (default 1 s) while a tag is heard; r is the\n"
+	      "1-sigma radius (m).\n"
 	      "Defaults: --tx-power -59 --tx-prior 4 --path-loss 2.0 --sigma 6\n"
 	      "--window 2 (--tx-prior: how far, 1 sigma, a tag's power may be\n"
 	      "from --tx-power; 0 keeps it fixed)\n"
@@ -86,6 +91,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "scanners", required_argument, NULL, 's' },
+		{ "site", required_argument, NULL, 'f' },
 		{ "reports", required_argument, NULL, 'r' },
 		{ "tx-power", required_argument, NULL, 'P' },
 		{ "path-loss", required_argument, NULL, 'n' },
@@ -114,6 +120,9 @@ parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 's':
 			o->scanners = optarg;
+			break;
+		case 'f':
+			o->site = optarg;
 			break;
 		case 'r':
 			o->reports = optarg;
@@ -174,9 +183,9 @@ parse_options(int argc, char **argv, struct options *o)
 		        argv[optind]);
 		return -1;
 	}
-	if (!o->scanners || !o->reports) {
-		fprintf(stderr, "track-replay: --scanners and --reports are "
-		                "required\n");
+	if (!o->scanners == !o->site || !o->reports) {
+		fprintf(stderr, "track-replay: --reports and one of --scanners "
+		                "or --site are required\n");
 		usage(stderr);
 		return -1;
 	}
@@ -297,6 +306,8 @@ main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct sitecsv site = { 0 };
+	track_site_doc *doc = NULL;
+	const track_site *engine_site;
 	struct replay rp = { 0 };
 	csv_reader *in = NULL;
 	char err[512];
@@ -305,15 +316,22 @@ main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) < 0)
 		return 2;
-	if (sitecsv_load(o.scanners, o.floor_height_m, &site, err,
-	                 sizeof err) < 0) {
-		fprintf(stderr, "track-replay: %s\n", err);
-		return 1;
+	if (o.site) {
+		if (sitefile_load("track-replay", o.site, &doc) < 0)
+			return 1;
+		engine_site = track_site_engine(doc);
+	} else {
+		if (sitecsv_load(o.scanners, o.floor_height_m, &site, err,
+		                 sizeof err) < 0) {
+			fprintf(stderr, "track-replay: %s\n", err);
+			return 1;
+		}
+		engine_site = &site.site;
 	}
-	st = track_engine_create(&o.cfg, &site.site, &rp.engine);
+	st = track_engine_create(&o.cfg, engine_site, &rp.engine);
 	if (st != TRACK_OK) {
 		fprintf(stderr, "track-replay: %s: cannot start the engine: %s\n",
-		        o.scanners, track_strerror(st));
+		        o.site ? o.site : o.scanners, track_strerror(st));
 		goto out;
 	}
 	if (csv_open(o.reports, &in, err, sizeof err) < 0) {
@@ -350,5 +368,6 @@ out:
 	csv_close(in);
 	track_engine_destroy(rp.engine);
 	sitecsv_free(&site);
+	track_site_free(doc);
 	return status;
 }
