@@ -39,7 +39,8 @@ site(size_t n_floors)
 				};
 				n++;
 			}
-	return (track_site){ floors, n_floors, scanners, n };
+	return (track_site){ .floors = floors, .n_floors = n_floors,
+			     .scanners = scanners, .n_scanners = n };
 }
 
 static track_engine *

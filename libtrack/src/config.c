@@ -30,6 +30,11 @@ track_config_default(void)
 		.silence_reset_us = 15000000,
 		.floor_margin_db = 6.0,
 		.floor_hold_us = 3000000,
+		.zone_enter_us = 3000000,
+		.zone_exit_us = 5000000,
+		.lost_us = 60000000,
+		.distress_rearm_us = 10000000,
+		.max_events = 65536,
 		.smooth = true,
 	};
 }

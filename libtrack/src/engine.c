@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "track-private.h"
-
-#define NONE INT64_MIN
+#include "engine-private.h"
 
 /* Power of a tag's announced or learned measured power may drift with
  * battery and orientation: allow this much change per second (dB^2/s), and
@@ -17,70 +15,6 @@
  * of a standing tag is not independent from one fix to the next. */
 #define TX_DRIFT_DB2_PER_S 0.05
 #define TX_MIN_SIGMA_DB 1.5
-
-struct link {
-	int32_t scanner; /* -1 = free */
-	int64_t last_us;
-	struct track__rssi f;
-};
-
-struct tag {
-	char id[TRACK_ID_MAX];
-	bool used, dirty, queued, moving;
-	int32_t prev, next;   /* LRU by newest report; free list uses next */
-	int64_t heard_us;     /* newest report */
-	int64_t fix_us;       /* newest fix, NONE before the first */
-	double tx_announced;  /* from the tag's frames, NAN when unknown */
-	double tx_est, tx_var;
-	int64_t tx_us;
-	struct track__floor_state floor;
-	track_motion mot;
-	unsigned gated_run;
-	unsigned flags;
-	track_method method;
-	unsigned n_scanners;
-	struct link *links;
-};
-
-struct floor_rt {
-	char id[TRACK_ID_MAX];
-	double z;
-	double x_min, x_max, y_min, y_max;
-};
-
-struct scanner_rt {
-	char id[TRACK_ID_MAX];
-	int32_t floor;
-	double x, y, z, n, offset;
-};
-
-struct track_engine {
-	track_config cfg;
-	int64_t bucket_us;
-
-	struct floor_rt *floors;
-	size_t n_floors;
-	struct scanner_rt *scanners;
-	size_t n_scanners;
-	struct track__idmap scanner_map;
-
-	struct tag *tags;
-	struct link *link_pool;
-	struct track__idmap tag_map;
-	int32_t free_head, lru_head, lru_tail;
-
-	int32_t *dirty;   /* tags with reports since their last fix */
-	size_t n_dirty;
-	int32_t *changed; /* tags with a new fix not yet read */
-	size_t n_changed, changed_read;
-
-	track_solver *solver;
-	track_obs *obs;
-	int32_t *obs_scanner;
-	double *floor_best;
-
-	track_engine_stats stats;
-};
 
 /* ---- validation -------------------------------------------------------- */
 
@@ -111,7 +45,10 @@ config_ok(const track_config *c)
 	       c->still_stay_s > 0.0 && isfinite(c->still_stay_s) &&
 	       c->moving_stay_s > 0.0 && isfinite(c->moving_stay_s) &&
 	       c->silence_reset_us > 0 && c->floor_margin_db >= 0.0 &&
-	       c->floor_hold_us >= 0;
+	       c->floor_hold_us >= 0 && c->zone_enter_us >= 0 &&
+	       c->zone_exit_us >= 0 && c->lost_us > 0 &&
+	       c->distress_rearm_us >= 0 && c->max_events >= 1 &&
+	       c->max_events <= (1u << 24);
 }
 
 /* ---- create / destroy ---------------------------------------------------- */
@@ -247,6 +184,9 @@ track_engine_create(const track_config *cfg, const track_site *site,
 	st = load_site(e, site);
 	if (st != TRACK_OK)
 		goto fail;
+	st = track__presence_init(e, site);
+	if (st != TRACK_OK)
+		goto fail;
 
 	nt = e->cfg.max_tags;
 	nl = e->cfg.max_links;
@@ -285,6 +225,7 @@ track_engine_destroy(track_engine *e)
 {
 	if (!e)
 		return;
+	track__presence_free(e);
 	track_solver_destroy(e->solver);
 	track__idmap_free(&e->tag_map);
 	track__idmap_free(&e->scanner_map);
@@ -346,6 +287,8 @@ tag_alloc(track_engine *e, const char *id, int64_t t_us)
 		if (i < 0 || t_us - e->tags[i].heard_us < e->cfg.window_us)
 			return -1;
 		lru_unlink(e, i);
+		/* It leaves its zone when it leaves the table. */
+		track__presence_leave(e, &e->tags[i], e->tags[i].heard_us);
 		track__idmap_remove(&e->tag_map, i);
 		e->stats.evicted++;
 		e->stats.tags--;
@@ -353,6 +296,7 @@ tag_alloc(track_engine *e, const char *id, int64_t t_us)
 	tag_clear(&e->tags[i], e->cfg.max_links);
 	e->tags[i].used = true;
 	strcpy(e->tags[i].id, id);
+	track__presence_tag_new(e, &e->tags[i]);
 	track__idmap_insert(&e->tag_map, i);
 	lru_push_head(e, i);
 	e->stats.tags++;
@@ -441,6 +385,19 @@ track_engine_ingest(track_engine *e, const track_report *r)
 		t->tx_var = 0.0; /* re-seed the power estimate */
 	}
 	t->flags |= r->flags;
+	if (t->lost) {
+		t->lost = false;
+		t->found_pending = true;
+	}
+	/* Badges repeat the button flag in every advertisement of a press,
+	 * and several scanners hear each one: one press, one event. */
+	if (r->flags & TRACK_REPORT_BUTTON) {
+		if (t->button_us == NONE ||
+		    r->t_us - t->button_us > e->cfg.distress_rearm_us)
+			t->button_pending = true;
+		if (t->button_us == NONE || r->t_us > t->button_us)
+			t->button_us = r->t_us;
+	}
 	if (!t->dirty) {
 		t->dirty = true;
 		e->dirty[e->n_dirty++] = i;
@@ -544,6 +501,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	                            e->cfg.floor_hold_us, &changed);
 	if (changed) {
 		e->stats.floor_changes++;
+		track__presence_leave(e, t, now_us);
 		track_reset(e, t);
 	}
 	fl = &e->floors[floor];
@@ -637,6 +595,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	keep_on_floor(&t->mot, fl);
 	t->moving = t->mot.prob[TRACK_MOTION_MOVING] > 0.5;
 done:
+	track__presence_step(e, t, now_us);
 	t->fix_us = now_us;
 	t->method = sol.method;
 	t->n_scanners = (unsigned)n;
@@ -672,9 +631,25 @@ track_engine_update(track_engine *e, int64_t now_us)
 		int32_t i = e->dirty[d];
 		struct tag *t = &e->tags[i];
 
+		bool fixed;
+
 		t->dirty = false;
-		if (t->used && fix(e, t, now_us))
+		if (!t->used)
+			continue;
+		fixed = fix(e, t, now_us);
+		if (fixed)
 			queue(e, i);
+		if (fixed && t->found_pending) {
+			t->found_pending = false;
+			track__event(e, TRACK_EVENT_FOUND, t, t->zone, now_us);
+		}
+		/* Even without a fix: a call for help goes out with the last
+		 * known place rather than wait for a better one. */
+		if (t->button_pending) {
+			t->button_pending = false;
+			track__event(e, TRACK_EVENT_DISTRESS, t, t->zone,
+			             t->button_us);
+		}
 	}
 	e->n_dirty = 0;
 	/* Tags still heard within the window but with nothing new: their
@@ -696,8 +671,10 @@ track_engine_update(track_engine *e, int64_t now_us)
 			continue;
 		track_motion_predict(&t->mot, now_us, &mp);
 		keep_on_floor(&t->mot, &e->floors[t->floor.current]);
+		track__presence_step(e, t, now_us);
 		queue(e, i);
 	}
+	track__presence_lost(e, now_us);
 	return e->n_changed - e->changed_read;
 }
 
@@ -720,6 +697,12 @@ position_of(const track_engine *e, const struct tag *t, track_position *out)
 		.n_scanners = t->n_scanners,
 		.moving = t->moving,
 		.flags = t->flags,
+		.zone = t->zone >= 0 ? e->zones[t->zone].id : NULL,
+		.kind = t->info >= 0 ? e->infos[t->info].kind
+		                     : TRACK_TAG_UNKNOWN,
+		.category = e->categories[t->info >= 0
+		                                  ? e->infos[t->info].category
+		                                  : 0],
 	};
 }
 

@@ -786,7 +786,8 @@ parse_sections(struct parse *p, json_t *root, struct idset *scanner_ids,
 	    !idset_init(p, zone_ids, "zones", d->zone_ids, nz) ||
 	    !idset_init(p, tag_ids, "tags", d->tag_ids, nt))
 		return;
-	d->site = (track_site){ d->floors, nf, d->scanners, ns };
+	d->site = (track_site){ d->floors, nf, d->scanners, ns,
+				d->zones, nz, d->tags, nt };
 	d->n_zones = nz;
 	d->n_tags = nt;
 	p->floors_known = floors != NULL;

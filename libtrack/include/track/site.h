@@ -66,35 +66,9 @@ extern "C" {
 /* A parsed site file. Opaque: read it with the functions below. */
 typedef struct track_site_doc track_site_doc;
 
-typedef enum {
-	TRACK_ZONE_ROOM,
-	TRACK_ZONE_CORRIDOR,
-	TRACK_ZONE_RESTRICTED,
-	TRACK_ZONE_EXIT,
-} track_zone_kind;
-
-/* A zone: a simple polygon on one floor, in the site frame (m). */
-typedef struct {
-	const char *id;
-	const char *name;
-	const char *floor;          /* a floor id of the same document */
-	track_zone_kind kind;
-	int capacity;               /* 0 = none given */
-	const double (*polygon)[2]; /* n_points [x, y] pairs, file order */
-	size_t n_points;
-} track_site_zone;
-
-typedef enum {
-	TRACK_TAG_PERSON,
-	TRACK_TAG_ASSET,
-} track_tag_kind;
-
-typedef struct {
-	const char *id;
-	const char *name;
-	const char *category; /* "" when none given */
-	track_tag_kind kind;
-} track_site_tag;
+/* The zone and tag types are the engine's (track.h). */
+typedef track_zone track_site_zone;
+typedef track_tag_info track_site_tag;
 
 /* Parse and check a site file.
  *
@@ -118,8 +92,9 @@ TRACK_API track_status track_site_parse(const char *text, size_t len,
 /* Free d and everything it owns. NULL: no-op. */
 TRACK_API void track_site_free(track_site_doc *d);
 
-/* The floors and scanners in file order, ready for track_engine_create()
- * (which copies them, so d may be freed after create). Scanner z is
+/* The floors, scanners, zones and tags in file order, ready for
+ * track_engine_create() (which copies them, so d may be freed after
+ * create). Scanner z is
  * absolute here (floor z + the file's z); path_loss is 0 when the file
  * gives none, which the engine reads as its default. */
 TRACK_API const track_site *track_site_engine(const track_site_doc *d);

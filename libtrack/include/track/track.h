@@ -81,11 +81,47 @@ typedef struct {
 	double rssi_offset_db;
 } track_scanner;
 
+typedef enum {
+	TRACK_ZONE_ROOM,
+	TRACK_ZONE_CORRIDOR,
+	TRACK_ZONE_RESTRICTED, /* entering raises restricted_entry */
+	TRACK_ZONE_EXIT,
+} track_zone_kind;
+
+/* A zone: a simple polygon on one floor, in the site frame (m). */
+typedef struct {
+	const char *id;
+	const char *name;
+	const char *floor;
+	track_zone_kind kind;
+	int capacity;               /* 0 = none given */
+	const double (*polygon)[2]; /* n_points [x, y] pairs */
+	size_t n_points;
+} track_zone;
+
+typedef enum {
+	TRACK_TAG_PERSON,
+	TRACK_TAG_ASSET,
+	TRACK_TAG_UNKNOWN, /* heard, but not in the site */
+} track_tag_kind;
+
+/* What the site says about a tag. Tags not listed are still tracked. */
+typedef struct {
+	const char *id;
+	const char *name;
+	const char *category; /* "" when none */
+	track_tag_kind kind;
+} track_tag_info;
+
 typedef struct {
 	const track_floor *floors;
 	size_t n_floors;
 	const track_scanner *scanners;
 	size_t n_scanners;
+	const track_zone *zones;      /* may be NULL when n_zones is 0 */
+	size_t n_zones;
+	const track_tag_info *tags;   /* may be NULL when n_tags is 0 */
+	size_t n_tags;
 } track_site;
 
 /* ---- Configuration ---------------------------------------------------- */
@@ -111,6 +147,11 @@ typedef struct {
 	int64_t silence_reset_us; /* silence after which the track restarts */
 	double floor_margin_db;   /* floor switch needs this much more signal */
 	int64_t floor_hold_us;    /* ... for this long */
+	int64_t zone_enter_us;    /* inside a zone this long to enter it */
+	int64_t zone_exit_us;     /* outside this long to leave it */
+	int64_t lost_us;          /* silence after which a tag is lost */
+	int64_t distress_rearm_us;/* button quiet this long: next is new */
+	size_t max_events;        /* event queue (oldest dropped when full) */
 	bool smooth;              /* false: every fix is a single-epoch
 	                           * solve, no Kalman (for evaluation) */
 } track_config;
@@ -245,6 +286,17 @@ TRACK_API void track_motion_update(track_motion *m, double zx, double zy,
 /* Recompute x and P from the models (after the caller changed them). */
 TRACK_API void track_motion_combine(track_motion *m);
 
+/* ---- Zone geometry (pure) --------------------------------------------- */
+
+/* Whether (x, y) lies inside the simple polygon of n points (even-odd
+ * rule; a point exactly on an edge may fall either way). */
+TRACK_API bool track_polygon_contains(const double (*poly)[2], size_t n,
+                                      double x, double y);
+
+/* Distance (m) from (x, y) to the polygon's boundary. */
+TRACK_API double track_polygon_distance(const double (*poly)[2], size_t n,
+                                        double x, double y);
+
 /* ---- Engine ------------------------------------------------------------ */
 
 typedef struct track_engine track_engine;
@@ -277,7 +329,37 @@ typedef struct {
 	unsigned n_scanners;  /* scanners in that fix */
 	bool moving;
 	unsigned flags;     /* flags seen since the previous position */
+	const char *zone;   /* the zone the tag is in, NULL: none */
+	track_tag_kind kind;
+	const char *category; /* from the site, "" when not listed */
 } track_position;
+
+typedef enum {
+	TRACK_EVENT_ZONE_ENTER,
+	TRACK_EVENT_ZONE_EXIT,
+	TRACK_EVENT_RESTRICTED_ENTRY, /* also a zone_enter */
+	TRACK_EVENT_DISTRESS,         /* the badge's button: never debounced
+	                               * beyond one event per press */
+	TRACK_EVENT_LOST,             /* silent past lost_us: last place */
+	TRACK_EVENT_FOUND,            /* heard again after being lost */
+} track_event_type;
+
+/* "zone_enter", "zone_exit", "restricted_entry", "distress", "lost",
+ * "found"; "unknown" for other values. */
+TRACK_API const char *track_event_name(track_event_type type);
+
+/* Something that happened to a tag. Zone and floor point into the engine
+ * (valid for its life); the tag id is copied. Zone transitions are stamped
+ * with the time the tag crossed, not the (later) time the hysteresis
+ * confirmed it, so dwell times come out right. */
+typedef struct {
+	track_event_type type;
+	char tag[TRACK_ID_MAX];
+	const char *zone;   /* NULL: none */
+	const char *floor;  /* NULL: not known yet */
+	double x, y, r;     /* NAN when the tag has no position yet */
+	int64_t t_us;
+} track_event;
 
 /* Counters since create (never reset). */
 typedef struct {
@@ -289,6 +371,8 @@ typedef struct {
 	uint64_t track_resets;       /* after silence, a move, a floor change */
 	uint64_t floor_changes;
 	uint64_t evicted;            /* tags dropped to make room */
+	uint64_t events;             /* events queued */
+	uint64_t events_dropped;     /* oldest events lost to a full queue */
 	size_t tags;                 /* tags in the table now */
 } track_engine_stats;
 
@@ -323,6 +407,12 @@ TRACK_API size_t track_engine_changed(track_engine *e, track_position *out,
 TRACK_API track_status track_engine_position(const track_engine *e,
                                              const char *tag,
                                              track_position *out);
+
+/* Move up to cap queued events, oldest first, into out; returns how many.
+ * Events are queued by track_engine_update() (and lost tags are found
+ * there too). */
+TRACK_API size_t track_engine_events(track_engine *e, track_event *out,
+                                     size_t cap);
 
 TRACK_API void track_engine_get_stats(const track_engine *e,
                                       track_engine_stats *out);

@@ -1,0 +1,130 @@
+/* The engine's internal state, shared by engine.c (reports, fixes) and
+ * presence.c (zones, events). Nothing outside libtrack sees it. */
+#ifndef TRACK_ENGINE_PRIVATE_H
+#define TRACK_ENGINE_PRIVATE_H
+
+#include "track/track.h"
+
+#include "track-private.h"
+
+/* A time that has not happened (yet). */
+#define NONE INT64_MIN
+
+
+struct link {
+	int32_t scanner; /* -1 = free */
+	int64_t last_us;
+	struct track__rssi f;
+};
+
+struct tag {
+	char id[TRACK_ID_MAX];
+	bool used, dirty, queued, moving;
+	bool lost, found_pending, button_pending;
+	int64_t button_us;    /* newest report with the button, NONE */
+	int32_t info;         /* index into the site's tags, -1: unlisted */
+	int32_t zone;         /* zone the tag is in, -1: none */
+	int32_t zone_cand;    /* zone it is inside but not yet in, -1 */
+	int64_t cand_since;   /* since when it is inside zone_cand */
+	int64_t outside_since;/* since when it is outside zone, NONE */
+	int32_t prev, next;   /* LRU by newest report; free list uses next */
+	int64_t heard_us;     /* newest report */
+	int64_t fix_us;       /* newest fix, NONE before the first */
+	double tx_announced;  /* from the tag's frames, NAN when unknown */
+	double tx_est, tx_var;
+	int64_t tx_us;
+	struct track__floor_state floor;
+	track_motion mot;
+	unsigned gated_run;
+	unsigned flags;
+	track_method method;
+	unsigned n_scanners;
+	struct link *links;
+};
+
+struct floor_rt {
+	char id[TRACK_ID_MAX];
+	double z;
+	double x_min, x_max, y_min, y_max;
+};
+
+struct scanner_rt {
+	char id[TRACK_ID_MAX];
+	int32_t floor;
+	double x, y, z, n, offset;
+};
+
+struct zone_rt {
+	char id[TRACK_ID_MAX];
+	int32_t floor;
+	track_zone_kind kind;
+	double x_min, x_max, y_min, y_max; /* bounding box: cheap rejection */
+	const double (*poly)[2];           /* into zone_points */
+	size_t n_points;
+};
+
+struct tag_info_rt {
+	char id[TRACK_ID_MAX];
+	track_tag_kind kind;
+	int32_t category; /* index into categories */
+};
+
+struct track_engine {
+	track_config cfg;
+	int64_t bucket_us;
+
+	struct floor_rt *floors;
+	size_t n_floors;
+	struct scanner_rt *scanners;
+	size_t n_scanners;
+	struct track__idmap scanner_map;
+
+	struct tag *tags;
+	struct link *link_pool;
+	struct track__idmap tag_map;
+	int32_t free_head, lru_head, lru_tail;
+
+	int32_t *dirty;   /* tags with reports since their last fix */
+	size_t n_dirty;
+	int32_t *changed; /* tags with a new fix not yet read */
+	size_t n_changed, changed_read;
+
+	track_solver *solver;
+	track_obs *obs;
+	int32_t *obs_scanner;
+	double *floor_best;
+
+	struct zone_rt *zones;
+	size_t n_zones;
+	double (*zone_points)[2];
+	int32_t *floor_zones;     /* zone indices grouped by floor */
+	size_t *floor_zone_start; /* n_floors + 1 offsets into it */
+	struct tag_info_rt *infos;
+	size_t n_infos;
+	struct track__idmap info_map;
+	char (*categories)[TRACK_ID_MAX];
+	size_t n_categories;
+
+	track_event *events;      /* ring of cfg.max_events */
+	size_t ev_head, ev_count;
+
+	track_engine_stats stats;
+};
+
+/* ---- presence.c: zones, events, lost and found ---------------------- */
+
+/* Copy the site's zones and tags and make the event queue. */
+track_status track__presence_init(track_engine *e, const track_site *site);
+void track__presence_free(track_engine *e);
+/* A tag slot was (re)used for id: look up what the site says of it. */
+void track__presence_tag_new(track_engine *e, struct tag *t);
+/* The tag's position changed (fix or prediction) at now_us. */
+void track__presence_step(track_engine *e, struct tag *t, int64_t now_us);
+/* The tag changed floor, or its track ended: it leaves its zone. */
+void track__presence_leave(track_engine *e, struct tag *t, int64_t t_us);
+/* Tags silent past lost_us become lost. */
+void track__presence_lost(track_engine *e, int64_t now_us);
+void track__event(track_engine *e, track_event_type type,
+                  const struct tag *t, int32_t zone, int64_t t_us);
+
+#endif /* TRACK_ENGINE_PRIVATE_H */

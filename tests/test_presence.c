@@ -1,0 +1,286 @@
+/* Zones and events through the engine, on scenarios whose answers can be
+ * worked out by hand: single-epoch fixes from noise-free reports put the
+ * tag where it is at every tick, so transitions fall on known ticks. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "track/track.h"
+
+#define S 1000000LL
+
+static char ids[15][16];
+static track_scanner scanners[15];
+static const track_floor floor0 = { .id = "f0", .width = 40, .height = 20 };
+static const double poly_a[][2] = { { 0, 0 }, { 20, 0 }, { 20, 20 }, { 0, 20 } };
+static const double poly_b[][2] = { { 20, 0 }, { 40, 0 }, { 40, 10 }, { 20, 10 } };
+static const double poly_c[][2] = { { 20, 10 }, { 40, 10 }, { 40, 20 }, { 20, 20 } };
+static const track_zone zones[] = {
+	{ .id = "ward-a", .name = "Ward A", .floor = "f0",
+	  .kind = TRACK_ZONE_ROOM, .polygon = poly_a, .n_points = 4 },
+	{ .id = "hall-b", .name = "Hall B", .floor = "f0",
+	  .kind = TRACK_ZONE_CORRIDOR, .polygon = poly_b, .n_points = 4 },
+	{ .id = "pharmacy", .name = "Pharmacy", .floor = "f0",
+	  .kind = TRACK_ZONE_RESTRICTED, .polygon = poly_c, .n_points = 4 },
+};
+static const track_tag_info tags[] = {
+	{ .id = "nurse-1", .name = "Nurse 1", .category = "staff",
+	  .kind = TRACK_TAG_PERSON },
+	{ .id = "pump-1", .name = "Pump 1", .category = "infusion-pump",
+	  .kind = TRACK_TAG_ASSET },
+};
+
+static track_engine *
+engine(void)
+{
+	track_config c = track_config_default();
+	track_site site;
+	track_engine *e = NULL;
+	size_t n = 0;
+
+	for (int gy = 0; gy < 3; gy++)
+		for (int gx = 0; gx < 5; gx++, n++) {
+			snprintf(ids[n], sizeof ids[n], "s%d%d", gx, gy);
+			scanners[n] = (track_scanner){
+				.id = ids[n], .floor = "f0",
+				.x = 4.0 + 8.0 * gx,
+				.y = 10.0 / 3.0 + 20.0 / 3.0 * gy, .z = 3.0 };
+		}
+	site = (track_site){ .floors = &floor0, .n_floors = 1,
+		             .scanners = scanners, .n_scanners = n,
+		             .zones = zones, .n_zones = 3,
+		             .tags = tags, .n_tags = 2 };
+	/* Each fix as solved from one second of reports: the tag is where
+	 * that second's reports say, at once. */
+	c.smooth = false;
+	c.window_us = S;
+	cr_assert_eq(track_engine_create(&c, &site, &e), TRACK_OK);
+	return e;
+}
+
+static void
+hear(track_engine *e, const char *tag, double x, double y, int64_t t_us,
+     unsigned flags)
+{
+	for (size_t i = 0; i < 15; i++) {
+		double d = sqrt(pow(x - scanners[i].x, 2) +
+		                pow(y - scanners[i].y, 2) + 4.0);
+		track_report r = { .scanner = scanners[i].id, .tag = tag,
+			           .rssi_dbm = round(track_model_rssi(d, -59, 2)),
+			           .t_us = t_us + (int64_t)i, .tx_dbm = NAN,
+			           .flags = i == 0 ? flags : 0 };
+
+		cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	}
+}
+
+/* Run one tick and collect its events into ev (appending at *n). */
+static void
+tick(track_engine *e, int64_t t_us, track_event *ev, size_t *n)
+{
+	track_position pos[8];
+
+	track_engine_update(e, t_us);
+	while (track_engine_changed(e, pos, 8) > 0)
+		;
+	*n += track_engine_events(e, ev + *n, 64 - *n);
+}
+
+static void
+expect_event(const track_event *ev, track_event_type type, const char *zone,
+             int64_t t_us)
+{
+	cr_expect_eq(ev->type, type, "%s instead of %s",
+	             track_event_name(ev->type), track_event_name(type));
+	if (zone)
+		cr_expect_str_eq(ev->zone ? ev->zone : "(none)", zone);
+	else
+		cr_expect_null(ev->zone);
+	cr_expect_eq(ev->t_us, t_us, "%s at %lld, expected %lld",
+	             track_event_name(type), (long long)ev->t_us,
+	             (long long)t_us);
+}
+
+Test(presence, a_walk_a_to_b_to_a_gives_exactly_its_events_and_dwell)
+{
+	track_engine *e = engine();
+	track_event ev[64];
+	size_t n = 0;
+
+	/* A for 20 s, B for 20 s, A again for 10 s; a fix every second. */
+	for (int64_t t = 0; t < 50; t++) {
+		bool in_b = t >= 20 && t < 40;
+
+		hear(e, "nurse-1", in_b ? 32 : 8, in_b ? 5 : 10, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(n, 5, "%zu events", n);
+	/* Entering takes 3 s inside; the event carries the crossing time. */
+	expect_event(&ev[0], TRACK_EVENT_ZONE_ENTER, "ward-a", S / 2);
+	/* Far outside (the whole uncertainty disc): leaves at once. */
+	expect_event(&ev[1], TRACK_EVENT_ZONE_EXIT, "ward-a", 20 * S + S / 2);
+	expect_event(&ev[2], TRACK_EVENT_ZONE_ENTER, "hall-b", 20 * S + S / 2);
+	expect_event(&ev[3], TRACK_EVENT_ZONE_EXIT, "hall-b", 40 * S + S / 2);
+	expect_event(&ev[4], TRACK_EVENT_ZONE_ENTER, "ward-a", 40 * S + S / 2);
+	/* Dwell in B: exit minus enter, exactly the 20 s spent there. */
+	cr_expect_eq(ev[3].t_us - ev[2].t_us, 20 * S);
+	cr_expect_str_eq(ev[2].tag, "nurse-1");
+	cr_expect_str_eq(ev[2].floor, "f0");
+	track_engine_destroy(e);
+}
+
+Test(presence, a_tag_lingering_on_a_wall_does_not_flicker)
+{
+	track_engine *e = engine();
+	track_event ev[64];
+	size_t n = 0;
+	track_position p;
+
+	for (int64_t t = 0; t < 10; t++) {
+		hear(e, "nurse-1", 15, 10, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(n, 1);
+	/* Half a metre either side of the wall between A and B, every fix. */
+	for (int64_t t = 10; t < 60; t++) {
+		hear(e, "nurse-1", t % 2 ? 20.5 : 19.5, 5, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_expect_eq(n, 1, "%zu events: it flickered", n);
+	cr_assert_eq(track_engine_position(e, "nurse-1", &p), TRACK_OK);
+	cr_expect_str_eq(p.zone, "ward-a");
+	track_engine_destroy(e);
+}
+
+Test(presence, entering_a_restricted_zone_raises_restricted_entry)
+{
+	track_engine *e = engine();
+	track_event ev[64];
+	size_t n = 0;
+
+	for (int64_t t = 0; t < 6; t++) {
+		hear(e, "nurse-1", 32, 15, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(n, 2);
+	expect_event(&ev[0], TRACK_EVENT_ZONE_ENTER, "pharmacy", S / 2);
+	expect_event(&ev[1], TRACK_EVENT_RESTRICTED_ENTRY, "pharmacy", S / 2);
+	track_engine_destroy(e);
+}
+
+Test(presence, distress_fires_once_per_press_and_always)
+{
+	track_engine *e = engine();
+	track_event ev[64];
+	size_t n = 0;
+
+	/* A single flagged advertisement: heard once, it still counts. */
+	hear(e, "nurse-1", 8, 10, 0, TRACK_REPORT_BUTTON);
+	tick(e, S / 2, ev, &n);
+	cr_assert_eq(n, 1);
+	expect_event(&ev[0], TRACK_EVENT_DISTRESS, NULL, 0);
+	cr_expect(isfinite(ev[0].x), "a distress carries the position");
+	/* The badge keeps flagging the same press for 3 s: no new event. */
+	for (int64_t t = 1; t < 4; t++) {
+		hear(e, "nurse-1", 8, 10, t * S, TRACK_REPORT_BUTTON);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_expect_eq(n, 2, "%zu events", n); /* + entering ward A */
+	/* Released for longer than the re-arm time, pressed again. */
+	for (int64_t t = 4; t < 16; t++) {
+		hear(e, "nurse-1", 8, 10, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	hear(e, "nurse-1", 8, 10, 16 * S, TRACK_REPORT_BUTTON);
+	tick(e, 16 * S + S / 2, ev, &n);
+	cr_assert_eq(n, 3);
+	expect_event(&ev[2], TRACK_EVENT_DISTRESS, "ward-a", 16 * S);
+	track_engine_destroy(e);
+}
+
+Test(presence, a_silent_tag_is_lost_at_its_last_place_and_found_again)
+{
+	track_engine *e = engine();
+	track_event ev[64];
+	size_t n = 0;
+
+	for (int64_t t = 0; t < 5; t++) {
+		hear(e, "pump-1", 30, 5, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(n, 1);
+	/* Silent: lost once 60 s have passed since it was last heard. */
+	for (int64_t t = 5; t < 70; t++)
+		tick(e, t * S + S / 2, ev, &n);
+	cr_assert_eq(n, 3, "%zu events", n);
+	expect_event(&ev[1], TRACK_EVENT_LOST, "hall-b", 4 * S + 14);
+	cr_expect_lt(fabs(ev[1].x - 30), 1.0);
+	cr_expect_lt(fabs(ev[1].y - 5), 1.0);
+	expect_event(&ev[2], TRACK_EVENT_ZONE_EXIT, "hall-b", 4 * S + 14);
+	/* Heard again in ward A. */
+	hear(e, "pump-1", 8, 10, 70 * S, 0);
+	tick(e, 70 * S + S / 2, ev, &n);
+	cr_assert_eq(n, 4);
+	expect_event(&ev[3], TRACK_EVENT_FOUND, NULL, 70 * S + S / 2);
+	cr_expect_lt(fabs(ev[3].x - 8), 1.0);
+	track_engine_destroy(e);
+}
+
+Test(presence, positions_carry_the_zone_and_what_the_site_says_of_the_tag)
+{
+	track_engine *e = engine();
+	track_event ev[64];
+	size_t n = 0;
+	track_position p;
+
+	for (int64_t t = 0; t < 5; t++) {
+		hear(e, "pump-1", 30, 5, t * S, 0);
+		hear(e, "visitor-9", 8, 10, t * S, 0);
+		tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(track_engine_position(e, "pump-1", &p), TRACK_OK);
+	cr_expect_str_eq(p.zone, "hall-b");
+	cr_expect_eq(p.kind, TRACK_TAG_ASSET);
+	cr_expect_str_eq(p.category, "infusion-pump");
+	cr_assert_eq(track_engine_position(e, "visitor-9", &p), TRACK_OK);
+	cr_expect_eq(p.kind, TRACK_TAG_UNKNOWN);
+	cr_expect_str_eq(p.category, "");
+	track_engine_destroy(e);
+}
+
+Test(presence, a_full_event_queue_drops_the_oldest_and_counts_it)
+{
+	track_config c = track_config_default();
+	track_site site = { .floors = &floor0, .n_floors = 1,
+		            .zones = zones, .n_zones = 3 };
+	track_engine *e = NULL;
+	track_engine_stats st;
+	track_event ev[64];
+	size_t n = 0;
+
+	engine(); /* fills scanners[] */
+	site.scanners = scanners;
+	site.n_scanners = 15;
+	c.max_events = 2;
+	c.smooth = false;
+	cr_assert_eq(track_engine_create(&c, &site, &e), TRACK_OK);
+	hear(e, "nurse-1", 8, 10, 0, TRACK_REPORT_BUTTON);
+	hear(e, "pump-1", 8, 10, 0, TRACK_REPORT_BUTTON);
+	hear(e, "nurse-2", 8, 10, 0, TRACK_REPORT_BUTTON);
+	track_engine_update(e, S / 2);
+	n = track_engine_events(e, ev, 64);
+	cr_expect_eq(n, 2);
+	track_engine_get_stats(e, &st);
+	cr_expect_eq(st.events, 3);
+	cr_expect_eq(st.events_dropped, 1);
+	track_engine_destroy(e);
+}
+
+Test(presence, every_event_type_has_a_name)
+{
+	cr_expect_str_eq(track_event_name(TRACK_EVENT_ZONE_ENTER), "zone_enter");
+	cr_expect_str_eq(track_event_name(TRACK_EVENT_FOUND), "found");
+	cr_expect_str_eq(track_event_name((track_event_type)99), "unknown");
+}
