@@ -9,84 +9,7 @@
 
 #include "track/track.h"
 
-#define S 1000000LL
-
-static char ids[15][16];
-static track_scanner scanners[15];
-static const track_floor floor0 = { .id = "f0", .width = 40, .height = 20 };
-static const double poly_a[][2] = { { 0, 0 }, { 20, 0 }, { 20, 20 }, { 0, 20 } };
-static const double poly_b[][2] = { { 20, 0 }, { 40, 0 }, { 40, 10 }, { 20, 10 } };
-static const double poly_c[][2] = { { 20, 10 }, { 40, 10 }, { 40, 20 }, { 20, 20 } };
-static const track_zone zones[] = {
-	{ .id = "ward-a", .name = "Ward A", .floor = "f0",
-	  .kind = TRACK_ZONE_ROOM, .polygon = poly_a, .n_points = 4 },
-	{ .id = "hall-b", .name = "Hall B", .floor = "f0",
-	  .kind = TRACK_ZONE_CORRIDOR, .polygon = poly_b, .n_points = 4 },
-	{ .id = "pharmacy", .name = "Pharmacy", .floor = "f0",
-	  .kind = TRACK_ZONE_RESTRICTED, .polygon = poly_c, .n_points = 4 },
-};
-static const track_tag_info tags[] = {
-	{ .id = "nurse-1", .name = "Nurse 1", .category = "staff",
-	  .kind = TRACK_TAG_PERSON },
-	{ .id = "pump-1", .name = "Pump 1", .category = "infusion-pump",
-	  .kind = TRACK_TAG_ASSET },
-};
-
-static track_engine *
-engine(void)
-{
-	track_config c = track_config_default();
-	track_site site;
-	track_engine *e = NULL;
-	size_t n = 0;
-
-	for (int gy = 0; gy < 3; gy++)
-		for (int gx = 0; gx < 5; gx++, n++) {
-			snprintf(ids[n], sizeof ids[n], "s%d%d", gx, gy);
-			scanners[n] = (track_scanner){
-				.id = ids[n], .floor = "f0",
-				.x = 4.0 + 8.0 * gx,
-				.y = 10.0 / 3.0 + 20.0 / 3.0 * gy, .z = 3.0 };
-		}
-	site = (track_site){ .floors = &floor0, .n_floors = 1,
-		             .scanners = scanners, .n_scanners = n,
-		             .zones = zones, .n_zones = 3,
-		             .tags = tags, .n_tags = 2 };
-	/* Each fix as solved from one second of reports: the tag is where
-	 * that second's reports say, at once. */
-	c.smooth = false;
-	c.window_us = S;
-	cr_assert_eq(track_engine_create(&c, &site, &e), TRACK_OK);
-	return e;
-}
-
-static void
-hear(track_engine *e, const char *tag, double x, double y, int64_t t_us,
-     unsigned flags)
-{
-	for (size_t i = 0; i < 15; i++) {
-		double d = sqrt(pow(x - scanners[i].x, 2) +
-		                pow(y - scanners[i].y, 2) + 4.0);
-		track_report r = { .scanner = scanners[i].id, .tag = tag,
-			           .rssi_dbm = round(track_model_rssi(d, -59, 2)),
-			           .t_us = t_us + (int64_t)i, .tx_dbm = NAN,
-			           .flags = i == 0 ? flags : 0 };
-
-		cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
-	}
-}
-
-/* Run one tick and collect its events into ev (appending at *n). */
-static void
-tick(track_engine *e, int64_t t_us, track_event *ev, size_t *n)
-{
-	track_position pos[8];
-
-	track_engine_update(e, t_us);
-	while (track_engine_changed(e, pos, 8) > 0)
-		;
-	*n += track_engine_events(e, ev + *n, 64 - *n);
-}
+#include "fixture.h"
 
 static void
 expect_event(const track_event *ev, track_event_type type, const char *zone,
@@ -105,7 +28,7 @@ expect_event(const track_event *ev, track_event_type type, const char *zone,
 
 Test(presence, a_walk_a_to_b_to_a_gives_exactly_its_events_and_dwell)
 {
-	track_engine *e = engine();
+	track_engine *e = fixture_engine(false);
 	track_event ev[64];
 	size_t n = 0;
 
@@ -113,8 +36,8 @@ Test(presence, a_walk_a_to_b_to_a_gives_exactly_its_events_and_dwell)
 	for (int64_t t = 0; t < 50; t++) {
 		bool in_b = t >= 20 && t < 40;
 
-		hear(e, "nurse-1", in_b ? 32 : 8, in_b ? 5 : 10, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "nurse-1", in_b ? 32 : 8, in_b ? 5 : 10, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_assert_eq(n, 5, "%zu events", n);
 	/* Entering takes 3 s inside; the event carries the crossing time. */
@@ -133,20 +56,20 @@ Test(presence, a_walk_a_to_b_to_a_gives_exactly_its_events_and_dwell)
 
 Test(presence, a_tag_lingering_on_a_wall_does_not_flicker)
 {
-	track_engine *e = engine();
+	track_engine *e = fixture_engine(false);
 	track_event ev[64];
 	size_t n = 0;
 	track_position p;
 
 	for (int64_t t = 0; t < 10; t++) {
-		hear(e, "nurse-1", 15, 10, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "nurse-1", 15, 10, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_assert_eq(n, 1);
 	/* Half a metre either side of the wall between A and B, every fix. */
 	for (int64_t t = 10; t < 60; t++) {
-		hear(e, "nurse-1", t % 2 ? 20.5 : 19.5, 5, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "nurse-1", t % 2 ? 20.5 : 19.5, 5, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_expect_eq(n, 1, "%zu events: it flickered", n);
 	cr_assert_eq(track_engine_position(e, "nurse-1", &p), TRACK_OK);
@@ -156,13 +79,13 @@ Test(presence, a_tag_lingering_on_a_wall_does_not_flicker)
 
 Test(presence, entering_a_restricted_zone_raises_restricted_entry)
 {
-	track_engine *e = engine();
+	track_engine *e = fixture_engine(false);
 	track_event ev[64];
 	size_t n = 0;
 
 	for (int64_t t = 0; t < 6; t++) {
-		hear(e, "nurse-1", 32, 15, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "nurse-1", 32, 15, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_assert_eq(n, 2);
 	expect_event(&ev[0], TRACK_EVENT_ZONE_ENTER, "pharmacy", S / 2);
@@ -172,29 +95,29 @@ Test(presence, entering_a_restricted_zone_raises_restricted_entry)
 
 Test(presence, distress_fires_once_per_press_and_always)
 {
-	track_engine *e = engine();
+	track_engine *e = fixture_engine(false);
 	track_event ev[64];
 	size_t n = 0;
 
 	/* A single flagged advertisement: heard once, it still counts. */
-	hear(e, "nurse-1", 8, 10, 0, TRACK_REPORT_BUTTON);
-	tick(e, S / 2, ev, &n);
+	fixture_hear(e, "nurse-1", 8, 10, 0, TRACK_REPORT_BUTTON);
+	fixture_tick(e, S / 2, ev, &n);
 	cr_assert_eq(n, 1);
 	expect_event(&ev[0], TRACK_EVENT_DISTRESS, NULL, 0);
 	cr_expect(isfinite(ev[0].x), "a distress carries the position");
 	/* The badge keeps flagging the same press for 3 s: no new event. */
 	for (int64_t t = 1; t < 4; t++) {
-		hear(e, "nurse-1", 8, 10, t * S, TRACK_REPORT_BUTTON);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "nurse-1", 8, 10, t * S, TRACK_REPORT_BUTTON);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_expect_eq(n, 2, "%zu events", n); /* + entering ward A */
 	/* Released for longer than the re-arm time, pressed again. */
 	for (int64_t t = 4; t < 16; t++) {
-		hear(e, "nurse-1", 8, 10, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "nurse-1", 8, 10, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
-	hear(e, "nurse-1", 8, 10, 16 * S, TRACK_REPORT_BUTTON);
-	tick(e, 16 * S + S / 2, ev, &n);
+	fixture_hear(e, "nurse-1", 8, 10, 16 * S, TRACK_REPORT_BUTTON);
+	fixture_tick(e, 16 * S + S / 2, ev, &n);
 	cr_assert_eq(n, 3);
 	expect_event(&ev[2], TRACK_EVENT_DISTRESS, "ward-a", 16 * S);
 	track_engine_destroy(e);
@@ -202,26 +125,26 @@ Test(presence, distress_fires_once_per_press_and_always)
 
 Test(presence, a_silent_tag_is_lost_at_its_last_place_and_found_again)
 {
-	track_engine *e = engine();
+	track_engine *e = fixture_engine(false);
 	track_event ev[64];
 	size_t n = 0;
 
 	for (int64_t t = 0; t < 5; t++) {
-		hear(e, "pump-1", 30, 5, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "pump-1", 30, 5, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_assert_eq(n, 1);
 	/* Silent: lost once 60 s have passed since it was last heard. */
 	for (int64_t t = 5; t < 70; t++)
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	cr_assert_eq(n, 3, "%zu events", n);
 	expect_event(&ev[1], TRACK_EVENT_LOST, "hall-b", 4 * S + 14);
 	cr_expect_lt(fabs(ev[1].x - 30), 1.0);
 	cr_expect_lt(fabs(ev[1].y - 5), 1.0);
 	expect_event(&ev[2], TRACK_EVENT_ZONE_EXIT, "hall-b", 4 * S + 14);
 	/* Heard again in ward A. */
-	hear(e, "pump-1", 8, 10, 70 * S, 0);
-	tick(e, 70 * S + S / 2, ev, &n);
+	fixture_hear(e, "pump-1", 8, 10, 70 * S, 0);
+	fixture_tick(e, 70 * S + S / 2, ev, &n);
 	cr_assert_eq(n, 4);
 	expect_event(&ev[3], TRACK_EVENT_FOUND, NULL, 70 * S + S / 2);
 	cr_expect_lt(fabs(ev[3].x - 8), 1.0);
@@ -230,15 +153,15 @@ Test(presence, a_silent_tag_is_lost_at_its_last_place_and_found_again)
 
 Test(presence, positions_carry_the_zone_and_what_the_site_says_of_the_tag)
 {
-	track_engine *e = engine();
+	track_engine *e = fixture_engine(false);
 	track_event ev[64];
 	size_t n = 0;
 	track_position p;
 
 	for (int64_t t = 0; t < 5; t++) {
-		hear(e, "pump-1", 30, 5, t * S, 0);
-		hear(e, "visitor-9", 8, 10, t * S, 0);
-		tick(e, t * S + S / 2, ev, &n);
+		fixture_hear(e, "pump-1", 30, 5, t * S, 0);
+		fixture_hear(e, "visitor-9", 8, 10, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
 	}
 	cr_assert_eq(track_engine_position(e, "pump-1", &p), TRACK_OK);
 	cr_expect_str_eq(p.zone, "hall-b");
@@ -253,22 +176,22 @@ Test(presence, positions_carry_the_zone_and_what_the_site_says_of_the_tag)
 Test(presence, a_full_event_queue_drops_the_oldest_and_counts_it)
 {
 	track_config c = track_config_default();
-	track_site site = { .floors = &floor0, .n_floors = 1,
-		            .zones = zones, .n_zones = 3 };
+	track_site site = { .floors = &fixture_floor, .n_floors = 1,
+		            .zones = fixture_zones, .n_zones = 3 };
 	track_engine *e = NULL;
 	track_engine_stats st;
 	track_event ev[64];
 	size_t n = 0;
 
-	engine(); /* fills scanners[] */
-	site.scanners = scanners;
+	track_engine_destroy(fixture_engine(false)); /* fills the scanners */
+	site.scanners = fixture_scanners;
 	site.n_scanners = 15;
 	c.max_events = 2;
 	c.smooth = false;
 	cr_assert_eq(track_engine_create(&c, &site, &e), TRACK_OK);
-	hear(e, "nurse-1", 8, 10, 0, TRACK_REPORT_BUTTON);
-	hear(e, "pump-1", 8, 10, 0, TRACK_REPORT_BUTTON);
-	hear(e, "nurse-2", 8, 10, 0, TRACK_REPORT_BUTTON);
+	fixture_hear(e, "nurse-1", 8, 10, 0, TRACK_REPORT_BUTTON);
+	fixture_hear(e, "pump-1", 8, 10, 0, TRACK_REPORT_BUTTON);
+	fixture_hear(e, "nurse-2", 8, 10, 0, TRACK_REPORT_BUTTON);
 	track_engine_update(e, S / 2);
 	n = track_engine_events(e, ev, 64);
 	cr_expect_eq(n, 2);

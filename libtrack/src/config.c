@@ -35,6 +35,13 @@ track_config_default(void)
 		.lost_us = 60000000,
 		.distress_rearm_us = 10000000,
 		.max_events = 65536,
+		.stats_bucket_us = 60000000,
+		.stats_buckets = 1440,
+		.heatmap_cell_m = 0.5,
+		.heatmap_bucket_us = 3600000000,
+		.heatmap_buckets = 168,
+		.max_visits = 1u << 18,
+		.utilization_days = 35,
 		.smooth = true,
 	};
 }

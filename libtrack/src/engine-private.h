@@ -25,8 +25,11 @@ struct tag {
 	int32_t info;         /* index into the site's tags, -1: unlisted */
 	int32_t zone;         /* zone the tag is in, -1: none */
 	int32_t zone_cand;    /* zone it is inside but not yet in, -1 */
+	int64_t zone_since;   /* when it entered zone (crossing time) */
 	int64_t cand_since;   /* since when it is inside zone_cand */
 	int64_t outside_since;/* since when it is outside zone, NONE */
+	int64_t credit_us;    /* stats counted up to here, NONE */
+	struct util_day *days;/* utilization_days of them */
 	int32_t prev, next;   /* LRU by newest report; free list uses next */
 	int64_t heard_us;     /* newest report */
 	int64_t fix_us;       /* newest fix, NONE before the first */
@@ -69,6 +72,30 @@ struct tag_info_rt {
 	int32_t category; /* index into categories */
 };
 
+struct occ_bucket {
+	int64_t b;              /* bucket number; NONE: unused */
+	double sec_kind[3];     /* tag-seconds by track_tag_kind */
+	unsigned peak_kind[3];
+	unsigned peak;
+};
+
+struct visit {
+	int32_t zone;
+	int64_t enter_us, exit_us;
+};
+
+struct util_day {
+	int32_t day;            /* UTC day number; INT32_MIN: unused */
+	float moving_s, idle_s;
+};
+
+struct heat_floor {
+	size_t cols, rows;
+	double x0, y0, cell;
+	int64_t *b;             /* bucket number per ring slot */
+	float *cells;           /* heatmap_buckets x cols x rows */
+};
+
 struct track_engine {
 	track_config cfg;
 	int64_t bucket_us;
@@ -105,6 +132,16 @@ struct track_engine {
 	char (*categories)[TRACK_ID_MAX];
 	size_t n_categories;
 
+	/* stats.c */
+	struct occ_bucket *occ;   /* n_zones x stats_buckets */
+	float *occ_cat;           /* ... x n_categories tag-seconds */
+	unsigned (*zone_count)[3];/* tags in each zone now, by kind */
+	struct visit *visits;     /* ring of max_visits */
+	size_t visit_head, visit_count;
+	double *scratch;          /* max_visits, for dwell percentiles */
+	struct util_day *day_pool;
+	struct heat_floor *heat;
+
 	track_event *events;      /* ring of cfg.max_events */
 	size_t ev_head, ev_count;
 
@@ -126,5 +163,19 @@ void track__presence_leave(track_engine *e, struct tag *t, int64_t t_us);
 void track__presence_lost(track_engine *e, int64_t now_us);
 void track__event(track_engine *e, track_event_type type,
                   const struct tag *t, int32_t zone, int64_t t_us);
+
+/* ---- stats.c: occupancy, dwell, utilization, heatmap ----------------- */
+
+track_status track__stats_init(track_engine *e);
+void track__stats_free(track_engine *e);
+void track__stats_tag_new(track_engine *e, struct tag *t, size_t index);
+/* Count the time since the tag's last update in its present state. */
+void track__stats_credit(track_engine *e, struct tag *t, int64_t now_us);
+/* Membership changes (after hysteresis), at the crossing time. */
+void track__stats_enter(track_engine *e, const struct tag *t, int32_t zone,
+                        int64_t t_us);
+void track__stats_exit(track_engine *e, const struct tag *t, int32_t zone,
+                       int64_t enter_us, int64_t t_us);
+track_tag_kind track__tag_kind(const track_engine *e, const struct tag *t);
 
 #endif /* TRACK_ENGINE_PRIVATE_H */

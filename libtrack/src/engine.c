@@ -15,6 +15,8 @@
  * of a standing tag is not independent from one fix to the next. */
 #define TX_DRIFT_DB2_PER_S 0.05
 #define TX_MIN_SIGMA_DB 1.5
+/* A quarter of a slow walk (m/s). */
+#define MOVING_MIN_MPS 0.25
 
 /* ---- validation -------------------------------------------------------- */
 
@@ -207,6 +209,9 @@ track_engine_create(const track_config *cfg, const track_site *site,
 	st = track_solver_create(nl, &e->solver);
 	if (st != TRACK_OK)
 		goto fail;
+	st = track__stats_init(e);
+	if (st != TRACK_OK)
+		goto fail;
 	for (size_t i = 0; i < nt; i++) {
 		e->tags[i].links = &e->link_pool[i * nl];
 		e->tags[i].next = i + 1 < nt ? (int32_t)(i + 1) : -1;
@@ -225,6 +230,7 @@ track_engine_destroy(track_engine *e)
 {
 	if (!e)
 		return;
+	track__stats_free(e);
 	track__presence_free(e);
 	track_solver_destroy(e->solver);
 	track__idmap_free(&e->tag_map);
@@ -297,6 +303,7 @@ tag_alloc(track_engine *e, const char *id, int64_t t_us)
 	e->tags[i].used = true;
 	strcpy(e->tags[i].id, id);
 	track__presence_tag_new(e, &e->tags[i]);
+	track__stats_tag_new(e, &e->tags[i], (size_t)i);
 	track__idmap_insert(&e->tag_map, i);
 	lru_push_head(e, i);
 	e->stats.tags++;
@@ -462,6 +469,16 @@ keep_on_floor(track_motion *m, const struct floor_rt *fl)
 	track_motion_combine(m);
 }
 
+/* Moving: the filter's velocity (the blend of both models) at a quarter
+ * of a slow walk or more. The blend is weighted by how likely walking is,
+ * so a standing tag's jitter, which the walking model alone reads as a
+ * slow drift, does not count as use of an asset. */
+static bool
+is_moving(const track_motion *m)
+{
+	return hypot(m->x[2], m->x[3]) >= MOVING_MIN_MPS;
+}
+
 static track_motion_params
 motion_params(const track_engine *e)
 {
@@ -593,8 +610,9 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	if (!t->mot.init)
 		return false;
 	keep_on_floor(&t->mot, fl);
-	t->moving = t->mot.prob[TRACK_MOTION_MOVING] > 0.5;
+	t->moving = is_moving(&t->mot);
 done:
+	track__stats_credit(e, t, now_us);
 	track__presence_step(e, t, now_us);
 	t->fix_us = now_us;
 	t->method = sol.method;
@@ -671,6 +689,7 @@ track_engine_update(track_engine *e, int64_t now_us)
 			continue;
 		track_motion_predict(&t->mot, now_us, &mp);
 		keep_on_floor(&t->mot, &e->floors[t->floor.current]);
+		track__stats_credit(e, t, now_us);
 		track__presence_step(e, t, now_us);
 		queue(e, i);
 	}

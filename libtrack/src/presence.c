@@ -274,8 +274,10 @@ zone_at(const track_engine *e, int32_t floor, double x, double y)
 void
 track__presence_leave(track_engine *e, struct tag *t, int64_t t_us)
 {
-	if (t->zone >= 0)
+	if (t->zone >= 0) {
 		track__event(e, TRACK_EVENT_ZONE_EXIT, t, t->zone, t_us);
+		track__stats_exit(e, t, t->zone, t->zone_since, t_us);
+	}
 	t->zone = t->zone_cand = -1;
 	t->cand_since = t->outside_since = NONE;
 }
@@ -308,6 +310,7 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 
 			track__event(e, TRACK_EVENT_ZONE_EXIT, t, t->zone,
 			             left);
+			track__stats_exit(e, t, t->zone, t->zone_since, left);
 			t->zone = -1;
 			t->outside_since = NONE;
 		}
@@ -323,7 +326,9 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 	if (t->zone < 0 && now_us - t->cand_since >= e->cfg.zone_enter_us) {
 		t->zone = here;
 		t->zone_cand = -1;
+		t->zone_since = t->cand_since;
 		track__event(e, TRACK_EVENT_ZONE_ENTER, t, here, t->cand_since);
+		track__stats_enter(e, t, here, t->cand_since);
 		if (e->zones[here].kind == TRACK_ZONE_RESTRICTED)
 			track__event(e, TRACK_EVENT_RESTRICTED_ENTRY, t, here,
 			             t->cand_since);

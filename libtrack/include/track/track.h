@@ -152,6 +152,13 @@ typedef struct {
 	int64_t lost_us;          /* silence after which a tag is lost */
 	int64_t distress_rearm_us;/* button quiet this long: next is new */
 	size_t max_events;        /* event queue (oldest dropped when full) */
+	int64_t stats_bucket_us;  /* occupancy bucket (1 min) */
+	size_t stats_buckets;     /* ... kept in memory (a day of them) */
+	double heatmap_cell_m;    /* heatmap cell size */
+	int64_t heatmap_bucket_us;/* heatmap time bucket (1 h) */
+	size_t heatmap_buckets;   /* ... kept in memory (a week of them) */
+	size_t max_visits;        /* zone visits kept for dwell figures */
+	size_t utilization_days;  /* days of moving/idle time kept per tag */
 	bool smooth;              /* false: every fix is a single-epoch
 	                           * solve, no Kalman (for evaluation) */
 } track_config;
@@ -413,6 +420,86 @@ TRACK_API track_status track_engine_position(const track_engine *e,
  * there too). */
 TRACK_API size_t track_engine_events(track_engine *e, track_event *out,
                                      size_t cap);
+
+/* ---- Statistics, kept as tracks advance -------------------------------
+ *
+ * A tag counts in the zone it is in (after hysteresis) from one position
+ * update to the next, as long as it is not lost. Everything is kept in
+ * rings sized at create (see track_config): a query reaches back as far
+ * as they do; the server persists what it needs to keep longer. Queries
+ * allocate nothing. Windows are [from_us, to_us). */
+
+/* One occupancy bucket of one zone. */
+typedef struct {
+	int64_t t_us;         /* bucket start */
+	double mean;          /* mean head count over the bucket */
+	unsigned peak;        /* most tags in the zone at once */
+	double mean_kind[3];  /* by track_tag_kind */
+	unsigned peak_kind[3];
+} track_occupancy;
+
+/* The buckets of zone that start in [from_us, to_us), oldest first: writes
+ * up to cap of them and sets *n to how many the window holds. Buckets
+ * older than the ring are reported empty. TRACK_ENOENT: no such zone;
+ * TRACK_EINVAL: from_us >= to_us or a NULL argument. */
+TRACK_API track_status track_engine_occupancy(const track_engine *e,
+                                              const char *zone,
+                                              int64_t from_us,
+                                              int64_t to_us,
+                                              track_occupancy *out,
+                                              size_t cap, size_t *n);
+
+/* Mean head count of tags of one category in zone over the buckets that
+ * start in [from_us, to_us). TRACK_ENOENT: no such zone or category. */
+TRACK_API track_status track_engine_occupancy_category(
+	const track_engine *e, const char *zone, const char *category,
+	int64_t from_us, int64_t to_us, double *mean);
+
+typedef struct {
+	size_t visits;        /* visits that ended in the window */
+	double total_s, mean_s, median_s, p90_s;
+} track_dwell;
+
+/* Visit lengths in zone for visits that ended in [from_us, to_us). The
+ * engine sorts in a buffer of its own, hence not const. */
+TRACK_API track_status track_engine_dwell(track_engine *e, const char *zone,
+                                          int64_t from_us, int64_t to_us,
+                                          track_dwell *out);
+
+/* Seconds a tag spent moving and standing still, counted per UTC day, for
+ * the days that overlap [from_us, to_us). TRACK_ENOENT: unknown tag. */
+TRACK_API track_status track_engine_utilization(const track_engine *e,
+                                                const char *tag,
+                                                int64_t from_us,
+                                                int64_t to_us,
+                                                double *moving_s,
+                                                double *idle_s);
+
+/* The same summed over every tag of a category (site tags; "" for tags
+ * the site does not list); *n_tags is how many contributed. */
+TRACK_API track_status track_engine_utilization_category(
+	const track_engine *e, const char *category, int64_t from_us,
+	int64_t to_us, double *moving_s, double *idle_s, size_t *n_tags);
+
+/* Ids of the tags listed in the site as assets that have not been heard
+ * for at least for_us before now_us (never heard counts), up to cap of
+ * them into out; returns how many there are. */
+TRACK_API size_t track_engine_not_seen(const track_engine *e, int64_t now_us,
+                                       int64_t for_us, const char **out,
+                                       size_t cap);
+
+/* Tag-seconds spent in each cell of floor's grid over the heatmap buckets
+ * that start in [from_us, to_us). The grid has *cols x *rows cells of
+ * *cell_m, row-major from the floor's (x_min, y_min) corner, *x0, *y0; out
+ * needs cols x rows floats (cap), else TRACK_EINVAL after setting the
+ * sizes. TRACK_ENOENT: no such floor. */
+TRACK_API track_status track_engine_heatmap(const track_engine *e,
+                                            const char *floor,
+                                            int64_t from_us, int64_t to_us,
+                                            float *out, size_t cap,
+                                            size_t *cols, size_t *rows,
+                                            double *cell_m, double *x0,
+                                            double *y0);
 
 TRACK_API void track_engine_get_stats(const track_engine *e,
                                       track_engine_stats *out);
