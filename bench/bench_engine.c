@@ -224,14 +224,78 @@ scenario_second(struct scenario *sc, int64_t t0_us, track_report *out)
 	}
 }
 
+#define ZONES_X 20
+#define ZONES_Y 10
+#define N_ZONES (ZONES_X * ZONES_Y)
+#define N_CATEGORIES 8
+
+/* With zones: 200 rooms of 2 x 2 m tiling the floor, and every tag listed
+ * with a kind and one of 8 categories, so that every position update does
+ * the full presence and statistics work. */
+struct site_extra {
+	char zone_ids[N_ZONES][16];
+	double polys[N_ZONES][4][2];
+	track_zone zones[N_ZONES];
+	track_tag_info *tags;
+};
+
+static const char *const categories[N_CATEGORIES] = {
+	"staff", "patient", "visitor", "infusion-pump", "wheelchair", "bed",
+	"defibrillator", "ventilator",
+};
+
+static void
+site_extra_init(struct site_extra *x, const struct scenario *sc)
+{
+	double w = FLOOR_W / ZONES_X, h = FLOOR_H / ZONES_Y;
+
+	for (int j = 0; j < ZONES_Y; j++)
+		for (int i = 0; i < ZONES_X; i++) {
+			int k = j * ZONES_X + i;
+			double x0 = i * w, y0 = j * h;
+
+			snprintf(x->zone_ids[k], sizeof x->zone_ids[k],
+			         "room-%03d", k);
+			x->polys[k][0][0] = x0;
+			x->polys[k][0][1] = y0;
+			x->polys[k][1][0] = x0 + w;
+			x->polys[k][1][1] = y0;
+			x->polys[k][2][0] = x0 + w;
+			x->polys[k][2][1] = y0 + h;
+			x->polys[k][3][0] = x0;
+			x->polys[k][3][1] = y0 + h;
+			x->zones[k] = (track_zone){
+				.id = x->zone_ids[k], .name = x->zone_ids[k],
+				.floor = "ground", .kind = TRACK_ZONE_ROOM,
+				.polygon = (const double(*)[2])x->polys[k],
+				.n_points = 4,
+			};
+		}
+	x->tags = xcalloc(sc->n_tags, sizeof *x->tags);
+	for (size_t t = 0; t < sc->n_tags; t++)
+		x->tags[t] = (track_tag_info){
+			.id = sc->tag_ids[t], .name = sc->tag_ids[t],
+			.category = categories[t % N_CATEGORIES],
+			.kind = t % N_CATEGORIES < 3 ? TRACK_TAG_PERSON
+			                             : TRACK_TAG_ASSET,
+		};
+}
+
 static track_engine *
-engine_for(const struct scenario *sc)
+engine_for(const struct scenario *sc, const struct site_extra *x)
 {
 	track_floor floor = { .id = "ground", .z = 0.0, .width = FLOOR_W,
 		              .height = FLOOR_H };
 	track_scanner scanners[N_SCANNERS];
 	track_site site = { .floors = &floor, .n_floors = 1,
 		            .scanners = scanners, .n_scanners = N_SCANNERS };
+
+	if (x) {
+		site.zones = x->zones;
+		site.n_zones = N_ZONES;
+		site.tags = x->tags;
+		site.n_tags = sc->n_tags;
+	}
 	track_config cfg = track_config_default();
 	track_engine *e;
 	track_status st;
@@ -300,7 +364,7 @@ bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
 	for (unsigned s = 0; s < total_s; s++)
 		scenario_second(&sc, (int64_t)(s + 1) * US_PER_S,
 		                &reports[(size_t)s * per_s]);
-	e = engine_for(&sc);
+	e = engine_for(&sc, NULL);
 
 	for (unsigned s = 0; s < total_s; s++) {
 		const track_report *r = &reports[(size_t)s * per_s];
@@ -506,6 +570,76 @@ bench_solver(size_t n_obs, size_t n_solves, unsigned long seed)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* The cost of zones, events and statistics per position update: after a
+ * few seconds of reports, many updates a few milliseconds apart move every
+ * tag by prediction alone (no solve), once without zones and once with
+ * 200 zones and every tag listed. The difference is what presence and
+ * statistics add to each position update. */
+static double
+presence_ns(const struct scenario *sc, const struct site_extra *x,
+            const track_report *reports, size_t per_s, unsigned seconds)
+{
+	track_engine *e = engine_for(sc, x);
+	track_position pos[1024];
+	track_event ev[256];
+	int64_t t_end = (int64_t)(seconds + 1) * US_PER_S;
+	unsigned long long updates = 0;
+	double t0, t;
+	const int steps = 100;
+
+	for (unsigned s = 0; s < seconds; s++) {
+		for (size_t i = 0; i < per_s; i++)
+			track_engine_ingest(e, &reports[(size_t)s * per_s + i]);
+		track_engine_update(e, (int64_t)(s + 2) * US_PER_S);
+		while (track_engine_changed(e, pos, 1024) > 0)
+			;
+		while (track_engine_events(e, ev, 256) > 0)
+			;
+	}
+	t0 = now_s();
+	for (int k = 1; k <= steps; k++) {
+		size_t got;
+
+		updates += track_engine_update(e, t_end + k * 5000);
+		do {
+			got = track_engine_changed(e, pos, 1024);
+		} while (got > 0);
+		while (track_engine_events(e, ev, 256) > 0)
+			;
+	}
+	t = now_s() - t0;
+	track_engine_destroy(e);
+	return updates ? t * 1e9 / (double)updates : NAN;
+}
+
+static void
+bench_presence(size_t n_tags, unsigned long seed)
+{
+	struct scenario sc;
+	struct site_extra x;
+	size_t per_s = n_tags * HEARD_BY;
+	const unsigned seconds = 5;
+	track_report *reports;
+	double bare, full;
+
+	scenario_init(&sc, n_tags, seed);
+	site_extra_init(&x, &sc);
+	reports = xcalloc((size_t)seconds * per_s, sizeof *reports);
+	for (unsigned s = 0; s < seconds; s++)
+		scenario_second(&sc, (int64_t)(s + 1) * US_PER_S,
+		                &reports[(size_t)s * per_s]);
+	bare = presence_ns(&sc, NULL, reports, per_s, seconds);
+	full = presence_ns(&sc, &x, reports, per_s, seconds);
+	printf("# presence: %zu tags, %d zones, updates by prediction 5 ms "
+	       "apart\n", n_tags, N_ZONES);
+	metric("position_update_ns_no_zones", bare, "ns");
+	metric("position_update_ns_200_zones", full, "ns");
+	metric("events_stats_ns_per_update", full - bare, "ns");
+	free(reports);
+	free(x.tags);
+	scenario_free(&sc);
+}
+
 static void
 usage(FILE *f)
 {
@@ -580,6 +714,7 @@ main(int argc, char **argv)
 	       FLOOR_W, FLOOR_H, N_SCANNERS, P1M, PATH_LOSS, SIGMA_DB, seed);
 	printf("%-34s %-14s %s\n", "metric", "value", "unit");
 	er = bench_engine(tags, (unsigned)warmup, (unsigned)seconds, seed);
+	bench_presence(tags, seed);
 	for (size_t c = 0; c < sizeof solver_cases / sizeof *solver_cases;
 	     c++) {
 		struct solver_result sr =
