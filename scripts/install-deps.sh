@@ -14,6 +14,7 @@ has_cmd ninja || need="$need ninja-build"
 has_cmd python3 || need="$need python3"
 has_pc gsl || need="$need libgsl-dev"
 has_pc jansson || need="$need libjansson-dev"
+has_pc yaml-0.1 || need="$need libyaml-dev"
 has_pc criterion || need="$need libcriterion-dev"
 
 [ -z "$need" ] && exit 0
