@@ -24,6 +24,8 @@ struct options {
 	const char *scanners;
 	const char *site;
 	const char *reports;
+	const char *events;
+	const char *zone_report;
 	double interval_s;
 	double floor_height_m;
 	track_config cfg;
@@ -34,6 +36,9 @@ struct replay {
 	track_position *batch;
 	size_t batch_cap;
 	FILE *out;
+	FILE *events;        /* NULL: not asked for */
+	track_event ev[256];
+	int64_t first_tick, last_tick;
 	unsigned long rejected_by[16];
 	unsigned long rejected;
 	unsigned long rows;
@@ -49,7 +54,8 @@ usage(FILE *f)
 	      "                    [--sigma dB]\n"
 	      "                    [--interval s] [--window s] [--tag-height m]\n"
 	      "                    [--floor-height m] [--single-epoch]\n"
-	      "                    > positions.csv\n"
+	      "                    [--events events.csv]\n"
+	      "                    [--zone-report zones.csv] > positions.csv\n"
 	      "\n"
 	      "Tracks every tag in reports.csv (t,scanner_id,tag_id,rssi) with\n"
 	      "the scanners of scanners.csv (scanner_id,x,y,z,floor[,path_loss,\n"
@@ -62,7 +68,11 @@ usage(FILE *f)
 	      "from --tx-power; 0 keeps it fixed)\n"
 	      "--tag-height 1.0 --floor-height 4.0 (z of floor k = k x height).\n"
 	      "--single-epoch writes each fix as solved, without the Kalman\n"
-	      "filter (to measure the solver alone).\n",
+	      "filter (to measure the solver alone).\n"
+	      "--events writes t,type,tag_id,zone,floor,x,y (zone_enter,\n"
+	      "zone_exit, restricted_entry, distress, lost, found); with a site\n"
+	      "file, --zone-report writes per zone the visits, dwell (mean,\n"
+	      "median, p90 s) and occupancy (mean, peak) over the replay.\n",
 	      f);
 }
 
@@ -102,6 +112,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "floor-height", required_argument, NULL, 'F' },
 		{ "tx-prior", required_argument, NULL, 'p' },
 		{ "single-epoch", no_argument, NULL, '1' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "zone-report", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -170,6 +182,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case '1':
 			o->cfg.smooth = false;
 			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case 'z':
+			o->zone_report = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -183,6 +201,11 @@ parse_options(int argc, char **argv, struct options *o)
 		        argv[optind]);
 		return -1;
 	}
+	if (o->zone_report && !o->site) {
+		fprintf(stderr, "track-replay: --zone-report needs the zones "
+		                "of a --site file\n");
+		return -1;
+	}
 	if (!o->scanners == !o->site || !o->reports) {
 		fprintf(stderr, "track-replay: --reports and one of --scanners "
 		                "or --site are required\n");
@@ -193,11 +216,39 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 static void
+write_events(struct replay *rp)
+{
+	size_t n;
+
+	while ((n = track_engine_events(rp->engine, rp->ev, 256)) > 0) {
+		if (!rp->events)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const track_event *ev = &rp->ev[i];
+
+			fprintf(rp->events, "%.3f,%s,%s,%s,%s,", (double)ev->t_us *
+			                1e-6,
+			        track_event_name(ev->type), ev->tag,
+			        ev->zone ? ev->zone : "", ev->floor ? ev->floor : "");
+			if (isnan(ev->x))
+				fputs(",\n", rp->events);
+			else
+				fprintf(rp->events, "%.3f,%.3f\n", ev->x, ev->y);
+		}
+	}
+}
+
+static void
 emit(struct replay *rp, int64_t tick_us)
 {
 	size_t n;
 
-	if (track_engine_update(rp->engine, tick_us) == 0)
+	if (rp->first_tick == INT64_MIN)
+		rp->first_tick = tick_us;
+	rp->last_tick = tick_us;
+	n = track_engine_update(rp->engine, tick_us);
+	write_events(rp);
+	if (n == 0)
 		return;
 	while ((n = track_engine_changed(rp->engine, rp->batch,
 	                                 rp->batch_cap)) > 0) {
@@ -301,6 +352,67 @@ run(struct replay *rp, csv_reader *in, const struct options *o)
 	return 0;
 }
 
+/* Per zone over the whole replay: visits and dwell, mean and peak head
+ * count. Written to path.new, then renamed. */
+static int
+zone_report(struct replay *rp, const track_site_doc *doc, const char *path,
+            int64_t bucket_us)
+{
+	const track_site_zone *zones;
+	size_t nz = track_site_zones(doc, &zones), cap = 1440;
+	track_occupancy *occ = calloc(cap, sizeof *occ);
+	char tmp[4096];
+	FILE *f;
+	int rc = -1;
+	int64_t from;
+
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	f = occ ? fopen(tmp, "w") : NULL;
+	if (!f) {
+		fprintf(stderr, "track-replay: %s: %s\n", tmp, strerror(errno));
+		free(occ);
+		return -1;
+	}
+	fputs("zone,floor,kind,visits,dwell_mean_s,dwell_median_s,dwell_p90_s,"
+	      "occupancy_mean,occupancy_peak\n", f);
+	/* Whole buckets: from the start of the one the replay began in. */
+	from = rp->first_tick - ((rp->first_tick % bucket_us) + bucket_us) %
+	                        bucket_us;
+	for (size_t z = 0; z < nz && rp->last_tick > rp->first_tick; z++) {
+		static const char *const kinds[] = { "room", "corridor",
+			                             "restricted", "exit" };
+		track_dwell d;
+		size_t n = 0, used;
+		double mean = 0.0;
+		unsigned peak = 0;
+
+		track_engine_dwell(rp->engine, zones[z].id, from,
+		                   rp->last_tick + 1, &d);
+		track_engine_occupancy(rp->engine, zones[z].id, from,
+		                       rp->last_tick + 1, occ, cap, &n);
+		used = n < cap ? n : cap;
+		for (size_t k = 0; k < used; k++) {
+			mean += occ[k].mean;
+			if (occ[k].peak > peak)
+				peak = occ[k].peak;
+		}
+		fprintf(f, "%s,%s,%s,%zu,%.1f,%.1f,%.1f,%.2f,%u\n", zones[z].id,
+		        zones[z].floor, kinds[zones[z].kind], d.visits, d.mean_s,
+		        d.median_s, d.p90_s, used ? mean / (double)used : 0.0,
+		        peak);
+	}
+	if (fflush(f) == 0 && !ferror(f))
+		rc = 0;
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc < 0)
+		fprintf(stderr, "track-replay: %s: %s\n", path, strerror(errno));
+	free(occ);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -345,8 +457,26 @@ main(int argc, char **argv)
 		goto out;
 	}
 	rp.out = stdout;
+	rp.first_tick = rp.last_tick = INT64_MIN;
+	if (o.events) {
+		rp.events = fopen(o.events, "w");
+		if (!rp.events) {
+			fprintf(stderr, "track-replay: %s: %s\n", o.events,
+			        strerror(errno));
+			goto out;
+		}
+		fputs("t,type,tag_id,zone,floor,x,y\n", rp.events);
+	}
 	fputs("t,tag_id,x,y,floor,r\n", rp.out);
 	if (run(&rp, in, &o) < 0)
+		goto out;
+	if (rp.events && (fflush(rp.events) != 0 || ferror(rp.events))) {
+		fprintf(stderr, "track-replay: %s: %s\n", o.events,
+		        strerror(errno));
+		goto out;
+	}
+	if (o.zone_report && zone_report(&rp, doc, o.zone_report,
+	                                 o.cfg.stats_bucket_us) < 0)
 		goto out;
 	if (fflush(rp.out) != 0 || ferror(rp.out)) {
 		fprintf(stderr, "track-replay: writing positions: %s\n",
@@ -369,5 +499,7 @@ out:
 	track_engine_destroy(rp.engine);
 	sitecsv_free(&site);
 	track_site_free(doc);
+	if (rp.events)
+		fclose(rp.events);
 	return status;
 }
