@@ -60,6 +60,7 @@ alloc_rate(unsigned long long n, double per)
 #define TWO_PI 6.283185307179586
 
 struct scenario {
+	unsigned rate;          /* advertisements per tag per second */
 	gsl_rng *rng;
 	size_t n_tags;
 	char scanner_ids[N_SCANNERS][ID_LEN];
@@ -199,13 +200,17 @@ static void
 scenario_second(struct scenario *sc, int64_t t0_us, track_report *out)
 {
 	size_t n = sc->n_tags;
+	unsigned rate = sc->rate ? sc->rate : 1;
 
-	for (size_t k = 0; k < n; k++) {
-		int64_t t = t0_us + (int64_t)k * US_PER_S / (int64_t)n;
+	for (size_t a = 0; a < n * rate; a++) {
+		size_t k = a % n;
+		int64_t t = t0_us + (int64_t)a * US_PER_S / (int64_t)(n * rate);
 		int near[HEARD_BY];
 
-		step(&sc->x[k], &sc->vx[k], FLOOR_W);
-		step(&sc->y[k], &sc->vy[k], FLOOR_H);
+		if (a < n) {
+			step(&sc->x[k], &sc->vx[k], FLOOR_W);
+			step(&sc->y[k], &sc->vy[k], FLOOR_H);
+		}
 		nearest(sc, sc->x[k], sc->y[k], near, HEARD_BY);
 		for (int i = 0; i < HEARD_BY; i++) {
 			int s = near[i];
@@ -329,6 +334,16 @@ metric(const char *name, double value, const char *unit)
 		printf("%-34s %-14.3g %s\n", name, value, unit);
 }
 
+/* prefix_name, in a buffer that lives until the next call. */
+static const char *
+mname(const char *prefix, const char *name)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof buf, "%s_%s", prefix, name);
+	return buf;
+}
+
 static void
 target(const char *what, double value, bool met)
 {
@@ -344,11 +359,11 @@ struct engine_result {
 };
 
 static struct engine_result
-bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
-             unsigned long seed)
+bench_engine(size_t n_tags, unsigned rate, unsigned warmup_s,
+             unsigned timed_s, unsigned long seed, const char *prefix)
 {
 	struct scenario sc;
-	size_t per_s = n_tags * HEARD_BY;
+	size_t per_s = n_tags * HEARD_BY * rate;
 	unsigned total_s = warmup_s + timed_s;
 	track_report *reports;
 	track_position pos[1024];
@@ -360,6 +375,7 @@ bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
 	struct engine_result res;
 
 	scenario_init(&sc, n_tags, seed);
+	sc.rate = rate;
 	reports = xcalloc((size_t)total_s * per_s, sizeof *reports);
 	for (unsigned s = 0; s < total_s; s++)
 		scenario_second(&sc, (int64_t)(s + 1) * US_PER_S,
@@ -403,12 +419,14 @@ bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
 		double solves = (double)(after.solves - before.solves);
 		double total = t_ingest + t_update;
 
-		printf("# engine: %zu tags x %d scanners x 1 Hz, %u s warm-up, "
+		printf("# %s: %zu tags x %d scanners x %u Hz, %u s warm-up, "
 		       "%u s timed (%llu reports)\n",
-		       n_tags, HEARD_BY, warmup_s, timed_s, n_reports);
-		printf("# engine: accepted %llu, rejected %llu (warm-up too), "
+		       prefix, n_tags, HEARD_BY, rate, warmup_s, timed_s,
+		       n_reports);
+		printf("# %s: accepted %llu, rejected %llu (warm-up too), "
 		       "solves %.0f, "
 		       "fallbacks %llu, gated %llu, positions out %llu\n",
+		       prefix,
 		       (unsigned long long)(after.reports - before.reports),
 		       rejected, solves,
 		       (unsigned long long)(after.fallbacks - before.fallbacks),
@@ -416,19 +434,19 @@ bench_engine(size_t n_tags, unsigned warmup_s, unsigned timed_s,
 		       positions);
 		res.reports_per_s = (double)n_reports / total;
 		res.allocs_per_report = alloc_rate(allocs, (double)n_reports);
-		metric("engine_reports_per_s", res.reports_per_s, "reports/s");
-		metric("engine_ns_per_report", total * 1e9 / (double)n_reports,
+		metric(mname(prefix, "reports_per_s"), res.reports_per_s, "reports/s");
+		metric(mname(prefix, "ns_per_report"), total * 1e9 / (double)n_reports,
 		       "ns");
-		metric("engine_ingest_ns_per_report",
+		metric(mname(prefix, "ingest_ns_per_report"),
 		       t_ingest * 1e9 / (double)n_reports, "ns");
-		metric("engine_ingest_reports_per_s",
+		metric(mname(prefix, "ingest_reports_per_s"),
 		       (double)n_reports / t_ingest, "reports/s");
-		metric("engine_fixes_per_s", solves / t_update, "fixes/s");
-		metric("engine_update_ns_per_fix", t_update * 1e9 / solves,
+		metric(mname(prefix, "fixes_per_s"), solves / t_update, "fixes/s");
+		metric(mname(prefix, "update_ns_per_fix"), t_update * 1e9 / solves,
 		       "ns");
-		metric("engine_allocs_per_report", res.allocs_per_report,
+		metric(mname(prefix, "allocs_per_report"), res.allocs_per_report,
 		       "allocs");
-		metric("engine_allocs_timed", alloc_rate(allocs, 1.0),
+		metric(mname(prefix, "allocs_timed"), alloc_rate(allocs, 1.0),
 		       "allocs");
 	}
 	if (rejected > 0)
@@ -713,7 +731,12 @@ main(int argc, char **argv)
 	       "P1m %.0f dBm n %.0f sigma %.0f dB, seed %lu\n",
 	       FLOOR_W, FLOOR_H, N_SCANNERS, P1M, PATH_LOSS, SIGMA_DB, seed);
 	printf("%-34s %-14s %s\n", "metric", "value", "unit");
-	er = bench_engine(tags, (unsigned)warmup, (unsigned)seconds, seed);
+	er = bench_engine(tags, 1, (unsigned)warmup, (unsigned)seconds, seed,
+	                  "engine");
+	/* Badges often advertise several times a second: more reports per
+	 * fix, so more reports per second through the same solves. */
+	bench_engine(tags, 5, (unsigned)warmup, (unsigned)seconds / 4 + 1,
+	             seed, "engine_5hz");
 	bench_presence(tags, seed);
 	for (size_t c = 0; c < sizeof solver_cases / sizeof *solver_cases;
 	     c++) {
@@ -723,7 +746,7 @@ main(int argc, char **argv)
 		if (sr.solves_per_s < worst_solves)
 			worst_solves = sr.solves_per_s;
 	}
-	target("engine_reports_per_s >= 1000000", er.reports_per_s,
+	target("engine_reports_per_s >= 1000000 (1 Hz tags)", er.reports_per_s,
 	       er.reports_per_s >= 1e6);
 	target("solve_per_s >= 100000 (every case)", worst_solves,
 	       worst_solves >= 1e5);
