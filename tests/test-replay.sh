@@ -1,7 +1,8 @@
 #!/bin/sh
 # track-replay and tracksim as a user runs them (TAP): a scenario tracks
 # with a sane error, output is deterministic, cutting the input leaves every
-# earlier line unchanged, and a malformed row names its file and line.
+# earlier line unchanged, and a malformed row names its file and line; the
+# same for a scenario simulated on the demo hospital's site file.
 #   tests/test-replay.sh TRACKSIM TRACK_REPLAY TRACK_SCORE
 set -u
 sim=$1 replay=$2 score=$3
@@ -13,7 +14,7 @@ check() {
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
 }
 echo "TAP version 13"
-echo "1..8"
+echo "1..13"
 
 "$sim" --csv "$tmp/s" --tags 8 --duration 60 --seed 3 --quiet
 check $? "tracksim writes a scenario"
@@ -69,4 +70,40 @@ printf '{"site": "x", "name": "x", "floors": []}' > "$tmp/bad.json"
 rc=$?
 grep -q "bad.json: floors" "$tmp/err"
 check $(( (rc == 1 ? 0 : 1) + $? )) "a bad site file stops with the file and the JSON path"
+
+# tracksim --site: the demo hospital (2 floors, 82 tags), tracked through
+# the site.json it copies next to the scenario.
+demo="$(dirname "$0")/../floorplans/demo/site.json"
+"$sim" --csv "$tmp/d" --site "$demo" --duration 120 --seed 5 \
+	--button-every 30 --quiet
+rc=$?
+cmp -s "$demo" "$tmp/d/site.json" &&
+	[ "$(wc -l < "$tmp/d/truth.csv")" -eq $((82 * 121 + 1)) ]
+check $((rc + $?)) "tracksim --site simulates every tag of the site and copies its file"
+
+"$replay" --site "$tmp/d/site.json" --reports "$tmp/d/reports.csv" \
+	> "$tmp/demo.csv"
+rc=$?
+"$score" --truth "$tmp/d/truth.csv" "track=$tmp/demo.csv" > "$tmp/score"
+median=$(awk '$1 == "track" { print $4 }' "$tmp/score")
+awk -v m="$median" 'BEGIN { exit !(m > 0 && m < 5) }'
+check $((rc + $?)) "the demo site tracks with a median error under 5 m (got $median)"
+
+"$sim" --csv "$tmp/d2" --site "$demo" --duration 120 --seed 5 \
+	--button-every 30 --quiet &&
+	cmp -s "$tmp/d/reports.csv" "$tmp/d2/reports.csv" &&
+	cmp -s "$tmp/d/truth.csv" "$tmp/d2/truth.csv"
+check $? "the same seed gives the same scenario on a site"
+
+# Presses at 30, 60, 90 and 120 s, each by a person listed in the site.
+awk -F, 'NR > 1 { n++; if ($2 !~ /^(badge|wrist)-/) bad++ }
+	END { exit !(n == 4 && !bad) }' "$tmp/d/buttons.csv"
+check $? "--button-every writes the presses to buttons.csv"
+
+sed 's/"width": 48.0/"width": -1/' "$demo" > "$tmp/bad-site.json"
+"$sim" --csv "$tmp/e" --site "$tmp/bad-site.json" --quiet 2> "$tmp/err"
+rc=$?
+grep -q "^tracksim: .*bad-site.json: floors\[0\].width: " "$tmp/err" &&
+	[ ! -e "$tmp/e" ]
+check $(( (rc == 1 ? 0 : 1) + $? )) "tracksim stops on a bad site file with its JSON path"
 exit $failed

@@ -1,0 +1,357 @@
+/* tracksim's options: one table for parsing, --help and scenario.json. */
+#include "tracksim.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OFF(f) offsetof(struct options, f)
+
+const struct opt_spec opt_specs[] = {
+	{ "csv", OPT_PATH, R_ANY, 0, OFF(csv), "DIR",
+	  "output directory (required; created if missing)", false },
+	{ "site", OPT_PATH, R_ANY, 0, OFF(site), "FILE",
+	  "simulate this site.json instead of a grid building", false },
+	{ "seed", OPT_INT, R_NONNEG, LLONG_MAX, OFF(seed), "N",
+	  "random seed", false },
+	{ "tags", OPT_INT, R_POS, 1000000, OFF(tags), "N",
+	  "number of tags (with --site: if it lists none)", false },
+	{ "duration", OPT_REAL, R_POS, 0, OFF(duration), "S",
+	  "simulated time, seconds", false },
+	{ "floors", OPT_INT, R_POS, 1000, OFF(floors), "N",
+	  "number of floors", true },
+	{ "width", OPT_REAL, R_POS, 0, OFF(width), "M",
+	  "floor width (x), m", true },
+	{ "height", OPT_REAL, R_POS, 0, OFF(height), "M",
+	  "floor depth (y), m", true },
+	{ "spacing", OPT_REAL, R_POS, 0, OFF(spacing), "M",
+	  "scanner grid spacing, m", true },
+	{ "sigma", OPT_REAL, R_NONNEG, 0, OFF(sigma), "DB",
+	  "shadowing standard deviation, dB", false },
+	{ "n", OPT_REAL, R_POS, 0, OFF(n), "X",
+	  "path-loss exponent, unless a site scanner sets one", false },
+	{ "tx", OPT_REAL, R_ANY, 0, OFF(tx), "DBM",
+	  "RSSI at 1 m, dBm", false },
+	{ "scanner-bias", OPT_REAL, R_NONNEG, 0, OFF(scanner_bias), "DB",
+	  "per-scanner bias, uniform in +-DB", false },
+	{ "tag-bias", OPT_REAL, R_NONNEG, 0, OFF(tag_bias), "DB",
+	  "per-tag bias, uniform in +-DB", false },
+	{ "drop", OPT_REAL, R_UNIT, 0, OFF(drop), "P",
+	  "probability a report is lost", false },
+	{ "threshold", OPT_REAL, R_ANY, 0, OFF(threshold), "DBM",
+	  "weakest RSSI a scanner hears", false },
+	{ "static-frac", OPT_REAL, R_UNIT, 0, OFF(static_frac), "F",
+	  "fraction of tags (--site: assets) that stay put", false },
+	{ "speed-min", OPT_REAL, R_POS, 0, OFF(speed_min), "MPS",
+	  "slowest walking speed, m/s", false },
+	{ "speed-max", OPT_REAL, R_POS, 0, OFF(speed_max), "MPS",
+	  "fastest walking speed, m/s", false },
+	{ "pause-max", OPT_REAL, R_NONNEG, 0, OFF(pause_max), "S",
+	  "longest pause at a waypoint, s (site rooms: 6x)", false },
+	{ "period", OPT_REAL, R_POS, 0, OFF(period), "S",
+	  "advertising period, s", false },
+	{ "truth-dt", OPT_REAL, R_POS, 0, OFF(truth_dt), "S",
+	  "ground-truth row interval, s", false },
+	{ "latency", OPT_REAL, R_NONNEG, 0, OFF(latency), "S",
+	  "report delay, uniform in [0, S]", false },
+	{ "scanner-z", OPT_REAL, R_NONNEG, 0, OFF(scanner_z), "M",
+	  "scanner height above its floor, m", true },
+	{ "tag-z", OPT_REAL, R_NONNEG, 0, OFF(tag_z), "M",
+	  "tag height above its floor, m", false },
+	{ "floor-height", OPT_REAL, R_POS, 0, OFF(floor_height), "M",
+	  "storey height, m", true },
+	{ "floor-atten", OPT_REAL, R_NONNEG, 0, OFF(floor_atten), "DB",
+	  "loss per floor crossed, dB", false },
+	{ "margin", OPT_REAL, R_NONNEG, 0, OFF(margin), "M",
+	  "waypoints keep this far from the walls, m", false },
+	{ "t0", OPT_REAL, R_NONNEG, 0, OFF(t0), "S",
+	  "start time, s", false },
+	{ "stairs-prob", OPT_REAL, R_UNIT, 0, OFF(stairs_prob), "P",
+	  "chance a walk heads for the stairs (floors > 1)", false },
+	{ "button-every", OPT_REAL, R_NONNEG, 0, OFF(button_every), "S",
+	  "a person presses the button every S s (0: never)", false },
+	{ "quiet", OPT_FLAG, R_ANY, 0, OFF(quiet), NULL,
+	  "no summary on stderr", false },
+};
+
+const size_t n_opt_specs = sizeof opt_specs / sizeof opt_specs[0];
+
+static struct options
+options_default(void)
+{
+	return (struct options){
+		.csv = NULL,
+		.site = NULL,
+		.seed = 7,
+		.tags = 20,
+		.duration = 120.0,
+		.floors = 1,
+		.width = 40.0,
+		.height = 20.0,
+		.spacing = 8.0,
+		.sigma = 6.0,
+		.n = 2.0,
+		.tx = -59.0,
+		.scanner_bias = 3.0,
+		.tag_bias = 0.0,
+		.drop = 0.05,
+		.threshold = -95.0,
+		.static_frac = 0.2,
+		.speed_min = 1.0,
+		.speed_max = 1.5,
+		.pause_max = 5.0,
+		.period = 1.0,
+		.truth_dt = 1.0,
+		.latency = 0.05,
+		.scanner_z = 3.0,
+		.tag_z = 1.0,
+		.floor_height = 4.0,
+		.floor_atten = 15.0,
+		.margin = 0.5,
+		.t0 = 0.0,
+		.stairs_prob = 0.25,
+		.button_every = 0.0,
+		.quiet = false,
+	};
+}
+
+static void
+usage(FILE *fp, const struct options *def)
+{
+	fputs("usage: tracksim --csv DIR [--site FILE] [options]\n"
+	      "Simulate BLE scanners and moving tags; write scanners.csv, "
+	      "reports.csv,\ntruth.csv, site.json and scenario.json into "
+	      "DIR (and buttons.csv with\n--button-every). The same options "
+	      "give the same files.\n\n"
+	      "Without --site the building is a grid of scanners. With "
+	      "--site the floors,\nscanners, zones and tags come from the "
+	      "site file: people walk between\npoints in its rooms and "
+	      "corridors, patients keep to the zone their name\nnames, "
+	      "assets stand in rooms; options marked (grid) do not apply "
+	      "then.\n\noptions [default]:\n", fp);
+	for (size_t i = 0; i < n_opt_specs; i++) {
+		const struct opt_spec *s = &opt_specs[i];
+		const char *field = (const char *)def + s->off;
+		char left[40];
+
+		snprintf(left, sizeof left, "--%s%s%s", s->name,
+			 s->arg ? " " : "", s->arg ? s->arg : "");
+		fprintf(fp, "  %-20s %s%s", left, s->help,
+			s->grid_only ? " (grid)" : "");
+		if (s->kind == OPT_INT)
+			fprintf(fp, " [%lld]", *(const long long *)field);
+		else if (s->kind == OPT_REAL)
+			fprintf(fp, " [%g]", *(const double *)field);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "  %-20s %s\n", "--help", "show this help");
+}
+
+static const char *
+range_text(enum opt_kind kind, enum opt_range range)
+{
+	if (kind == OPT_INT)
+		return range == R_POS ? "a positive integer"
+				      : "a non-negative integer";
+	switch (range) {
+	case R_POS:
+		return "a positive number";
+	case R_NONNEG:
+		return "a non-negative number";
+	case R_UNIT:
+		return "a number in [0, 1]";
+	case R_ANY:
+		break;
+	}
+	return "a number";
+}
+
+static bool
+parse_int(const char *s, long long *out)
+{
+	const char *p = s[0] == '-' ? s + 1 : s;
+	char *end;
+
+	/* strtoll alone would accept leading blanks and a plus sign. */
+	if (*p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool
+parse_real(const char *s, double *out)
+{
+	char *end;
+
+	if (*s == '\0' || *s == ' ' || *s == '\t')
+		return false;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool
+in_range(enum opt_range range, double v)
+{
+	switch (range) {
+	case R_POS:
+		return v > 0.0;
+	case R_NONNEG:
+		return v >= 0.0;
+	case R_UNIT:
+		return v >= 0.0 && v <= 1.0;
+	case R_ANY:
+		break;
+	}
+	return true;
+}
+
+static bool
+set_option(const struct opt_spec *s, const char *val, struct options *o)
+{
+	char *field = (char *)o + s->off;
+	long long iv;
+	double dv;
+
+	switch (s->kind) {
+	case OPT_PATH:
+		if (*val == '\0') {
+			fprintf(stderr, "tracksim: --%s: expected a path, "
+				"got ''\n", s->name);
+			return false;
+		}
+		*(const char **)field = val;
+		return true;
+	case OPT_INT:
+		if (!parse_int(val, &iv) || !in_range(s->range, (double)iv))
+			break;
+		if (iv > s->max) {
+			fprintf(stderr, "tracksim: --%s: expected %s up to %lld,"
+				" got '%s'\n", s->name,
+				range_text(s->kind, s->range), s->max, val);
+			return false;
+		}
+		*(long long *)field = iv;
+		return true;
+	case OPT_REAL:
+		if (!parse_real(val, &dv) || !in_range(s->range, dv))
+			break;
+		*(double *)field = dv;
+		return true;
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return true;
+	}
+	fprintf(stderr, "tracksim: --%s: expected %s, got '%s'\n", s->name,
+		range_text(s->kind, s->range), val);
+	return false;
+}
+
+static bool
+check_options(const struct options *o)
+{
+	if (!o->csv) {
+		fprintf(stderr, "tracksim: --csv DIR is required "
+			"(see --help)\n");
+		return false;
+	}
+	if (o->speed_max < o->speed_min) {
+		fprintf(stderr, "tracksim: --speed-max (%g) is below "
+			"--speed-min (%g)\n", o->speed_max, o->speed_min);
+		return false;
+	}
+	if (!o->site &&
+	    (2.0 * o->margin >= o->width || 2.0 * o->margin >= o->height)) {
+		fprintf(stderr, "tracksim: --margin %g leaves no room to walk "
+			"on a %g x %g m floor\n", o->margin, o->width,
+			o->height);
+		return false;
+	}
+	/* Finer steps than the 1 ms written to the files would give one tag
+	 * several rows with the same time. */
+	if (o->period < 0.001) {
+		fprintf(stderr, "tracksim: --period: expected at least 0.001 "
+			"(times are written in ms), got %g\n", o->period);
+		return false;
+	}
+	if (o->truth_dt < 0.001) {
+		fprintf(stderr, "tracksim: --truth-dt: expected at least 0.001 "
+			"(times are written in ms), got %g\n", o->truth_dt);
+		return false;
+	}
+	if (o->button_every > 0.0 && o->button_every < 0.001) {
+		fprintf(stderr, "tracksim: --button-every: expected 0 or at "
+			"least 0.001 (times are written in ms), got %g\n",
+			o->button_every);
+		return false;
+	}
+	if (o->t0 + o->duration + o->latency > MAX_TIME_S) {
+		fprintf(stderr, "tracksim: --t0 + --duration must stay below "
+			"%g s\n", MAX_TIME_S);
+		return false;
+	}
+	return true;
+}
+
+int
+opts_parse(int argc, char **argv, struct options *o)
+{
+	*o = options_default();
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct opt_spec *s = NULL;
+		const char *val = NULL;
+		size_t len;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			struct options def = options_default();
+			usage(stdout, &def);
+			return -1;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "tracksim: unexpected argument '%s' "
+				"(see --help)\n", a);
+			return EXIT_USAGE;
+		}
+		a += 2;
+		len = strcspn(a, "=");
+		for (size_t k = 0; k < n_opt_specs; k++) {
+			if (strlen(opt_specs[k].name) == len &&
+			    strncmp(opt_specs[k].name, a, len) == 0)
+				s = &opt_specs[k];
+		}
+		if (!s) {
+			fprintf(stderr, "tracksim: unknown option '--%.*s' "
+				"(see --help)\n", (int)len, a);
+			return EXIT_USAGE;
+		}
+		if (a[len] == '=') {
+			if (s->kind == OPT_FLAG) {
+				fprintf(stderr, "tracksim: --%s takes no "
+					"value\n", s->name);
+				return EXIT_USAGE;
+			}
+			val = a + len + 1;
+		} else if (s->kind != OPT_FLAG) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tracksim: --%s: missing "
+					"value\n", s->name);
+				return EXIT_USAGE;
+			}
+			val = argv[++i];
+		}
+		if (!set_option(s, val, o))
+			return EXIT_USAGE;
+	}
+	return check_options(o) ? 0 : EXIT_USAGE;
+}
