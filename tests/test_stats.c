@@ -62,18 +62,22 @@ Test(stats, occupancy_by_category)
 	track_engine *e = walk_two_tags();
 	double mean;
 
+	unsigned peak;
+
 	cr_assert_eq(track_engine_occupancy_category(e, "ward-a", "staff", 0,
-	                                             MIN, &mean),
+	                                             MIN, &mean, &peak),
 	             TRACK_OK);
 	cr_expect_float_eq(mean, 39.0 / 60, 1e-6);
+	cr_expect_eq(peak, 1);
 	cr_assert_eq(track_engine_occupancy_category(e, "hall-b",
 	                                             "infusion-pump", 0, MIN,
-	                                             &mean),
+	                                             &mean, &peak),
 	             TRACK_OK);
+	cr_expect_eq(peak, 1);
 	/* [40.5, 59.5) */
 	cr_expect_float_eq(mean, 19.0 / 60, 1e-6);
 	cr_expect_eq(track_engine_occupancy_category(e, "ward-a", "robots", 0,
-	                                             MIN, &mean),
+	                                             MIN, &mean, NULL),
 	             TRACK_ENOENT);
 	track_engine_destroy(e);
 }
@@ -235,7 +239,7 @@ Test(stats, a_window_of_years_costs_no_more_than_the_ring)
 	cr_expect_gt(n, 1000000);
 	cr_assert_eq(track_engine_occupancy_category(e, "ward-a", "staff",
 	                                             0, 3650 * 24 * 60 * MIN,
-	                                             &mean),
+	                                             &mean, NULL),
 	             TRACK_OK);
 	cr_expect_gt(mean, 0.0);
 	track_engine_destroy(e);

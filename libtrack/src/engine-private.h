@@ -79,6 +79,11 @@ struct occ_bucket {
 	unsigned peak;
 };
 
+struct occ_cat {
+	float sec;              /* tag-seconds of one category */
+	unsigned peak;          /* most of them at once */
+};
+
 struct visit {
 	int32_t zone;
 	int64_t enter_us, exit_us;
@@ -134,8 +139,9 @@ struct track_engine {
 
 	/* stats.c */
 	struct occ_bucket *occ;   /* n_zones x stats_buckets */
-	float *occ_cat;           /* ... x n_categories tag-seconds */
+	struct occ_cat *occ_cat;  /* ... x n_categories */
 	unsigned (*zone_count)[3];/* tags in each zone now, by kind */
+	unsigned *zone_cat_count; /* ... by category: n_zones x n_categories */
 	struct visit *visits;     /* ring of max_visits */
 	size_t visit_head, visit_count;
 	double *scratch;          /* max_visits, for dwell percentiles */

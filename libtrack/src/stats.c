@@ -102,11 +102,14 @@ track__stats_init(track_engine *e)
 	e->occ = malloc(nz * nb * sizeof *e->occ);
 	e->occ_cat = calloc(nz * nb * e->n_categories, sizeof *e->occ_cat);
 	e->zone_count = calloc(nz, sizeof *e->zone_count);
+	e->zone_cat_count = calloc(nz * e->n_categories,
+	                           sizeof *e->zone_cat_count);
 	e->visits = calloc(c->max_visits, sizeof *e->visits);
 	e->scratch = calloc(c->max_visits, sizeof *e->scratch);
 	e->day_pool = malloc(c->max_tags * c->utilization_days *
 	                     sizeof *e->day_pool);
-	if (!e->occ || !e->occ_cat || !e->zone_count || !e->visits ||
+	if (!e->occ || !e->occ_cat || !e->zone_count || !e->zone_cat_count ||
+	    !e->visits ||
 	    !e->scratch || !e->day_pool)
 		return TRACK_ENOMEM;
 	for (size_t i = 0; i < nz * nb; i++)
@@ -126,6 +129,7 @@ track__stats_free(track_engine *e)
 	free(e->day_pool);
 	free(e->scratch);
 	free(e->visits);
+	free(e->zone_cat_count);
 	free(e->zone_count);
 	free(e->occ_cat);
 	free(e->occ);
@@ -159,8 +163,12 @@ occ_slot(track_engine *e, int32_t zone, int64_t b)
 			total += o->peak_kind[k];
 		}
 		o->peak = total;
-		memset(&e->occ_cat[i * e->n_categories], 0,
-		       e->n_categories * sizeof *e->occ_cat);
+		for (size_t c = 0; c < e->n_categories; c++)
+			e->occ_cat[i * e->n_categories + c] = (struct occ_cat){
+				0.0f,
+				e->zone_cat_count[(size_t)zone * e->n_categories +
+				                  c]
+			};
 	}
 	return o;
 }
@@ -183,7 +191,7 @@ credit_zone(track_engine *e, const struct tag *t, int32_t zone, int64_t from,
 		double s = sign * (double)(end - from) * 1e-6;
 
 		o->sec_kind[k] += s;
-		e->occ_cat[i * e->n_categories + cat] += (float)s;
+		e->occ_cat[i * e->n_categories + cat].sec += (float)s;
 		from = end;
 	}
 }
@@ -255,11 +263,17 @@ track__stats_credit(track_engine *e, struct tag *t, int64_t now_us)
 }
 
 static void
-bump_peak(track_engine *e, int32_t zone, int64_t t_us)
+bump_peak(track_engine *e, int32_t zone, size_t cat, int64_t t_us)
 {
 	struct occ_bucket *o =
 		occ_slot(e, zone, floor_div(t_us, e->cfg.stats_bucket_us));
+	struct occ_cat *oc =
+		&e->occ_cat[(size_t)(o - e->occ) * e->n_categories + cat];
+	unsigned now = e->zone_cat_count[(size_t)zone * e->n_categories + cat];
 	unsigned total = 0;
+
+	if (now > oc->peak)
+		oc->peak = now;
 
 	for (int k = 0; k < 3; k++) {
 		if (e->zone_count[zone][k] > o->peak_kind[k])
@@ -277,8 +291,11 @@ void
 track__stats_enter(track_engine *e, const struct tag *t, int32_t zone,
                    int64_t t_us)
 {
+	size_t cat = (size_t)tag_category(e, t);
+
 	e->zone_count[zone][track__tag_kind(e, t)]++;
-	bump_peak(e, zone, t_us);
+	e->zone_cat_count[(size_t)zone * e->n_categories + cat]++;
+	bump_peak(e, zone, cat, t_us);
 	if (t->credit_us != NONE && t_us < t->credit_us)
 		credit_zone(e, t, zone, t_us, t->credit_us, 1.0);
 }
@@ -289,9 +306,13 @@ track__stats_exit(track_engine *e, const struct tag *t, int32_t zone,
 {
 	struct visit *v;
 	unsigned *c = &e->zone_count[zone][track__tag_kind(e, t)];
+	unsigned *cc = &e->zone_cat_count[(size_t)zone * e->n_categories +
+	                                  (size_t)tag_category(e, t)];
 
 	if (*c > 0)
 		(*c)--;
+	if (*cc > 0)
+		(*cc)--;
 	if (t->credit_us != NONE && t_us < t->credit_us)
 		credit_zone(e, t, zone, t_us, t->credit_us, -1.0);
 	if (e->visit_count == e->cfg.max_visits) {
@@ -365,11 +386,12 @@ track_engine_occupancy(const track_engine *e, const char *zone,
 track_status
 track_engine_occupancy_category(const track_engine *e, const char *zone,
                                 const char *category, int64_t from_us,
-                                int64_t to_us, double *mean)
+                                int64_t to_us, double *mean, unsigned *peak)
 {
 	int64_t bu, b0, b1;
 	int32_t z, cat = -1;
 	double sec = 0.0;
+	unsigned top = 0;
 
 	if (!e || !mean || !category || from_us >= to_us)
 		return TRACK_EINVAL;
@@ -384,11 +406,19 @@ track_engine_occupancy_category(const track_engine *e, const char *zone,
 	for (size_t k = 0; k < e->cfg.stats_buckets; k++) {
 		size_t i = (size_t)z * e->cfg.stats_buckets + k;
 
-		if (e->occ[i].b != NONE && e->occ[i].b >= b0 &&
-		    e->occ[i].b < b1)
-			sec += e->occ_cat[i * e->n_categories + (size_t)cat];
+		const struct occ_cat *oc;
+
+		if (e->occ[i].b == NONE || e->occ[i].b < b0 ||
+		    e->occ[i].b >= b1)
+			continue;
+		oc = &e->occ_cat[i * e->n_categories + (size_t)cat];
+		sec += oc->sec;
+		if (oc->peak > top)
+			top = oc->peak;
 	}
 	*mean = b1 > b0 ? sec / ((double)(b1 - b0) * (double)bu * 1e-6) : 0.0;
+	if (peak)
+		*peak = top;
 	return TRACK_OK;
 }
 

@@ -450,10 +450,11 @@ TRACK_API track_status track_engine_occupancy(const track_engine *e,
                                               size_t cap, size_t *n);
 
 /* Mean head count of tags of one category in zone over the buckets that
- * start in [from_us, to_us). TRACK_ENOENT: no such zone or category. */
+ * start in [from_us, to_us), and the most of them at once (peak may be
+ * NULL). TRACK_ENOENT: no such zone or category. */
 TRACK_API track_status track_engine_occupancy_category(
 	const track_engine *e, const char *zone, const char *category,
-	int64_t from_us, int64_t to_us, double *mean);
+	int64_t from_us, int64_t to_us, double *mean, unsigned *peak);
 
 typedef struct {
 	size_t visits;        /* visits that ended in the window */
