@@ -20,12 +20,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-/* No site file comes near this; reading a bigger one whole would only
- * waste memory. */
-#define SITE_MAX (16u << 20)
-
-/* Enough for TRACK_SITE_ERRORS_MAX lines and the closing one. */
-#define ERR_MAX 16384
+#include "sitefile.h"
 
 /* A patient's next waypoint lies in the home zone this often. */
 #define PATIENT_HOME_P 0.9
@@ -41,78 +36,6 @@
 /* Rejection sampling: draws before the margin is given up, and as many
  * again before the zone's first vertex is taken. */
 #define SAMPLE_TRIES 1000
-
-/* Reads path ("-": stdin) whole. Returns 0, or -1 after printing why. */
-static int
-read_site(const char *path, char **out, size_t *len)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-
-	if (!f) {
-		fprintf(stderr, "tracksim: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			/* One byte beyond the limit tells "too big" apart
-			 * from "exactly the limit". */
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *p;
-
-			if (ncap > SITE_MAX + 1)
-				ncap = SITE_MAX + 1;
-			p = realloc(buf, ncap);
-			if (!p) {
-				fprintf(stderr, "tracksim: %s: out of memory\n",
-					path);
-				goto fail;
-			}
-			buf = p;
-			cap = ncap;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n > SITE_MAX) {
-			fprintf(stderr, "tracksim: %s: larger than %u MiB, "
-				"not a site file\n", path, SITE_MAX >> 20);
-			goto fail;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "tracksim: %s: read error\n", path);
-		goto fail;
-	}
-	if (f != stdin)
-		fclose(f);
-	*out = buf;
-	*len = n;
-	return 0;
-fail:
-	if (f != stdin)
-		fclose(f);
-	free(buf);
-	return -1;
-}
-
-/* Each line of msg on stderr after the program's name. */
-static void
-print_errors(const char *msg)
-{
-	while (*msg) {
-		size_t n = strcspn(msg, "\n");
-
-		fprintf(stderr, "tracksim: %.*s\n", (int)n, msg);
-		msg += n;
-		if (*msg)
-			msg++;
-	}
-}
 
 /* Where needle (len bytes) occurs in hay, ignoring case, as a whole word:
  * no letter or digit right before or after it.  NULL: nowhere. */
@@ -382,22 +305,11 @@ sitesim_load(struct sim *s)
 {
 	const struct options *o = s->o;
 	const track_site *site;
-	track_status st;
-	char *err;
 
-	if (read_site(o->site, &s->site_text, &s->site_len) < 0)
-		return EXIT_FAILURE;
-	err = malloc(ERR_MAX);
-	if (!err) {
-		fprintf(stderr, "tracksim: out of memory\n");
-		return EXIT_FAILURE;
-	}
-	st = track_site_parse(s->site_text, s->site_len, o->site, &s->site,
-			      err, ERR_MAX);
-	if (st != TRACK_OK)
-		print_errors(err[0] ? err : track_strerror(st));
-	free(err);
-	if (st != TRACK_OK)
+	if (sitefile_read("tracksim", o->site, &s->site_text,
+			  &s->site_len) < 0 ||
+	    sitefile_parse("tracksim", o->site, s->site_text, s->site_len,
+			   &s->site) < 0)
 		return EXIT_FAILURE;
 	site = track_site_engine(s->site);
 	if (site->n_scanners > MAX_SCANNERS) {

@@ -10,8 +10,8 @@
 
 /* Read path ("-": stdin) whole into a malloc'd buffer. Returns 0, or -1
  * after printing why. */
-static int
-read_file(const char *prog, const char *path, char **out, size_t *len)
+int
+sitefile_read(const char *prog, const char *path, char **out, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	size_t cap = 0, n = 0;
@@ -82,24 +82,33 @@ print_errors(const char *prog, const char *msg)
 }
 
 int
-sitefile_load(const char *prog, const char *path, track_site_doc **out)
+sitefile_parse(const char *prog, const char *path, const char *text,
+               size_t len, track_site_doc **out)
 {
-	char *err, *text;
-	size_t len;
+	char *err = malloc(ERR_MAX);
 	track_status st;
 
-	if (read_file(prog, path, &text, &len) < 0)
-		return -1;
-	err = malloc(ERR_MAX);
 	if (!err) {
 		fprintf(stderr, "%s: %s: out of memory\n", prog, path);
-		free(text);
 		return -1;
 	}
 	st = track_site_parse(text, len, path, out, err, ERR_MAX);
-	free(text);
 	if (st != TRACK_OK)
 		print_errors(prog, err[0] ? err : track_strerror(st));
 	free(err);
 	return st == TRACK_OK ? 0 : -1;
+}
+
+int
+sitefile_load(const char *prog, const char *path, track_site_doc **out)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (sitefile_read(prog, path, &text, &len) < 0)
+		return -1;
+	rc = sitefile_parse(prog, path, text, len, out);
+	free(text);
+	return rc;
 }

@@ -14,4 +14,11 @@
  * "PROG: message". */
 int sitefile_load(const char *prog, const char *path, track_site_doc **out);
 
+/* The two halves of sitefile_load(): read path whole into a malloc'd
+ * *text (the caller frees it), and parse len bytes of text. */
+int sitefile_read(const char *prog, const char *path, char **text,
+                  size_t *len);
+int sitefile_parse(const char *prog, const char *path, const char *text,
+                   size_t len, track_site_doc **out);
+
 #endif
