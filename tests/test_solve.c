@@ -317,3 +317,24 @@ Test(solve, random_degenerate_inputs_never_abort)
 	}
 	gsl_rng_free(rng);
 }
+
+Test(solve, a_site_far_from_the_origin_is_solved_as_precisely)
+{
+	track_obs o[6];
+	track_solve_params p = params(-59, 0);
+	track_solution s;
+
+	/* The same floor, 10 km east and north of the site's origin. */
+	observe(o, 6, 17.3, 8.6, 2.0, -59, 2.0);
+	for (int i = 0; i < 6; i++) {
+		o[i].x += 10000.0;
+		o[i].y += 10000.0;
+	}
+	p.x_min += 10000.0;
+	p.x_max += 10000.0;
+	p.y_min += 10000.0;
+	p.y_max += 10000.0;
+	cr_assert_eq(track_solver_solve(solver, o, 6, &p, NULL, &s), TRACK_OK);
+	cr_expect_lt(hypot(s.x - 10017.3, s.y - 10008.6), 0.01, "(%.4f, %.4f)",
+	             s.x, s.y);
+}

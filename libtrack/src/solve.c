@@ -360,6 +360,37 @@ params_valid(const track_obs *obs, size_t n, const track_solve_params *p)
 	return true;
 }
 
+/* GSL's Levenberg-Marquardt steps until a step moves the tag less than
+ * STOP_M and its power less than STOP_DB: far below the answer's
+ * uncertainty. An absolute test, unlike the driver's relative one, means
+ * the same on every site whatever the origin of its coordinates. The dB
+ * residuals stay large at the optimum, so steps shrink only linearly and a
+ * tighter test would cost iterations for nothing. */
+#define STOP_M 0.01
+#define STOP_DB 0.02
+#define MAX_ITER 50
+
+static int
+iterate(gsl_multifit_nlinear_workspace *w, bool solve_tx, unsigned *iter)
+{
+	for (*iter = 1; *iter <= MAX_ITER; (*iter)++) {
+		int rc = gsl_multifit_nlinear_iterate(w);
+
+		/* No better point to be found near here: this one is it. */
+		if (rc == GSL_ENOPROG)
+			return GSL_SUCCESS;
+		if (rc != GSL_SUCCESS)
+			return rc;
+		if (fabs(gsl_vector_get(w->dx, 0)) < STOP_M &&
+		    fabs(gsl_vector_get(w->dx, 1)) < STOP_M &&
+		    (!solve_tx || fabs(gsl_vector_get(w->dx, 2)) < STOP_DB))
+			return GSL_SUCCESS;
+	}
+	/* Out of iterations: the point reached is still the best found. */
+	*iter = MAX_ITER;
+	return GSL_SUCCESS;
+}
+
 track_status
 track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
                    const track_solve_params *p, const double *guess_xy,
@@ -371,7 +402,7 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	double x0[3];
 	gsl_vector_view x0v;
 	bool solve_tx;
-	int info, rc;
+	int rc;
 
 	if (!s || !obs || !p || !out || n == 0 || n > s->max_obs ||
 	    !params_valid(obs, n, p))
@@ -408,17 +439,10 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	fdf.p = n_params(solve_tx);
 	fdf.params = &s->prob;
 
-	/* Stop when a step moves x by less than 1e-3 of its size: 2 cm on a
-	 * 20 m floor, 0.06 dB of power, far below the answer's uncertainty.
-	 * The dB residuals stay large at the optimum, so Gauss-Newton steps
-	 * converge only linearly and a tighter test costs iterations for
-	 * nothing. */
 	rc = gsl_multifit_nlinear_init(&x0v.vector, &fdf, w);
 	if (rc == GSL_SUCCESS)
-		rc = gsl_multifit_nlinear_driver(50, 1e-3, 1e-6, 0.0, NULL,
-		                                 NULL, &info, w);
-	/* GSL_EMAXITER still leaves the best point found: use it. */
-	if (rc != GSL_SUCCESS && rc != GSL_EMAXITER) {
+		rc = iterate(w, solve_tx, &sol.iterations);
+	if (rc != GSL_SUCCESS) {
 		*out = start;
 		out->method = TRACK_METHOD_CENTROID;
 		return TRACK_OK;
@@ -431,7 +455,6 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 		sol.tx_power_dbm = solve_tx ? gsl_vector_get(x, 2)
 		                            : p->tx_power_dbm;
 	}
-	sol.iterations = (unsigned)gsl_multifit_nlinear_niter(w);
 	sol.method = solve_tx ? TRACK_METHOD_SOLVE_TX : TRACK_METHOD_SOLVE;
 	if (!isfinite(sol.x) || !isfinite(sol.y) ||
 	    !covariance(&s->prob, sol.x, sol.y, sol.tx_power_dbm, &sol)) {
