@@ -207,3 +207,32 @@ Test(presence, every_event_type_has_a_name)
 	cr_expect_str_eq(track_event_name(TRACK_EVENT_FOUND), "found");
 	cr_expect_str_eq(track_event_name((track_event_type)99), "unknown");
 }
+
+Test(presence, a_press_in_a_refused_report_still_raises_distress)
+{
+	track_engine *e = fixture_engine(false);
+	track_event ev[64];
+	size_t n = 0;
+	track_report r = { .scanner = "not-in-the-site", .tag = "nurse-1",
+		           .rssi_dbm = -70, .t_us = 5 * S, .tx_dbm = NAN,
+		           .flags = TRACK_REPORT_BUTTON };
+
+	/* The measurement is refused, the call for help is not. */
+	cr_expect_eq(track_engine_ingest(e, &r), TRACK_ESCANNER);
+	fixture_tick(e, 5 * S + S / 2, ev, &n);
+	cr_assert_eq(n, 1);
+	cr_expect_eq(ev[0].type, TRACK_EVENT_DISTRESS);
+	cr_expect_str_eq(ev[0].tag, "nurse-1");
+	cr_expect(isnan(ev[0].x), "no position yet");
+	/* An impossible RSSI with the button: the same. */
+	r.scanner = fixture_scanners[0].id;
+	r.rssi_dbm = 12;
+	r.t_us = 30 * S;
+	r.tag = "pump-1";
+	cr_expect_eq(track_engine_ingest(e, &r), TRACK_ERSSI);
+	fixture_tick(e, 30 * S + S / 2, ev, &n);
+	cr_assert_eq(n, 2);
+	cr_expect_eq(ev[1].type, TRACK_EVENT_DISTRESS);
+	cr_expect_str_eq(ev[1].tag, "pump-1");
+	track_engine_destroy(e);
+}

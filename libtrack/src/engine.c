@@ -345,6 +345,45 @@ reject(track_engine *e, track_status st)
 	return st;
 }
 
+/* Badges repeat the button flag in every advertisement of a press, and
+ * several scanners hear each one: one press, one event. */
+static void
+note_button(track_engine *e, int32_t i, int64_t t_us)
+{
+	struct tag *t = &e->tags[i];
+
+	if (t->button_us == NONE ||
+	    t_us - t->button_us > e->cfg.distress_rearm_us)
+		t->button_pending = true;
+	if (t->button_us == NONE || t_us > t->button_us)
+		t->button_us = t_us;
+	if (!t->dirty) {
+		t->dirty = true;
+		e->dirty[e->n_dirty++] = i;
+	}
+}
+
+/* A report whose measurement is refused may still carry a call for help:
+ * the press is kept (the distress goes out with the last known place) and
+ * the report is refused all the same. */
+static track_status
+reject_report(track_engine *e, const track_report *r, track_status st)
+{
+	if (r->flags & TRACK_REPORT_BUTTON) {
+		int32_t i = track__idmap_find(&e->tag_map, r->tag);
+
+		if (i < 0) {
+			i = tag_alloc(e, r->tag, r->t_us);
+			/* Heard, if not measured: it is not silent. */
+			if (i >= 0)
+				e->tags[i].heard_us = r->t_us;
+		}
+		if (i >= 0)
+			note_button(e, i, r->t_us);
+	}
+	return reject(e, st);
+}
+
 track_status
 track_engine_ingest(track_engine *e, const track_report *r)
 {
@@ -358,18 +397,18 @@ track_engine_ingest(track_engine *e, const track_report *r)
 	if (!id_ok(r->tag) || !id_ok(r->scanner))
 		return reject(e, TRACK_EID);
 	if (!isfinite(r->rssi_dbm) || isinf(r->tx_dbm))
-		return reject(e, TRACK_ENAN);
+		return reject_report(e, r, TRACK_ENAN);
 	if (r->rssi_dbm < TRACK_RSSI_MIN || r->rssi_dbm > TRACK_RSSI_MAX ||
 	    (!isnan(r->tx_dbm) && (r->tx_dbm < TRACK_RSSI_MIN ||
 	                           r->tx_dbm > 20.0)))
-		return reject(e, TRACK_ERSSI);
+		return reject_report(e, r, TRACK_ERSSI);
 	s = track__idmap_find(&e->scanner_map, r->scanner);
 	if (s < 0)
-		return reject(e, TRACK_ESCANNER);
+		return reject_report(e, r, TRACK_ESCANNER);
 	i = track__idmap_find(&e->tag_map, r->tag);
 	if (i >= 0) {
 		if (r->t_us < e->tags[i].heard_us - e->cfg.reorder_us)
-			return reject(e, TRACK_ETIME);
+			return reject_report(e, r, TRACK_ETIME);
 		if (i != e->lru_head) {
 			lru_unlink(e, i);
 			lru_push_head(e, i);
@@ -396,15 +435,8 @@ track_engine_ingest(track_engine *e, const track_report *r)
 		t->lost = false;
 		t->found_pending = true;
 	}
-	/* Badges repeat the button flag in every advertisement of a press,
-	 * and several scanners hear each one: one press, one event. */
-	if (r->flags & TRACK_REPORT_BUTTON) {
-		if (t->button_us == NONE ||
-		    r->t_us - t->button_us > e->cfg.distress_rearm_us)
-			t->button_pending = true;
-		if (t->button_us == NONE || r->t_us > t->button_us)
-			t->button_us = r->t_us;
-	}
+	if (r->flags & TRACK_REPORT_BUTTON)
+		note_button(e, i, r->t_us);
 	if (!t->dirty) {
 		t->dirty = true;
 		e->dirty[e->n_dirty++] = i;
