@@ -16,6 +16,8 @@ has_pc gsl || need="$need libgsl-dev"
 has_pc jansson || need="$need libjansson-dev"
 has_pc yaml-0.1 || need="$need libyaml-dev"
 has_pc criterion || need="$need libcriterion-dev"
+has_pc libwebsockets || need="$need libwebsockets-dev"
+has_cmd node || need="$need nodejs"
 
 [ -z "$need" ] && exit 0
 

@@ -1,0 +1,91 @@
+/* trackd's shared state: the engine, the site, the latest position of
+ * every tag for the live stream and the REST API, recent events, counters.
+ * Everything runs on lws's one service thread; nothing here is locked. */
+#ifndef TRACKD_APP_H
+#define TRACKD_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libwebsockets.h>
+
+#include "track/site.h"
+#include "track/track.h"
+
+/* The newest position of one tag, as the live stream and the API show it.
+ * seq orders changes: a client that has seen seq s needs every tag with a
+ * larger one (latest state wins; nothing queues per client). */
+struct live_tag {
+	char id[TRACK_ID_MAX];
+	track_position pos;    /* pos.tag points at id */
+	uint64_t seq;
+};
+
+struct live_event {
+	track_event ev;
+	uint64_t seq;
+};
+
+#define EVENT_RING 4096
+#define MAX_BODY (1u << 20) /* largest ingest frame or POST body */
+
+struct app {
+	track_engine *engine;
+	track_site_doc *site;
+	char *site_text;        /* the site file as loaded, for /api/v1/site */
+	size_t site_len;
+	int64_t tick_us;
+	struct lws_context *context;
+	lws_sorted_usec_list_t tick;
+
+	struct live_tag *tags;  /* max_tags of them */
+	size_t n_tags;
+	json_t *tag_index;      /* tag id -> index into tags */
+	uint64_t seq;           /* newest position change */
+
+	struct live_event *events; /* ring of EVENT_RING */
+	uint64_t ev_seq;        /* sequence of the newest event */
+
+	unsigned live_clients;
+	uint64_t ingest_frames;
+	uint64_t ingest_errors; /* frames that were not valid ingest JSON */
+	uint64_t http_requests;
+	double update_seconds;  /* time spent in engine updates */
+	uint64_t updates;
+};
+
+int64_t app_now_us(void);
+
+/* Run one engine update now: positions and events into the live state,
+ * and live clients asked to write. */
+void app_update(struct app *a);
+/* Run the next update at once rather than at the next tick. */
+void app_soon(struct app *a);
+
+/* A tag object for the API and the live stream (a new reference). */
+json_t *app_tag_json(const struct app *a, const struct live_tag *t);
+/* The site's name and kind for tag id, NULL when the site does not list
+ * it. */
+const track_site_tag *app_site_tag(const struct app *a, const char *id);
+
+/* Parse and feed one ingest document; the answer ({"accepted":N,
+ * "rejected":[...]}, or {"error":...} for a document that is not one) is
+ * a new reference. *bad is set when the document itself was refused. */
+json_t *ingest_document(struct app *a, const char *text, size_t len,
+                        bool *bad);
+
+/* lws protocol callbacks. */
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                  void *user, void *in, size_t len);
+int ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                    void *user, void *in, size_t len);
+int live_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                  void *user, void *in, size_t len);
+
+size_t http_pss_size(void);
+size_t ingest_pss_size(void);
+size_t live_pss_size(void);
+
+#endif

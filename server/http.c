@@ -1,0 +1,368 @@
+/* The REST API (/api/v1/...), /healthz and /metrics. Every answer is built
+ * whole, then written in pieces as the connection takes them; errors are
+ * JSON ({"error": ..., "detail": ...}) with the HTTP status, never HTML. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+
+#define CHUNK 16384
+
+struct http_pss {
+	char path[256];
+	bool post;
+	char *body;          /* POST body so far */
+	size_t body_len;
+	bool body_too_big;
+	char *resp;          /* the answer's body */
+	size_t resp_len, resp_sent;
+	int status;
+	const char *ctype;
+};
+
+size_t
+http_pss_size(void)
+{
+	return sizeof(struct http_pss);
+}
+
+static struct app *
+app_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+static void
+reply_text(struct http_pss *p, int status, const char *ctype, char *body)
+{
+	free(p->resp);
+	p->resp = body;
+	p->resp_len = body ? strlen(body) : 0;
+	p->resp_sent = 0;
+	p->status = status;
+	p->ctype = ctype;
+}
+
+static void
+reply_json(struct http_pss *p, int status, json_t *doc)
+{
+	reply_text(p, status, "application/json",
+	           json_dumps(doc, JSON_COMPACT));
+	json_decref(doc);
+}
+
+static void
+reply_error(struct http_pss *p, int status, const char *error,
+            const char *detail)
+{
+	reply_json(p, status, json_pack("{s:s, s:s}", "error", error,
+	                                "detail", detail));
+}
+
+/* ---- GET handlers ------------------------------------------------------- */
+
+static void
+get_site(struct app *a, struct http_pss *p)
+{
+	char *body = malloc(a->site_len + 1);
+
+	if (!body) {
+		reply_error(p, 500, "out of memory", "site");
+		return;
+	}
+	memcpy(body, a->site_text, a->site_len);
+	body[a->site_len] = '\0';
+	reply_text(p, 200, "application/json", body);
+}
+
+static void
+get_tags(struct app *a, struct http_pss *p)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < a->n_tags; i++)
+		json_array_append_new(list, app_tag_json(a, &a->tags[i]));
+	reply_json(p, 200, json_pack("{s:o}", "tags", list));
+}
+
+static void
+get_tag(struct app *a, struct http_pss *p, const char *id)
+{
+	json_t *ix = json_object_get(a->tag_index, id);
+
+	if (!ix) {
+		reply_error(p, 404, "not found",
+		            "no tag with this id has been located");
+		return;
+	}
+	reply_json(p, 200, app_tag_json(a, &a->tags[json_integer_value(ix)]));
+}
+
+static bool
+contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static void
+get_search(struct app *a, struct lws *wsi, struct http_pss *p)
+{
+	char arg[128];
+	const char *q = lws_get_urlarg_by_name(wsi, "q=", arg, sizeof arg);
+	const track_site_tag *tags;
+	size_t n = track_site_tags(a->site, &tags);
+	json_t *list;
+
+	if (!q || !*q) {
+		reply_error(p, 400, "bad request",
+		            "give the text to look for as ?q=");
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		if (!contains_nocase(tags[i].id, q) &&
+		    !contains_nocase(tags[i].name, q))
+			continue;
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:s}", "id",
+			                tags[i].id, "name", tags[i].name, "kind",
+			                tags[i].kind == TRACK_TAG_PERSON
+			                        ? "person"
+			                        : "asset",
+			                "category", tags[i].category));
+	}
+	reply_json(p, 200, json_pack("{s:o}", "tags", list));
+}
+
+static void
+get_metrics(struct app *a, struct http_pss *p)
+{
+	track_engine_stats st;
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap);
+
+	if (!b) {
+		reply_error(p, 500, "out of memory", "metrics");
+		return;
+	}
+	track_engine_get_stats(a->engine, &st);
+#define PUT(...)                                                             \
+	len += (size_t)snprintf(b + len, cap > len ? cap - len : 0,         \
+	                        __VA_ARGS__)
+	PUT("# TYPE trackd_reports_total counter\n");
+	PUT("trackd_reports_total %llu\n", (unsigned long long)st.reports);
+	PUT("# TYPE trackd_reports_rejected_total counter\n");
+	for (int k = 1; k < 16; k++)
+		if (st.rejected[k])
+			PUT("trackd_reports_rejected_total{reason=\"%s\"} %llu\n",
+			    track_strerror((track_status)-k),
+			    (unsigned long long)st.rejected[k]);
+	PUT("# TYPE trackd_ingest_documents_total counter\n");
+	PUT("trackd_ingest_documents_total %llu\n",
+	    (unsigned long long)a->ingest_frames);
+	PUT("trackd_ingest_documents_refused_total %llu\n",
+	    (unsigned long long)a->ingest_errors);
+	PUT("# TYPE trackd_tags gauge\ntrackd_tags %zu\n", st.tags);
+	PUT("# TYPE trackd_live_clients gauge\ntrackd_live_clients %u\n",
+	    a->live_clients);
+	PUT("# TYPE trackd_solves_total counter\ntrackd_solves_total %llu\n",
+	    (unsigned long long)st.solves);
+	PUT("# TYPE trackd_events_total counter\ntrackd_events_total %llu\n",
+	    (unsigned long long)st.events);
+	PUT("trackd_events_dropped_total %llu\n",
+	    (unsigned long long)st.events_dropped);
+	PUT("# TYPE trackd_update_seconds_total counter\n"
+	    "trackd_update_seconds_total %.6f\n", a->update_seconds);
+	PUT("trackd_updates_total %llu\n", (unsigned long long)a->updates);
+	PUT("# TYPE trackd_http_requests_total counter\n"
+	    "trackd_http_requests_total %llu\n",
+	    (unsigned long long)a->http_requests);
+#undef PUT
+	if (len >= cap) {
+		free(b);
+		reply_error(p, 500, "metrics too long", "");
+		return;
+	}
+	reply_text(p, 200, "text/plain; version=0.0.4", b);
+}
+
+static void
+route_get(struct app *a, struct lws *wsi, struct http_pss *p)
+{
+	const char *path = p->path;
+
+	if (strcmp(path, "/healthz") == 0)
+		reply_json(p, 200, json_pack("{s:s}", "status", "ok"));
+	else if (strcmp(path, "/metrics") == 0)
+		get_metrics(a, p);
+	else if (strcmp(path, "/api/v1/site") == 0)
+		get_site(a, p);
+	else if (strcmp(path, "/api/v1/tags") == 0)
+		get_tags(a, p);
+	else if (strncmp(path, "/api/v1/tags/", 13) == 0 && path[13] &&
+	         !strchr(path + 13, '/'))
+		get_tag(a, p, path + 13);
+	else if (strcmp(path, "/api/v1/search") == 0)
+		get_search(a, wsi, p);
+	else
+		reply_error(p, 404, "not found", path);
+}
+
+/* ---- the lws side ------------------------------------------------------- */
+
+static int
+start_reply(struct lws *wsi, struct http_pss *p)
+{
+	uint8_t buf[LWS_PRE + 1024], *start = &buf[LWS_PRE], *q = start,
+	        *end = &buf[sizeof buf - 1];
+
+	if (lws_add_http_common_headers(wsi, (unsigned)p->status, p->ctype,
+	                                p->resp_len, &q, end) ||
+	    lws_add_http_header_by_token(
+		    wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+		    (const unsigned char *)"no-store", 8, &q, end) ||
+	    lws_finalize_write_http_header(wsi, start, &q, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static void
+free_pss(struct http_pss *p)
+{
+	free(p->body);
+	free(p->resp);
+	p->body = p->resp = NULL;
+	p->body_len = p->resp_len = 0;
+}
+
+int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+              void *in, size_t len)
+{
+	struct http_pss *p = user;
+	struct app *a;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP: {
+		char uri[256];
+		int n;
+
+		a = app_of(wsi);
+		a->http_requests++;
+		free_pss(p);
+		p->body_too_big = false;
+		/* The whole path, mountpoint included: one router. */
+		p->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+		n = lws_hdr_copy(wsi, uri, sizeof uri,
+		                 p->post ? WSI_TOKEN_POST_URI
+		                         : WSI_TOKEN_GET_URI);
+		if (n < 0) {
+			reply_error(p, 414, "uri too long", "");
+			return start_reply(wsi, p);
+		}
+		snprintf(p->path, sizeof p->path, "%s", uri);
+		if (p->post) {
+			if (strcmp(p->path, "/api/v1/ingest") != 0) {
+				reply_error(p, 404, "not found", p->path);
+				return start_reply(wsi, p);
+			}
+			/* The body arrives in LWS_CALLBACK_HTTP_BODY. */
+			return 0;
+		}
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+			reply_error(p, 405, "method not allowed",
+			            "GET or POST only");
+			return start_reply(wsi, p);
+		}
+		route_get(a, wsi, p);
+		return start_reply(wsi, p);
+	}
+
+	case LWS_CALLBACK_HTTP_BODY:
+		if (p->body_too_big)
+			return 0;
+		if (p->body_len + len > MAX_BODY) {
+			/* Keep reading to the end, answer 413 then. */
+			p->body_too_big = true;
+			return 0;
+		} else {
+			char *nb = realloc(p->body, p->body_len + len + 1);
+
+			if (!nb)
+				return -1;
+			p->body = nb;
+			memcpy(p->body + p->body_len, in, len);
+			p->body_len += len;
+		}
+		return 0;
+
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+		bool bad;
+		json_t *answer;
+
+		a = app_of(wsi);
+		if (p->body_too_big) {
+			reply_error(p, 413, "payload too large",
+			            "an ingest body is at most 1 MiB");
+			return start_reply(wsi, p);
+		}
+		answer = ingest_document(a, p->body ? p->body : "",
+		                         p->body_len, &bad);
+		if (bad) {
+			json_t *detail = json_object_get(answer, "error");
+
+			reply_error(p, 400, "bad request",
+			            json_string_value(detail));
+			json_decref(answer);
+		} else {
+			reply_json(p, 200, answer);
+		}
+		return start_reply(wsi, p);
+	}
+
+	case LWS_CALLBACK_HTTP_WRITEABLE: {
+		uint8_t buf[LWS_PRE + CHUNK];
+		size_t n;
+		enum lws_write_protocol mode;
+
+		if (!p->resp)
+			break;
+		n = p->resp_len - p->resp_sent;
+		if (n > CHUNK)
+			n = CHUNK;
+		mode = p->resp_sent + n == p->resp_len ? LWS_WRITE_HTTP_FINAL
+		                                       : LWS_WRITE_HTTP;
+		memcpy(buf + LWS_PRE, p->resp + p->resp_sent, n);
+		if (lws_write(wsi, buf + LWS_PRE, n, mode) != (int)n)
+			return -1;
+		p->resp_sent += n;
+		if (mode == LWS_WRITE_HTTP_FINAL) {
+			free_pss(p);
+			if (lws_http_transaction_completed(wsi))
+				return -1;
+		} else {
+			lws_callback_on_writable(wsi);
+		}
+		return 0;
+	}
+
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (p)
+			free_pss(p);
+		break;
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

@@ -1,0 +1,129 @@
+/* The ingest document of track-ingest.v1 and POST /api/v1/ingest:
+ * {"scanner":"ap-f0-01","reports":[{"tag":"badge-0042","rssi":-67,
+ *  "t":1763900000.25,"tx":-59,"button":true}]}
+ * Every report is accepted or refused on its own, with its index and why:
+ * one bad report never costs the others. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+
+/* Below this battery level (percent) a report flags a low battery. */
+#define LOW_BATTERY_PCT 15.0
+
+static json_t *
+refusal(size_t index, const char *why)
+{
+	return json_pack("{s:I, s:s}", "index", (json_int_t)index, "error",
+	                 why);
+}
+
+/* Fill r from one report object; NULL, or why it is malformed. */
+static const char *
+read_report(json_t *o, const char *scanner, track_report *r)
+{
+	json_t *tag, *rssi, *t, *tx, *button, *battery;
+
+	if (!json_is_object(o))
+		return "bad report: expected an object";
+	tag = json_object_get(o, "tag");
+	rssi = json_object_get(o, "rssi");
+	t = json_object_get(o, "t");
+	tx = json_object_get(o, "tx");
+	button = json_object_get(o, "button");
+	battery = json_object_get(o, "battery");
+	if (!json_is_string(tag))
+		return "bad report: 'tag' must be a string";
+	if (!json_is_number(rssi))
+		return "bad report: 'rssi' must be a number";
+	if (!json_is_number(t))
+		return "bad report: 't' must be a number (Unix seconds)";
+	if (tx && !json_is_number(tx) && !json_is_null(tx))
+		return "bad report: 'tx' must be a number";
+	if (button && !json_is_boolean(button))
+		return "bad report: 'button' must be true or false";
+	if (battery && !json_is_number(battery) && !json_is_null(battery))
+		return "bad report: 'battery' must be a number";
+	if (!isfinite(json_number_value(t)) ||
+	    fabs(json_number_value(t)) > 1e11)
+		return "bad report: 't' is not a time";
+	*r = (track_report){
+		.scanner = scanner,
+		.tag = json_string_value(tag),
+		.rssi_dbm = json_number_value(rssi),
+		.t_us = llround(json_number_value(t) * 1e6),
+		.tx_dbm = json_is_number(tx) ? json_number_value(tx) : NAN,
+	};
+	if (json_is_true(button))
+		r->flags |= TRACK_REPORT_BUTTON;
+	if (json_is_number(battery) &&
+	    json_number_value(battery) < LOW_BATTERY_PCT)
+		r->flags |= TRACK_REPORT_LOW_BATTERY;
+	return NULL;
+}
+
+static json_t *
+document_error(struct app *a, bool *bad, const char *what)
+{
+	a->ingest_errors++;
+	*bad = true;
+	return json_pack("{s:i, s:[], s:s}", "accepted", 0, "rejected",
+	                 "error", what);
+}
+
+json_t *
+ingest_document(struct app *a, const char *text, size_t len, bool *bad)
+{
+	json_error_t jerr;
+	json_t *doc, *reports, *scanner, *rejected, *answer;
+	size_t accepted = 0, i;
+	json_t *o;
+	bool button = false;
+
+	*bad = false;
+	a->ingest_frames++;
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		char msg[256];
+
+		snprintf(msg, sizeof msg, "invalid JSON at line %d, column "
+		         "%d: %s", jerr.line, jerr.column, jerr.text);
+		return document_error(a, bad, msg);
+	}
+	scanner = json_object_get(doc, "scanner");
+	reports = json_object_get(doc, "reports");
+	if (!json_is_object(doc) || !json_is_string(scanner) ||
+	    !json_is_array(reports)) {
+		json_decref(doc);
+		return document_error(a, bad, "expected {\"scanner\": string, "
+		                              "\"reports\": [...]}");
+	}
+	rejected = json_array();
+	json_array_foreach(reports, i, o) {
+		track_report r;
+		const char *why = read_report(o, json_string_value(scanner),
+		                              &r);
+		track_status st;
+
+		if (!why) {
+			st = track_engine_ingest(a->engine, &r);
+			if (st == TRACK_OK)
+				accepted++;
+			else
+				why = track_strerror(st);
+			/* A refused measurement may still carry a press. */
+			if (r.flags & TRACK_REPORT_BUTTON)
+				button = true;
+		}
+		if (why)
+			json_array_append_new(rejected, refusal(i, why));
+	}
+	json_decref(doc);
+	answer = json_pack("{s:I, s:o}", "accepted", (json_int_t)accepted,
+	                   "rejected", rejected);
+	/* Every second counts after a press: update now, not at the tick. */
+	if (button)
+		app_soon(a);
+	return answer;
+}

@@ -1,0 +1,363 @@
+/* The two WebSocket protocols.
+ *
+ * track-ingest.v1: each text message is an ingest document; each gets one
+ * answer, in order. A client that sends faster than it reads its answers
+ * is paused (flow control), not buffered without end.
+ *
+ * track-live.v1: a client subscribes to a floor or follows one tag and gets
+ * a snapshot, then the changes since what it was last sent, then events.
+ * Nothing is queued per client: on each chance to write, it gets the
+ * latest state of what changed, so a slow or stalled client costs memory
+ * for one message at most and never holds up the others. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+
+#define ANSWERS 16
+/* At most this often a client gets positions (a few a second). */
+#define MIN_GAP_US 200000
+
+static struct app *
+app_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+/* Send text as one message; false when the connection must close. */
+static bool
+send_text(struct lws *wsi, const char *text)
+{
+	size_t n = strlen(text);
+	unsigned char *buf = malloc(LWS_PRE + n);
+	int w;
+
+	if (!buf)
+		return false;
+	memcpy(buf + LWS_PRE, text, n);
+	w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
+	free(buf);
+	return w >= (int)n;
+}
+
+static bool
+send_json(struct lws *wsi, json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	bool ok = text && send_text(wsi, text);
+
+	free(text);
+	json_decref(doc);
+	return ok;
+}
+
+/* ---- track-ingest.v1 ---------------------------------------------------- */
+
+struct ingest_pss {
+	char *msg;                 /* the message being received */
+	size_t len;
+	bool too_big;
+	char *answers[ANSWERS];    /* waiting to be sent, oldest first */
+	size_t n_answers;
+	bool paused;
+};
+
+size_t
+ingest_pss_size(void)
+{
+	return sizeof(struct ingest_pss);
+}
+
+static void
+queue_answer(struct lws *wsi, struct ingest_pss *p, json_t *answer)
+{
+	char *text = json_dumps(answer, JSON_COMPACT);
+
+	json_decref(answer);
+	if (!text)
+		return;
+	p->answers[p->n_answers++] = text;
+	if (p->n_answers == ANSWERS && !p->paused) {
+		lws_rx_flow_control(wsi, 0);
+		p->paused = true;
+	}
+	lws_callback_on_writable(wsi);
+}
+
+int
+ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                void *user, void *in, size_t len)
+{
+	struct ingest_pss *p = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_RECEIVE:
+		if (!p->too_big && p->len + len <= MAX_BODY) {
+			char *m = realloc(p->msg, p->len + len + 1);
+
+			if (!m)
+				return -1;
+			p->msg = m;
+			memcpy(p->msg + p->len, in, len);
+			p->len += len;
+		} else {
+			p->too_big = true;
+		}
+		if (!lws_is_final_fragment(wsi))
+			return 0;
+		if (p->too_big) {
+			queue_answer(wsi, p,
+			             json_pack("{s:i, s:[], s:s}", "accepted", 0,
+			                       "rejected", "error",
+			                       "message larger than 1 MiB"));
+		} else {
+			bool bad;
+
+			queue_answer(wsi, p,
+			             ingest_document(app_of(wsi), p->msg, p->len,
+			                             &bad));
+		}
+		free(p->msg);
+		p->msg = NULL;
+		p->len = 0;
+		p->too_big = false;
+		return 0;
+
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (p->n_answers == 0)
+			return 0;
+		if (!send_text(wsi, p->answers[0]))
+			return -1;
+		free(p->answers[0]);
+		memmove(p->answers, p->answers + 1,
+		        --p->n_answers * sizeof *p->answers);
+		if (p->paused) {
+			lws_rx_flow_control(wsi, 1);
+			p->paused = false;
+		}
+		if (p->n_answers)
+			lws_callback_on_writable(wsi);
+		return 0;
+
+	case LWS_CALLBACK_CLOSED:
+		free(p->msg);
+		for (size_t i = 0; i < p->n_answers; i++)
+			free(p->answers[i]);
+		p->n_answers = 0;
+		return 0;
+
+	default:
+		return 0;
+	}
+}
+
+/* ---- track-live.v1 ------------------------------------------------------ */
+
+struct live_pss {
+	bool subscribed;
+	char floor[TRACK_ID_MAX]; /* "" when following a tag */
+	char tag[TRACK_ID_MAX];   /* "" when watching a floor */
+	bool snapshot_due;
+	char *error;              /* an answer to a bad request, to send */
+	uint64_t pos_seq;         /* positions sent up to this seq */
+	uint64_t ev_seq;          /* events sent up to this seq */
+	int64_t last_positions_us;
+};
+
+size_t
+live_pss_size(void)
+{
+	return sizeof(struct live_pss);
+}
+
+static bool
+wanted(const struct live_pss *p, const struct live_tag *t)
+{
+	if (p->tag[0])
+		return strcmp(p->tag, t->id) == 0;
+	return t->pos.floor && strcmp(p->floor, t->pos.floor) == 0;
+}
+
+static bool
+event_wanted(const struct live_pss *p, const track_event *ev)
+{
+	/* A call for help goes to every watcher, whatever they watch. */
+	if (ev->type == TRACK_EVENT_DISTRESS)
+		return true;
+	if (p->tag[0])
+		return strcmp(p->tag, ev->tag) == 0;
+	return ev->floor && strcmp(p->floor, ev->floor) == 0;
+}
+
+static json_t *
+event_json(const track_event *ev)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:f}", "type",
+	                      track_event_name(ev->type), "tag", ev->tag,
+	                      "zone", ev->zone, "floor", ev->floor, "t",
+	                      (double)ev->t_us * 1e-6);
+
+	if (!isnan(ev->x)) {
+		json_object_set_new(o, "x", json_real(round(ev->x * 100) / 100));
+		json_object_set_new(o, "y", json_real(round(ev->y * 100) / 100));
+		json_object_set_new(o, "r", json_real(round(ev->r * 100) / 100));
+	} else {
+		json_object_set_new(o, "x", json_null());
+		json_object_set_new(o, "y", json_null());
+		json_object_set_new(o, "r", json_null());
+	}
+	return json_pack("{s:s, s:o}", "type", "event", "event", o);
+}
+
+static void
+subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
+{
+	json_t *doc = json_loadb(text, len, 0, NULL);
+	json_t *sub = json_object_get(doc, "subscribe");
+	json_t *floor = json_object_get(sub, "floor");
+	json_t *tag = json_object_get(sub, "tag");
+	const track_site *site = track_site_engine(a->site);
+	bool known = false;
+
+	free(p->error);
+	p->error = NULL;
+	if (!json_is_object(sub) || json_is_string(floor) == json_is_string(tag)) {
+		p->error = strdup("{\"type\":\"error\",\"error\":\"expected "
+		                  "{\\\"subscribe\\\":{\\\"floor\\\":id} or "
+		                  "{\\\"tag\\\":id}}\"}");
+		json_decref(doc);
+		return;
+	}
+	if (json_is_string(floor)) {
+		for (size_t f = 0; f < site->n_floors; f++)
+			if (strcmp(site->floors[f].id,
+			           json_string_value(floor)) == 0)
+				known = true;
+		if (!known) {
+			p->error = strdup("{\"type\":\"error\",\"error\":"
+			                  "\"no such floor\"}");
+			json_decref(doc);
+			return;
+		}
+		snprintf(p->floor, sizeof p->floor, "%s",
+		         json_string_value(floor));
+		p->tag[0] = '\0';
+	} else {
+		snprintf(p->tag, sizeof p->tag, "%s", json_string_value(tag));
+		p->floor[0] = '\0';
+	}
+	p->subscribed = true;
+	p->snapshot_due = true;
+	json_decref(doc);
+}
+
+/* Write one message: an error, the snapshot, changed positions, or the
+ * next event, in that order; ask to write again while more is due. */
+static int
+live_write(struct lws *wsi, struct app *a, struct live_pss *p)
+{
+	int64_t now = app_now_us();
+
+	if (p->error) {
+		bool ok = send_text(wsi, p->error);
+
+		free(p->error);
+		p->error = NULL;
+		lws_callback_on_writable(wsi);
+		return ok ? 0 : -1;
+	}
+	if (!p->subscribed)
+		return 0;
+	if (p->snapshot_due || (p->pos_seq < a->seq &&
+	                        now - p->last_positions_us >= MIN_GAP_US)) {
+		json_t *list = json_array();
+		bool snap = p->snapshot_due;
+
+		for (size_t i = 0; i < a->n_tags; i++) {
+			const struct live_tag *t = &a->tags[i];
+
+			if ((snap || t->seq > p->pos_seq) && wanted(p, t))
+				json_array_append_new(list, app_tag_json(a, t));
+		}
+		p->snapshot_due = false;
+		p->pos_seq = a->seq;
+		p->last_positions_us = now;
+		if (snap || json_array_size(list) > 0) {
+			if (!send_json(wsi,
+			               json_pack("{s:s, s:o}", "type",
+			                         snap ? "snapshot" : "positions",
+			                         "tags", list)))
+				return -1;
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+		json_decref(list);
+	}
+	/* A client that fell behind the ring skips to what is still kept. */
+	if (a->ev_seq - p->ev_seq >= EVENT_RING)
+		p->ev_seq = a->ev_seq - EVENT_RING + 1;
+	while (p->ev_seq < a->ev_seq) {
+		const struct live_event *le =
+			&a->events[++p->ev_seq % EVENT_RING];
+
+		if (!event_wanted(p, &le->ev))
+			continue;
+		if (!send_json(wsi, event_json(&le->ev)))
+			return -1;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (p->pos_seq < a->seq)
+		/* Positions are due but too soon: come back after the gap. */
+		lws_set_timer_usecs(wsi, MIN_GAP_US);
+	return 0;
+}
+
+int
+live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+              void *in, size_t len)
+{
+	struct live_pss *p = user;
+	struct app *a;
+
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		a = app_of(wsi);
+		memset(p, 0, sizeof *p);
+		p->pos_seq = a->seq;
+		p->ev_seq = a->ev_seq;
+		a->live_clients++;
+		return 0;
+
+	case LWS_CALLBACK_RECEIVE:
+		/* Subscriptions are small: a fragmented one is refused. */
+		if (!lws_is_first_fragment(wsi) || !lws_is_final_fragment(wsi))
+			return 0;
+		subscribe(app_of(wsi), p, in, len);
+		lws_callback_on_writable(wsi);
+		return 0;
+
+	case LWS_CALLBACK_TIMER:
+		lws_callback_on_writable(wsi);
+		return 0;
+
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		/* A stalled client: skip this turn rather than pile up. */
+		if (lws_send_pipe_choked(wsi))
+			return 0;
+		return live_write(wsi, app_of(wsi), p);
+
+	case LWS_CALLBACK_CLOSED:
+		a = app_of(wsi);
+		if (a->live_clients)
+			a->live_clients--;
+		free(p->error);
+		p->error = NULL;
+		return 0;
+
+	default:
+		return 0;
+	}
+}

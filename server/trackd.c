@@ -1,0 +1,336 @@
+/* trackd: the tracking server. One libwebsockets event loop serves scanner
+ * reports in (track-ingest.v1, POST /api/v1/ingest), positions and events
+ * out (track-live.v1), the REST API and the web page, on one port; the
+ * engine runs inside the same loop on a timer.
+ *
+ *	trackd --site floorplans/demo/site.json [--port 8080] [--tick-ms 1000]
+ *	       [--web server/web]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "app.h"
+#include "sitefile.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+int64_t
+app_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const track_site_tag *
+app_site_tag(const struct app *a, const char *id)
+{
+	const track_site_tag *tags;
+	size_t n = track_site_tags(a->site, &tags);
+
+	/* The site's tags are few (hundreds); a scan is cheap next to
+	 * building the JSON around it. */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tags[i].id, id) == 0)
+			return &tags[i];
+	return NULL;
+}
+
+static const char *
+kind_name(track_tag_kind k)
+{
+	return k == TRACK_TAG_PERSON ? "person"
+	       : k == TRACK_TAG_ASSET ? "asset"
+	                              : "unknown";
+}
+
+json_t *
+app_tag_json(const struct app *a, const struct live_tag *t)
+{
+	const track_position *p = &t->pos;
+	const track_site_tag *info = app_site_tag(a, t->id);
+	double age = (double)(app_now_us() - p->heard_us) * 1e-6;
+
+	return json_pack("{s:s, s:s?, s:s, s:s, s:f, s:f, s:f, s:s, s:s?, "
+	                 "s:f, s:b, s:b}",
+	                 "id", t->id, "name", info ? info->name : NULL,
+	                 "kind", kind_name(p->kind), "category", p->category,
+	                 "x", round(p->x * 100) / 100, "y",
+	                 round(p->y * 100) / 100, "r",
+	                 round(p->r * 100) / 100, "floor", p->floor, "zone",
+	                 p->zone, "t", (double)p->t_us * 1e-6, "moving",
+	                 p->moving, "stale", age > 10.0);
+}
+
+static struct live_tag *
+live_slot(struct app *a, const char *id)
+{
+	json_t *ix = json_object_get(a->tag_index, id);
+	struct live_tag *t;
+
+	if (ix)
+		return &a->tags[json_integer_value(ix)];
+	if (a->n_tags == track_config_default().max_tags)
+		return NULL;
+	t = &a->tags[a->n_tags];
+	snprintf(t->id, sizeof t->id, "%s", id);
+	json_object_set_new(a->tag_index, t->id,
+	                    json_integer((json_int_t)a->n_tags));
+	a->n_tags++;
+	return t;
+}
+
+void
+app_update(struct app *a)
+{
+	track_position batch[256];
+	track_event ev[256];
+	double t0 = mono_s();
+	size_t n;
+
+	track_engine_update(a->engine, app_now_us());
+	while ((n = track_engine_changed(a->engine, batch, 256)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct live_tag *t = live_slot(a, batch[i].tag);
+
+			if (!t)
+				continue;
+			t->pos = batch[i];
+			t->pos.tag = t->id;
+			t->seq = ++a->seq;
+		}
+	}
+	while ((n = track_engine_events(a->engine, ev, 256)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct live_event *le =
+				&a->events[++a->ev_seq % EVENT_RING];
+
+			le->ev = ev[i];
+			le->seq = a->ev_seq;
+			if (ev[i].type == TRACK_EVENT_DISTRESS ||
+			    ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY)
+				lwsl_user("%s: %s in %s (%s)\n",
+				          track_event_name(ev[i].type), ev[i].tag,
+				          ev[i].zone ? ev[i].zone : "no zone",
+				          ev[i].floor ? ev[i].floor : "?");
+		}
+	}
+	a->update_seconds += mono_s() - t0;
+	a->updates++;
+	lws_callback_on_writable_all_protocol(
+		a->context,
+		lws_vhost_name_to_protocol(lws_get_vhost_by_name(a->context,
+		                                                 "trackd"),
+		                           "track-live.v1"));
+}
+
+static void
+tick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, tick);
+
+	app_update(a);
+	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
+}
+
+void
+app_soon(struct app *a)
+{
+	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, 1);
+}
+
+static struct app the_app;
+
+static struct lws_protocols protocols[] = {
+	{ "http", http_callback, 0, 0, 0, NULL, 0 },
+	{ "track-ingest.v1", ingest_callback, 0, MAX_BODY, 0, NULL, 0 },
+	{ "track-live.v1", live_callback, 0, 4096, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
+	      "              [--web DIR]\n"
+	      "Serves scanner ingest (ws track-ingest.v1, POST "
+	      "/api/v1/ingest),\n"
+	      "live positions (ws track-live.v1), the REST API under "
+	      "/api/v1/\n"
+	      "and the web page in DIR (default server/web) on one port.\n",
+	      f);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "site", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "tick-ms", required_argument, NULL, 't' },
+		{ "web", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lws_context_creation_info info;
+	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
+	                      metrics = { 0 };
+	struct app *a = &the_app;
+	const char *site_path = NULL, *web_dir = "server/web";
+	long port = 8080, tick_ms = 1000;
+	const track_site *site;
+	track_config cfg = track_config_default();
+	track_status st;
+	int c, n = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 's':
+			site_path = optarg;
+			break;
+		case 'p':
+			port = strtol(optarg, &end, 10);
+			if (*end || port < 1 || port > 65535) {
+				fprintf(stderr, "trackd: --port: expected 1 to "
+				                "65535, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			tick_ms = strtol(optarg, &end, 10);
+			if (*end || tick_ms < 10 || tick_ms > 60000) {
+				fprintf(stderr, "trackd: --tick-ms: expected 10 "
+				                "to 60000, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			web_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!site_path || optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* The process's one global GSL setting: errors come back as
+	 * statuses, never as an abort. */
+	gsl_set_error_handler_off();
+
+	if (sitefile_read("trackd", site_path, &a->site_text, &a->site_len) <
+	            0 ||
+	    sitefile_parse("trackd", site_path, a->site_text, a->site_len,
+	                   &a->site) < 0)
+		return 1;
+	site = track_site_engine(a->site);
+	st = track_engine_create(&cfg, site, &a->engine);
+	if (st != TRACK_OK) {
+		fprintf(stderr, "trackd: %s: cannot start the engine: %s\n",
+		        site_path, track_strerror(st));
+		return 1;
+	}
+	a->tick_us = tick_ms * 1000;
+	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
+	a->events = calloc(EVENT_RING, sizeof *a->events);
+	a->tag_index = json_object();
+	if (!a->tags || !a->events || !a->tag_index) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return 1;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
+
+	/* /api, /healthz and /metrics are ours; everything else is a file
+	 * under the web directory (lws refuses paths that leave it). */
+	api = (struct lws_http_mount){ .mountpoint = "/api", .protocol = "http",
+		                       .origin_protocol = LWSMPRO_CALLBACK,
+		                       .mountpoint_len = 4 };
+	health = (struct lws_http_mount){ .mount_next = &api,
+		                          .mountpoint = "/healthz",
+		                          .protocol = "http",
+		                          .origin_protocol = LWSMPRO_CALLBACK,
+		                          .mountpoint_len = 8 };
+	metrics = (struct lws_http_mount){ .mount_next = &health,
+		                           .mountpoint = "/metrics",
+		                           .protocol = "http",
+		                           .origin_protocol = LWSMPRO_CALLBACK,
+		                           .mountpoint_len = 8 };
+	web = (struct lws_http_mount){ .mount_next = &metrics,
+		                       .mountpoint = "/", .origin = web_dir,
+		                       .def = "index.html",
+		                       .origin_protocol = LWSMPRO_FILE,
+		                       .mountpoint_len = 1 };
+	protocols[0].per_session_data_size = http_pss_size();
+	protocols[1].per_session_data_size = ingest_pss_size();
+	protocols[2].per_session_data_size = live_pss_size();
+
+	memset(&info, 0, sizeof info);
+	info.port = (int)port;
+	info.protocols = protocols;
+	info.mounts = &web;
+	info.vhost_name = "trackd";
+	info.user = a;
+	info.pt_serv_buf_size = 64 * 1024;
+	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	a->context = lws_create_context(&info);
+	if (!a->context) {
+		fprintf(stderr, "trackd: cannot listen on port %ld\n", port);
+		return 1;
+	}
+	printf("trackd: listening on http://127.0.0.1:%ld/ site %s (%zu "
+	       "floors, %zu scanners, %zu zones, %zu tags)\n",
+	       port, track_site_id(a->site), site->n_floors,
+	       site->n_scanners, site->n_zones, site->n_tags);
+	fflush(stdout);
+	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
+
+	while (n >= 0 && !interrupted)
+		n = lws_service(a->context, 0);
+
+	lws_sul_cancel(&a->tick);
+	lws_context_destroy(a->context);
+	json_decref(a->tag_index);
+	free(a->events);
+	free(a->tags);
+	track_engine_destroy(a->engine);
+	track_site_free(a->site);
+	free(a->site_text);
+	printf("trackd: stopped\n");
+	return 0;
+}
