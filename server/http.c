@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "reports.h"
 
 #define CHUNK 16384
 
@@ -50,7 +51,7 @@ static void
 reply_json(struct http_pss *p, int status, json_t *doc)
 {
 	reply_text(p, status, "application/json",
-	           json_dumps(doc, JSON_COMPACT));
+	           json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)));
 	json_decref(doc);
 }
 
@@ -116,7 +117,8 @@ static void
 get_search(struct app *a, struct lws *wsi, struct http_pss *p)
 {
 	char arg[128];
-	const char *q = lws_get_urlarg_by_name(wsi, "q=", arg, sizeof arg);
+	const char *q = lws_get_urlarg_by_name(wsi, "q=", arg,
+	                                       (int)sizeof arg);
 	const track_site_tag *tags;
 	size_t n = track_site_tags(a->site, &tags);
 	json_t *list;
@@ -195,6 +197,20 @@ get_metrics(struct app *a, struct http_pss *p)
 }
 
 static void
+get_report(struct app *a, struct lws *wsi, struct http_pss *p,
+           const char *which)
+{
+	struct report r = reports_get(a, wsi, which);
+
+	if (r.status >= 400)
+		reply_error(p, r.status, r.error, r.detail ? r.detail : "");
+	else if (r.csv)
+		reply_text(p, r.status, "text/csv", r.csv);
+	else
+		reply_json(p, r.status, r.json);
+}
+
+static void
 route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 {
 	const char *path = p->path;
@@ -212,6 +228,8 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		get_tag(a, p, path + 13);
 	else if (strcmp(path, "/api/v1/search") == 0)
 		get_search(a, wsi, p);
+	else if (strncmp(path, "/api/v1/reports/", 16) == 0)
+		get_report(a, wsi, p, path + 16);
 	else
 		reply_error(p, 404, "not found", path);
 }
