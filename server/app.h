@@ -23,6 +23,8 @@ struct live_tag {
 	uint64_t seq;
 };
 
+struct alarm;
+
 struct live_event {
 	track_event ev;
 	uint64_t seq;
@@ -47,6 +49,11 @@ struct app {
 
 	struct live_event *events; /* ring of EVENT_RING */
 	uint64_t ev_seq;        /* sequence of the newest event */
+
+	struct alarm *alarms;   /* MAX_ALARMS of them */
+	size_t n_alarms;
+	uint64_t alarm_ids;     /* the newest alarm's id */
+	uint64_t alarm_seq;     /* the newest alarm change */
 
 	unsigned live_clients;
 	uint64_t ingest_frames;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alarms.h"
 #include "app.h"
 #include "reports.h"
 
@@ -211,6 +212,56 @@ get_report(struct app *a, struct lws *wsi, struct http_pss *p,
 }
 
 static void
+get_alarms(struct app *a, struct http_pss *p)
+{
+	json_t *list = json_array();
+
+	for (size_t i = a->n_alarms; i-- > 0;)
+		json_array_append_new(list, alarm_json(a, &a->alarms[i]));
+	reply_json(p, 200, json_pack("{s:o}", "alarms", list));
+}
+
+/* POST /api/v1/alarms/{id}/ack with {"by": "who"}. */
+static void
+post_ack(struct app *a, struct http_pss *p, const char *rest)
+{
+	char *end;
+	unsigned long long id = strtoull(rest, &end, 10);
+	json_t *doc, *by;
+	struct alarm *al;
+
+	if (end == rest || strcmp(end, "/ack") != 0) {
+		reply_error(p, 404, "not found", p->path);
+		return;
+	}
+	al = alarm_find(a, id);
+	if (!al) {
+		reply_error(p, 404, "not found", "no such alarm");
+		return;
+	}
+	doc = json_loadb(p->body ? p->body : "", p->body_len, 0, NULL);
+	by = json_object_get(doc, "by");
+	if (!json_is_string(by) || !json_string_length(by)) {
+		json_decref(doc);
+		reply_error(p, 400, "bad request",
+		            "expected {\"by\": \"who acknowledges\"}");
+		return;
+	}
+	if (alarm_ack(a, al, json_string_value(by)) < 0) {
+		json_decref(doc);
+		reply_error(p, 409, "conflict", "already acknowledged");
+		return;
+	}
+	json_decref(doc);
+	reply_json(p, 200, alarm_json(a, al));
+	lws_callback_on_writable_all_protocol(
+		a->context,
+		lws_vhost_name_to_protocol(lws_get_vhost_by_name(a->context,
+		                                                 "trackd"),
+		                           "track-live.v1"));
+}
+
+static void
 route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 {
 	const char *path = p->path;
@@ -228,6 +279,8 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		get_tag(a, p, path + 13);
 	else if (strcmp(path, "/api/v1/search") == 0)
 		get_search(a, wsi, p);
+	else if (strcmp(path, "/api/v1/alarms") == 0)
+		get_alarms(a, p);
 	else if (strncmp(path, "/api/v1/reports/", 16) == 0)
 		get_report(a, wsi, p, path + 16);
 	else
@@ -289,8 +342,19 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		snprintf(p->path, sizeof p->path, "%s", uri);
 		if (p->post) {
-			if (strcmp(p->path, "/api/v1/ingest") != 0) {
+			if (strcmp(p->path, "/api/v1/ingest") != 0 &&
+			    strncmp(p->path, "/api/v1/alarms/", 15) != 0) {
 				reply_error(p, 404, "not found", p->path);
+				return start_reply(wsi, p);
+			}
+			/* Without a length lws would wait for a body that
+			 * never comes. */
+			if (lws_hdr_total_length(wsi,
+			                         WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0
+			    && lws_hdr_total_length(wsi,
+			                            WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0) {
+				reply_error(p, 411, "length required",
+				            "send the body with a Content-Length");
 				return start_reply(wsi, p);
 			}
 			/* The body arrives in LWS_CALLBACK_HTTP_BODY. */
@@ -330,7 +394,11 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		a = app_of(wsi);
 		if (p->body_too_big) {
 			reply_error(p, 413, "payload too large",
-			            "an ingest body is at most 1 MiB");
+			            "a body is at most 1 MiB");
+			return start_reply(wsi, p);
+		}
+		if (strncmp(p->path, "/api/v1/alarms/", 15) == 0) {
+			post_ack(a, p, p->path + 15);
 			return start_reply(wsi, p);
 		}
 		answer = ingest_document(a, p->body ? p->body : "",

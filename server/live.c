@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alarms.h"
 #include "app.h"
 
 #define ANSWERS 16
@@ -163,6 +164,8 @@ struct live_pss {
 	char *error;              /* an answer to a bad request, to send */
 	uint64_t pos_seq;         /* positions sent up to this seq */
 	uint64_t ev_seq;          /* events sent up to this seq */
+	uint64_t alarm_seq;       /* alarm changes sent up to this seq */
+	uint64_t alarm_base;      /* alarm seq when the client came */
 	int64_t last_positions_us;
 };
 
@@ -270,6 +273,31 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 	}
 	if (!p->subscribed)
 		return 0;
+	/* Alarms first, to every watcher: open ones on arrival, then every
+	 * change (a new press, a new position, the acknowledgement). */
+	{
+		const struct alarm *next = NULL;
+
+		for (size_t i = 0; i < a->n_alarms; i++) {
+			const struct alarm *al = &a->alarms[i];
+
+			if (al->seq <= p->alarm_seq ||
+			    (!al->open && al->seq <= p->alarm_base))
+				continue;
+			if (!next || al->seq < next->seq)
+				next = al;
+		}
+		if (next) {
+			p->alarm_seq = next->seq;
+			if (!send_json(wsi, json_pack("{s:s, s:o}", "type",
+			                              "alarm", "alarm",
+			                              alarm_json(a, next))))
+				return -1;
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+		p->alarm_seq = a->alarm_seq;
+	}
 	if (p->snapshot_due || (p->pos_seq < a->seq &&
 	                        now - p->last_positions_us >= MIN_GAP_US)) {
 		json_t *list = json_array();
@@ -328,6 +356,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		memset(p, 0, sizeof *p);
 		p->pos_seq = a->seq;
 		p->ev_seq = a->ev_seq;
+		p->alarm_base = a->alarm_seq;
 		a->live_clients++;
 		return 0;
 

@@ -18,6 +18,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "alarms.h"
 #include "app.h"
 #include "sitefile.h"
 
@@ -133,6 +134,8 @@ app_update(struct app *a)
 
 			le->ev = ev[i];
 			le->seq = a->ev_seq;
+			if (ev[i].type == TRACK_EVENT_DISTRESS)
+				alarms_distress(a, &ev[i]);
 			if (ev[i].type == TRACK_EVENT_DISTRESS ||
 			    ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY)
 				lwsl_user("%s: %s in %s (%s)\n",
@@ -141,6 +144,7 @@ app_update(struct app *a)
 				          ev[i].floor ? ev[i].floor : "?");
 		}
 	}
+	alarms_follow(a);
 	a->update_seconds += mono_s() - t0;
 	a->updates++;
 	lws_callback_on_writable_all_protocol(
@@ -267,7 +271,8 @@ main(int argc, char **argv)
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
 	a->tag_index = json_object();
-	if (!a->tags || !a->events || !a->tag_index) {
+	a->alarms = calloc(MAX_ALARMS, sizeof *a->alarms);
+	if (!a->tags || !a->events || !a->tag_index || !a->alarms) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
 	}
@@ -326,6 +331,7 @@ main(int argc, char **argv)
 	lws_sul_cancel(&a->tick);
 	lws_context_destroy(a->context);
 	json_decref(a->tag_index);
+	free(a->alarms);
 	free(a->events);
 	free(a->tags);
 	track_engine_destroy(a->engine);

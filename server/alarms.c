@@ -1,0 +1,114 @@
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alarms.h"
+
+static struct alarm *
+slot_for_new(struct app *a)
+{
+	struct alarm *oldest = NULL;
+
+	if (a->n_alarms < MAX_ALARMS)
+		return &a->alarms[a->n_alarms++];
+	/* Full: forget the oldest acknowledged alarm; open ones stay. */
+	for (size_t i = 0; i < a->n_alarms; i++)
+		if (!a->alarms[i].open &&
+		    (!oldest || a->alarms[i].id < oldest->id))
+			oldest = &a->alarms[i];
+	return oldest;
+}
+
+void
+alarms_distress(struct app *a, const track_event *ev)
+{
+	struct alarm *al;
+
+	for (size_t i = 0; i < a->n_alarms; i++) {
+		al = &a->alarms[i];
+		if (al->open && strcmp(al->tag, ev->tag) == 0) {
+			al->pressed_us = ev->t_us;
+			al->seq = ++a->alarm_seq;
+			return;
+		}
+	}
+	al = slot_for_new(a);
+	if (!al) {
+		lwsl_err("alarm table full of open alarms: %s not recorded\n",
+		         ev->tag);
+		return;
+	}
+	memset(al, 0, sizeof *al);
+	al->id = ++a->alarm_ids;
+	snprintf(al->tag, sizeof al->tag, "%s", ev->tag);
+	al->opened_us = al->pressed_us = ev->t_us;
+	al->open = true;
+	al->seq = ++a->alarm_seq;
+	lwsl_user("alarm %llu opened: distress from %s\n",
+	          (unsigned long long)al->id, al->tag);
+}
+
+void
+alarms_follow(struct app *a)
+{
+	for (size_t i = 0; i < a->n_alarms; i++) {
+		struct alarm *al = &a->alarms[i];
+		json_t *ix;
+
+		if (!al->open)
+			continue;
+		ix = json_object_get(a->tag_index, al->tag);
+		/* Re-sent whenever the person's position changed. */
+		if (ix && a->tags[json_integer_value(ix)].seq > al->seq_pos) {
+			al->seq_pos = a->tags[json_integer_value(ix)].seq;
+			al->seq = ++a->alarm_seq;
+		}
+	}
+}
+
+json_t *
+alarm_json(const struct app *a, const struct alarm *al)
+{
+	json_t *ix = json_object_get(a->tag_index, al->tag);
+	const track_site_tag *info = app_site_tag(a, al->tag);
+	json_t *o = json_pack("{s:I, s:s, s:s?, s:b, s:f, s:f}", "id",
+	                      (json_int_t)al->id, "tag", al->tag, "name",
+	                      info ? info->name : NULL, "open", al->open,
+	                      "opened", (double)al->opened_us * 1e-6,
+	                      "pressed", (double)al->pressed_us * 1e-6);
+
+	if (ix)
+		json_object_set_new(o, "position",
+		                    app_tag_json(a, &a->tags[json_integer_value(ix)]));
+	else
+		json_object_set_new(o, "position", json_null());
+	if (!al->open) {
+		json_object_set_new(o, "acked_by", json_string(al->acked_by));
+		json_object_set_new(o, "acked",
+		                    json_real((double)al->acked_us * 1e-6));
+	}
+	return o;
+}
+
+struct alarm *
+alarm_find(struct app *a, uint64_t id)
+{
+	for (size_t i = 0; i < a->n_alarms; i++)
+		if (a->alarms[i].id == id)
+			return &a->alarms[i];
+	return NULL;
+}
+
+int
+alarm_ack(struct app *a, struct alarm *al, const char *by)
+{
+	if (!al->open)
+		return -1;
+	al->open = false;
+	snprintf(al->acked_by, sizeof al->acked_by, "%s", by);
+	al->acked_us = app_now_us();
+	al->seq = ++a->alarm_seq;
+	lwsl_user("alarm %llu acknowledged by %s\n",
+	          (unsigned long long)al->id, al->acked_by);
+	return 0;
+}
