@@ -347,12 +347,11 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 				reply_error(p, 404, "not found", p->path);
 				return start_reply(wsi, p);
 			}
-			/* Without a length lws would wait for a body that
-			 * never comes. */
+			/* Without a length (none, or chunked, which this
+			 * lws does not take for request bodies) it would
+			 * wait for a body that never comes. */
 			if (lws_hdr_total_length(wsi,
-			                         WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0
-			    && lws_hdr_total_length(wsi,
-			                            WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0) {
+			                         WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
 				reply_error(p, 411, "length required",
 				            "send the body with a Content-Length");
 				return start_reply(wsi, p);
