@@ -261,6 +261,16 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 		                           "track-live.v1"));
 }
 
+/* /api/v1/tags/{id}: one more segment, not empty. */
+static bool
+is_tag_path(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 13 && memcmp(path, "/api/v1/tags/", 13) == 0 &&
+	       memchr(path + 13, '/', n - 13) == NULL;
+}
+
 static void
 route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 {
@@ -274,8 +284,7 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		get_site(a, p);
 	else if (strcmp(path, "/api/v1/tags") == 0)
 		get_tags(a, p);
-	else if (strncmp(path, "/api/v1/tags/", 13) == 0 && path[13] &&
-	         !strchr(path + 13, '/'))
+	else if (is_tag_path(path))
 		get_tag(a, p, path + 13);
 	else if (strcmp(path, "/api/v1/search") == 0)
 		get_search(a, wsi, p);
