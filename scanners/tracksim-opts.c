@@ -11,7 +11,11 @@
 
 const struct opt_spec opt_specs[] = {
 	{ "csv", OPT_PATH, R_ANY, 0, OFF(csv), "DIR",
-	  "output directory (required; created if missing)", false },
+	  "write the files into DIR (created if missing)", false },
+	{ "server", OPT_PATH, R_ANY, 0, OFF(server), "URL",
+	  "send live to trackd at ws://HOST:PORT[/PATH] instead", false },
+	{ "token", OPT_PATH, R_ANY, 0, OFF(token), "T",
+	  "with --server: bearer token for the connection", false },
 	{ "site", OPT_PATH, R_ANY, 0, OFF(site), "FILE",
 	  "simulate this site.json instead of a grid building", false },
 	{ "seed", OPT_INT, R_NONNEG, LLONG_MAX, OFF(seed), "N",
@@ -19,7 +23,7 @@ const struct opt_spec opt_specs[] = {
 	{ "tags", OPT_INT, R_POS, 1000000, OFF(tags), "N",
 	  "number of tags (with --site: if it lists none)", false },
 	{ "duration", OPT_REAL, R_POS, 0, OFF(duration), "S",
-	  "simulated time, seconds", false },
+	  "simulated time, s (--server: until stopped)", false },
 	{ "floors", OPT_INT, R_POS, 1000, OFF(floors), "N",
 	  "number of floors", true },
 	{ "width", OPT_REAL, R_POS, 0, OFF(width), "M",
@@ -53,7 +57,7 @@ const struct opt_spec opt_specs[] = {
 	{ "period", OPT_REAL, R_POS, 0, OFF(period), "S",
 	  "advertising period, s", false },
 	{ "truth-dt", OPT_REAL, R_POS, 0, OFF(truth_dt), "S",
-	  "ground-truth row interval, s", false },
+	  "ground-truth row interval, s (--csv only)", false },
 	{ "latency", OPT_REAL, R_NONNEG, 0, OFF(latency), "S",
 	  "report delay, uniform in [0, S]", false },
 	{ "scanner-z", OPT_REAL, R_NONNEG, 0, OFF(scanner_z), "M",
@@ -67,22 +71,32 @@ const struct opt_spec opt_specs[] = {
 	{ "margin", OPT_REAL, R_NONNEG, 0, OFF(margin), "M",
 	  "waypoints keep this far from the walls, m", false },
 	{ "t0", OPT_REAL, R_NONNEG, 0, OFF(t0), "S",
-	  "start time, s", false },
+	  "start time, s (--csv only: live, it is now)", false },
 	{ "stairs-prob", OPT_REAL, R_UNIT, 0, OFF(stairs_prob), "P",
 	  "chance a walk heads for the stairs (floors > 1)", false },
 	{ "button-every", OPT_REAL, R_NONNEG, 0, OFF(button_every), "S",
 	  "a person presses the button every S s (0: never)", false },
 	{ "quiet", OPT_FLAG, R_ANY, 0, OFF(quiet), NULL,
-	  "no summary on stderr", false },
+	  "no summary (--server: status lines) on stderr", false },
 };
 
-const size_t n_opt_specs = sizeof opt_specs / sizeof opt_specs[0];
+#define N_SPECS (sizeof opt_specs / sizeof opt_specs[0])
+
+const size_t n_opt_specs = N_SPECS;
+
+/* options.given has a bit for each. */
+_Static_assert(N_SPECS <= 64, "more options than bits in options.given");
+
+/* A live demo shows an alarm every couple of minutes. */
+#define LIVE_BUTTON_EVERY 120.0
 
 static struct options
 options_default(void)
 {
 	return (struct options){
 		.csv = NULL,
+		.server = NULL,
+		.token = NULL,
 		.site = NULL,
 		.seed = 7,
 		.tags = 20,
@@ -114,6 +128,7 @@ options_default(void)
 		.stairs_prob = 0.25,
 		.button_every = 0.0,
 		.quiet = false,
+		.given = 0,
 	};
 }
 
@@ -121,10 +136,21 @@ static void
 usage(FILE *fp, const struct options *def)
 {
 	fputs("usage: tracksim --csv DIR [--site FILE] [options]\n"
+	      "       tracksim --server ws://HOST:PORT[/PATH] [--site FILE] "
+	      "[options]\n"
 	      "Simulate BLE scanners and moving tags; write scanners.csv, "
 	      "reports.csv,\ntruth.csv, site.json and scenario.json into "
 	      "DIR (and buttons.csv with\n--button-every). The same options "
 	      "give the same files.\n\n"
+	      "With --server, simulate in real time instead (the clock is "
+	      "the wall clock)\nand send the reports to trackd over the "
+	      "WebSocket subprotocol\ntrack-ingest.v1, one message per "
+	      "scanner every 250 ms, until SIGINT or\nSIGTERM (or the end "
+	      "of --duration). A person presses the button every 120 s\n"
+	      "unless --button-every says otherwise; their reports carry "
+	      "\"button\":true for\n3 s after. Lost connections are "
+	      "retried with backoff; meanwhile the last\n10 s of reports "
+	      "are kept. A status line goes to stderr every 10 s.\n\n"
 	      "Without --site the building is a grid of scanners. With "
 	      "--site the floors,\nscanners, zones and tags come from the "
 	      "site file: people walk between\npoints in its rooms and "
@@ -226,8 +252,10 @@ set_option(const struct opt_spec *s, const char *val, struct options *o)
 	switch (s->kind) {
 	case OPT_PATH:
 		if (*val == '\0') {
-			fprintf(stderr, "tracksim: --%s: expected a path, "
-				"got ''\n", s->name);
+			fprintf(stderr, "tracksim: --%s: expected %s, got "
+				"''\n", s->name, s->off == OFF(server) ?
+				"a ws:// URL" : s->off == OFF(token) ?
+				"a token" : "a path");
 			return false;
 		}
 		*(const char **)field = val;
@@ -257,14 +285,157 @@ set_option(const struct opt_spec *s, const char *val, struct options *o)
 	return false;
 }
 
-static bool
-check_options(const struct options *o)
+bool
+opts_given(const struct options *o, const char *name)
 {
-	if (!o->csv) {
-		fprintf(stderr, "tracksim: --csv DIR is required "
-			"(see --help)\n");
+	for (size_t i = 0; i < n_opt_specs; i++) {
+		if (strcmp(opt_specs[i].name, name) == 0)
+			return (o->given >> i) & 1u;
+	}
+	return false;
+}
+
+const char *
+opts_parse_url(const char *url, struct ws_url *u)
+{
+	const char *h, *end, *colon, *p;
+	char *num_end;
+	long port;
+	size_t len;
+
+	memset(u, 0, sizeof *u);
+	if (strncmp(url, "wss://", 6) == 0)
+		return "wss:// (TLS) is not supported yet; use ws://";
+	if (strncmp(url, "ws://", 5) != 0)
+		return "expected ws://HOST:PORT[/PATH]";
+	h = url + 5;
+	end = h + strcspn(h, "/?#");
+	if (*h == '[') {
+		/* An IPv6 literal: [addr]:port. */
+		const char *close = memchr(h, ']', (size_t)(end - h));
+
+		if (!close || close == h + 1)
+			return "expected [IPv6 address] after ws://";
+		len = (size_t)(close - h - 1);
+		if (len >= sizeof u->host)
+			return "host name too long";
+		memcpy(u->host, h + 1, len);
+		colon = close + 1;
+		if (colon == end)
+			colon = NULL;
+		else if (*colon != ':')
+			return "expected :PORT after the IPv6 address";
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		len = (size_t)((colon ? colon : end) - h);
+		if (len == 0)
+			return "missing host name";
+		if (len >= sizeof u->host)
+			return "host name too long";
+		memcpy(u->host, h, len);
+	}
+	for (p = u->host; *p; p++) {
+		if (*p <= ' ' || *p > '~' || *p == '@')
+			return "bad character in the host name";
+	}
+	if (!colon)
+		return "missing :PORT (expected ws://HOST:PORT[/PATH])";
+	if (colon[1] < '0' || colon[1] > '9')
+		return "expected a port number after ':'";
+	errno = 0;
+	port = strtol(colon + 1, &num_end, 10);
+	if (num_end != end || errno == ERANGE || port < 1 || port > 65535)
+		return "expected a port number in 1..65535";
+	u->port = (int)port;
+	len = (size_t)(end - h);
+	if (len >= sizeof u->hostport)
+		return "host name too long";
+	memcpy(u->hostport, h, len);
+	if (*end == '\0') {
+		strcpy(u->path, "/");
+		return NULL;
+	}
+	if (*end != '/')
+		return "expected the path to start with '/'";
+	if (strlen(end) >= sizeof u->path)
+		return "path too long";
+	for (p = end; *p; p++) {
+		if (*p <= ' ' || *p > '~')
+			return "bad character in the path";
+	}
+	strcpy(u->path, end);
+	return NULL;
+}
+
+/* A token goes into an HTTP header: visible ASCII only, and short enough
+ * for the handshake buffer. */
+static bool
+check_token(const char *token)
+{
+	size_t len = strlen(token);
+
+	if (len > MAX_TOKEN) {
+		fprintf(stderr, "tracksim: --token: expected at most %d "
+			"characters, got %zu\n", MAX_TOKEN, len);
 		return false;
 	}
+	for (const char *c = token; *c; c++) {
+		if (*c < 0x21 || *c > 0x7e) {
+			fprintf(stderr, "tracksim: --token: expected visible "
+				"ASCII characters only (no spaces)\n");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* --server against --csv; fills in the live defaults. */
+static bool
+check_mode(struct options *o)
+{
+	struct ws_url url;
+	const char *why;
+
+	if (!o->csv == !o->server) {
+		fprintf(stderr, "tracksim: %s (see --help)\n", o->csv ?
+			"--csv and --server cannot be used together" :
+			"--csv DIR or --server URL is required");
+		return false;
+	}
+	if (o->csv) {
+		if (o->token) {
+			fprintf(stderr, "tracksim: --token goes with --server, "
+				"not --csv\n");
+			return false;
+		}
+		return true;
+	}
+	why = opts_parse_url(o->server, &url);
+	if (why) {
+		fprintf(stderr, "tracksim: --server '%s': %s\n", o->server,
+			why);
+		return false;
+	}
+	if (o->token && !check_token(o->token))
+		return false;
+	if (opts_given(o, "t0") || opts_given(o, "truth-dt")) {
+		fprintf(stderr, "tracksim: --%s goes with --csv: live time is "
+			"the wall clock, and there is no truth file\n",
+			opts_given(o, "t0") ? "t0" : "truth-dt");
+		return false;
+	}
+	if (!opts_given(o, "button-every"))
+		o->button_every = LIVE_BUTTON_EVERY;
+	if (!opts_given(o, "duration"))
+		o->duration = INFINITY;
+	return true;
+}
+
+static bool
+check_options(struct options *o)
+{
+	if (!check_mode(o))
+		return false;
 	if (o->speed_max < o->speed_min) {
 		fprintf(stderr, "tracksim: --speed-max (%g) is below "
 			"--speed-min (%g)\n", o->speed_max, o->speed_min);
@@ -295,7 +466,7 @@ check_options(const struct options *o)
 			o->button_every);
 		return false;
 	}
-	if (o->t0 + o->duration + o->latency > MAX_TIME_S) {
+	if (o->csv && o->t0 + o->duration + o->latency > MAX_TIME_S) {
 		fprintf(stderr, "tracksim: --t0 + --duration must stay below "
 			"%g s\n", MAX_TIME_S);
 		return false;
@@ -352,6 +523,7 @@ opts_parse(int argc, char **argv, struct options *o)
 		}
 		if (!set_option(s, val, o))
 			return EXIT_USAGE;
+		o->given |= (uint64_t)1 << (size_t)(s - opt_specs);
 	}
 	return check_options(o) ? 0 : EXIT_USAGE;
 }

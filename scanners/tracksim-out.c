@@ -180,10 +180,14 @@ put_counts(const struct sim *s, json_t *root)
 }
 
 /* Whether scenario.json lists option spec: not the grid's options on a
- * site, nor --tags when the site lists its own. */
+ * site, nor --tags when the site lists its own, nor the live mode's (a
+ * token has no place in a file). */
 static bool
 option_applies(const struct sim *s, const struct opt_spec *spec)
 {
+	if (strcmp(spec->name, "server") == 0 ||
+	    strcmp(spec->name, "token") == 0)
+		return false;
 	if (!s->site)
 		return true;
 	if (strcmp(spec->name, "tags") == 0)

@@ -1,15 +1,18 @@
 /*
- * tracksim: offline scenario generator.
+ * tracksim: scenario generator and live load for trackd.
  *
- * Writes scanners.csv, reports.csv, truth.csv, site.json and scenario.json
- * (the CSV contract in DESIGN.md) for a simulated site: either a grid of
- * scanners on every floor, or a real site file (--site, tracksim-site.c).
- * Tags stand still or walk waypoint paths (taking the stairs between
- * floors); RSSI follows a log-distance model with shadowing, per-scanner
- * and per-tag bias, drops, a sensitivity threshold and delivery latency.
+ * With --csv, writes scanners.csv, reports.csv, truth.csv, site.json and
+ * scenario.json (the CSV contract in DESIGN.md) for a simulated site:
+ * either a grid of scanners on every floor, or a real site file (--site,
+ * tracksim-site.c).  With --server, runs the same model in real time and
+ * sends the reports to trackd (tracksim-live.c).  Tags stand still or walk
+ * waypoint paths (taking the stairs between floors); RSSI follows a
+ * log-distance model with shadowing, per-scanner and per-tag bias, drops,
+ * a sensitivity threshold and delivery latency.
  *
  * The same arguments always give byte-identical files.  Time is simulated in
- * slices so that memory does not grow with the duration.
+ * slices (SLICE_S, sized so that one holds about one advertisement per tag
+ * at the default period) so that memory does not grow with the duration.
  */
 #include "tracksim.h"
 
@@ -20,10 +23,6 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
-
-/* One second holds about one advertisement per tag at the default period,
- * which keeps the report buffer near tags x scanners entries. */
-#define SLICE_S 1.0
 
 static uint64_t
 splitmix64(uint64_t x)
@@ -264,24 +263,22 @@ report_cmp(const void *pa, const void *pb)
 	return (a->rssi > b->rssi) - (a->rssi < b->rssi);
 }
 
-/* Writes the sorted reports stamped before limit_ms and keeps the rest:
- * latency can carry a report past the end of its slice. */
-static void
-flush_reports(struct sim *s, int64_t limit_ms)
+size_t
+sim_due_reports(struct sim *s, int64_t limit_ms)
 {
-	FILE *fp = s->out[OUT_REPORTS].fp;
 	size_t n = 0;
 
 	if (s->n_pending == 0)
-		return;
+		return 0;
 	qsort(s->reports, s->n_pending, sizeof *s->reports, report_cmp);
-	while (n < s->n_pending && s->reports[n].t_ms < limit_ms) {
-		const struct report *r = &s->reports[n++];
+	while (n < s->n_pending && s->reports[n].t_ms < limit_ms)
+		n++;
+	return n;
+}
 
-		out_write_time(fp, r->t_ms);
-		fprintf(fp, ",%s,%s,%d\n", s->scanners[r->scanner].id,
-			s->tags[r->tag].id, r->rssi);
-	}
+void
+sim_take_reports(struct sim *s, size_t n)
+{
 	memmove(s->reports, s->reports + n,
 		(s->n_pending - n) * sizeof *s->reports);
 	s->n_pending -= n;
@@ -291,108 +288,178 @@ flush_reports(struct sim *s, int64_t limit_ms)
 /* Presses before b (and not after the end): one every --button-every
  * seconds, each by a person drawn from its own stream, so that presses
  * change nothing else in the run. */
-static void
+static int
 press_buttons(struct sim *s, double b)
 {
 	const struct options *o = s->o;
-	FILE *fp = s->out[OUT_BUTTONS].fp;
 
 	if (o->button_every <= 0.0 || s->n_persons == 0)
-		return;
+		return 0;
 	for (;;) {
 		double t = o->t0 + (double)s->next_button * o->button_every;
 		size_t who;
 
 		if (t >= b || t > s->end)
 			break;
+		if (s->n_presses == s->cap_presses) {
+			size_t cap = s->cap_presses ? 2 * s->cap_presses : 16;
+			struct press *p = realloc(s->presses,
+						  cap * sizeof *p);
+
+			if (!p)
+				return -1;
+			s->presses = p;
+			s->cap_presses = cap;
+		}
 		s->next_button++;
 		who = s->persons[gsl_rng_uniform_int(s->button,
 			(unsigned long)s->n_persons)];
-		out_write_time(fp, llround(t * 1000.0));
-		fprintf(fp, ",%s\n", s->tags[who].id);
+		s->presses[s->n_presses++] = (struct press){
+			.t_ms = llround(t * 1000.0), .tag = (uint32_t)who };
 		s->n_buttons++;
 	}
+	return 0;
+}
+
+/* Makes room for n_k truth instants of every tag. */
+static int
+reserve_truth(struct sim *s, size_t n_k)
+{
+	struct pos *p;
+
+	if (n_k * s->n_tags <= s->cap_truth)
+		return 0;
+	p = realloc(s->truth, n_k * s->n_tags * sizeof *p);
+	if (!p)
+		return -1;
+	s->truth = p;
+	s->cap_truth = n_k * s->n_tags;
+	return 0;
+}
+
+int
+sim_step(struct sim *s, long long slice, bool truth)
+{
+	const struct options *o = s->o;
+	double a = o->t0 + (double)slice * SLICE_S;
+	double b = a + SLICE_S;
+	double adv_end = fmin(b, s->end);
+	long long k_begin = s->truth_next;
+	long long k_end = k_begin;
+
+	if (a > s->end)
+		return 0;
+	if (truth) {
+		while (k_end <= s->truth_last &&
+		       o->t0 + (double)k_end * o->truth_dt < b)
+			k_end++;
+		if (reserve_truth(s, (size_t)(k_end - k_begin)) < 0)
+			return -1;
+	}
+
+	for (size_t i = 0; i < s->n_tags; i++) {
+		struct tag *g = &s->tags[i];
+		long long k = k_begin;
+
+		/* Merge truth instants and adverts in time order, as
+		 * tag_position requires. */
+		for (;;) {
+			double tt = k < k_end ? o->t0 +
+				(double)k * o->truth_dt : INFINITY;
+			double ta = g->next_advert < adv_end ?
+				g->next_advert : INFINITY;
+
+			if (isinf(tt) && isinf(ta))
+				break;
+			if (tt <= ta) {
+				s->truth[(size_t)(k - k_begin) * s->n_tags +
+					 i] = tag_position(s, i, tt);
+				k++;
+				continue;
+			}
+			if (advertise(s, i, ta, tag_position(s, i, ta)) < 0)
+				return -1;
+			g->next_advert += o->period + sim_uniform(
+				s->radio, -s->jitter, s->jitter);
+		}
+	}
+	s->truth_k0 = k_begin;
+	s->truth_next = k_end;
+	return press_buttons(s, b) < 0 ? -1 : 1;
+}
+
+/* Writes the sorted reports stamped before limit_ms and keeps the rest:
+ * latency can carry a report past the end of its slice. */
+static void
+write_reports(struct sim *s, int64_t limit_ms)
+{
+	FILE *fp = s->out[OUT_REPORTS].fp;
+	size_t n = sim_due_reports(s, limit_ms);
+
+	for (size_t j = 0; j < n; j++) {
+		const struct report *r = &s->reports[j];
+
+		out_write_time(fp, r->t_ms);
+		fprintf(fp, ",%s,%s,%d\n", s->scanners[r->scanner].id,
+			s->tags[r->tag].id, r->rssi);
+	}
+	sim_take_reports(s, n);
+}
+
+/* Writes the truth rows of the last slice. */
+static void
+write_truth(struct sim *s)
+{
+	const struct options *o = s->o;
+	FILE *ft = s->out[OUT_TRUTH].fp;
+	size_t n_k = (size_t)(s->truth_next - s->truth_k0);
+
+	for (size_t kk = 0; kk < n_k; kk++) {
+		double t = o->t0 + (double)(s->truth_k0 + (long long)kk) *
+			   o->truth_dt;
+		int64_t t_ms = llround(t * 1000.0);
+
+		for (size_t i = 0; i < s->n_tags; i++) {
+			const struct pos *p = &s->truth[kk * s->n_tags + i];
+
+			out_write_time(ft, t_ms);
+			fprintf(ft, ",%s,%.3f,%.3f,%.3f,%s\n",
+				s->tags[i].id, p->x, p->y,
+				s->floors[p->floor].z + o->tag_z,
+				s->floors[p->floor].id);
+		}
+	}
+	s->n_truth += n_k * s->n_tags;
+}
+
+static void
+write_presses(struct sim *s)
+{
+	FILE *fp = s->out[OUT_BUTTONS].fp;
+
+	for (size_t j = 0; j < s->n_presses; j++) {
+		out_write_time(fp, s->presses[j].t_ms);
+		fprintf(fp, ",%s\n", s->tags[s->presses[j].tag].id);
+	}
+	s->n_presses = 0;
 }
 
 static int
 simulate(struct sim *s)
 {
-	const struct options *o = s->o;
-	FILE *ft = s->out[OUT_TRUTH].fp;
-	long long k_last = (long long)floor(o->duration / o->truth_dt + 1e-9);
-	long long k_next = 0;
-
 	for (long long slice = 0;; slice++) {
-		double a = o->t0 + (double)slice * SLICE_S;
-		double b = a + SLICE_S;
-		double adv_end = fmin(b, s->end);
-		long long k_begin = k_next;
+		int rc = sim_step(s, slice, true);
+		double b = s->o->t0 + (double)(slice + 1) * SLICE_S;
 
-		if (a > s->end)
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
 			break;
-		while (k_next <= k_last &&
-		       o->t0 + (double)k_next * o->truth_dt < b)
-			k_next++;
-		size_t n_k = (size_t)(k_next - k_begin);
-		if (n_k * s->n_tags > s->cap_truth) {
-			struct pos *p = realloc(s->truth,
-						n_k * s->n_tags * sizeof *p);
-			if (!p)
-				return -1;
-			s->truth = p;
-			s->cap_truth = n_k * s->n_tags;
-		}
-
-		for (size_t i = 0; i < s->n_tags; i++) {
-			struct tag *g = &s->tags[i];
-			long long k = k_begin;
-
-			/* Merge truth instants and adverts in time order,
-			 * as tag_position requires. */
-			for (;;) {
-				double tt = k < k_next ? o->t0 +
-					(double)k * o->truth_dt : INFINITY;
-				double ta = g->next_advert < adv_end ?
-					g->next_advert : INFINITY;
-
-				if (isinf(tt) && isinf(ta))
-					break;
-				if (tt <= ta) {
-					s->truth[(size_t)(k - k_begin) *
-						 s->n_tags + i] =
-						tag_position(s, i, tt);
-					k++;
-					continue;
-				}
-				if (advertise(s, i, ta,
-					      tag_position(s, i, ta)) < 0)
-					return -1;
-				g->next_advert += o->period + sim_uniform(
-					s->radio, -s->jitter, s->jitter);
-			}
-		}
-
-		flush_reports(s, llround(b * 1000.0));
-		for (size_t kk = 0; kk < n_k; kk++) {
-			double t = o->t0 + (double)(k_begin +
-						    (long long)kk) * o->truth_dt;
-			int64_t t_ms = llround(t * 1000.0);
-
-			for (size_t i = 0; i < s->n_tags; i++) {
-				const struct pos *p =
-					&s->truth[kk * s->n_tags + i];
-
-				out_write_time(ft, t_ms);
-				fprintf(ft, ",%s,%.3f,%.3f,%.3f,%s\n",
-					s->tags[i].id, p->x, p->y,
-					s->floors[p->floor].z + o->tag_z,
-					s->floors[p->floor].id);
-			}
-		}
-		s->n_truth += n_k * s->n_tags;
-		press_buttons(s, b);
+		write_reports(s, llround(b * 1000.0));
+		write_truth(s);
+		write_presses(s);
 	}
-	flush_reports(s, INT64_MAX);
+	write_reports(s, INT64_MAX);
 	return 0;
 }
 
@@ -441,8 +508,7 @@ grid_init(struct sim *s)
 	return 0;
 }
 
-/* Returns 0, or the exit status after printing why. */
-static int
+int
 sim_init(struct sim *s, const struct options *o)
 {
 	int rc;
@@ -452,6 +518,11 @@ sim_init(struct sim *s, const struct options *o)
 	/* BLE adds up to 10 ms of random delay to each advertising event. */
 	s->jitter = fmin(0.01, 0.1 * o->period);
 	s->end = o->t0 + o->duration;
+	/* Live runs without --duration go on (duration is infinite) and
+	 * keep no truth. */
+	if (isfinite(o->duration))
+		s->truth_last = (long long)floor(o->duration / o->truth_dt +
+						 1e-9);
 	s->next_button = 1;
 	s->setup = gsl_rng_alloc(gsl_rng_mt19937);
 	s->radio = gsl_rng_alloc(gsl_rng_mt19937);
@@ -482,7 +553,7 @@ sim_init(struct sim *s, const struct options *o)
 	return 0;
 }
 
-static void
+void
 sim_free(struct sim *s)
 {
 	out_free(s);
@@ -492,6 +563,7 @@ sim_free(struct sim *s)
 	gsl_rng_free(s->radio);
 	gsl_rng_free(s->setup);
 	free(s->persons);
+	free(s->presses);
 	free(s->truth);
 	free(s->reports);
 	free(s->tags);
@@ -535,6 +607,16 @@ main(int argc, char **argv)
 	/* Report failures here instead of GSL aborting the process. */
 	gsl_set_error_handler_off();
 
+	if (o.server) {
+		/* Simulated time is the wall clock, to the millisecond the
+		 * reports carry. */
+		o.t0 = floor(live_now() * 1000.0) / 1000.0;
+		rc = sim_init(&s, &o);
+		if (rc == 0)
+			rc = live_run(&s);
+		sim_free(&s);
+		return rc;
+	}
 	rc = sim_init(&s, &o);
 	if (rc != 0)
 		goto out;

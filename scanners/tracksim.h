@@ -1,11 +1,12 @@
 /*
  * tracksim: what the simulator's files share (internal to tracksim).
  *
- *   tracksim.c       main, the time loop, radio, grid building and walks
+ *   tracksim.c       main, the time slices, radio, grid building and walks
  *   tracksim-opts.c  the option table, parsing and --help
  *   tracksim-out.c   the output files and scenario.json
  *   tracksim-site.c  a building from a site file, and walks through its
  *                    zones
+ *   tracksim-live.c  --server: the slices in real time, sent to trackd
  */
 #ifndef TRACKSIM_H
 #define TRACKSIM_H
@@ -29,6 +30,8 @@
 
 struct options {
 	const char *csv;
+	const char *server;
+	const char *token;
 	const char *site;
 	long long seed;
 	long long tags;
@@ -60,6 +63,7 @@ struct options {
 	double stairs_prob;
 	double button_every;
 	bool quiet;
+	uint64_t given;  /* bit i: opt_specs[i] was on the command line */
 };
 
 enum opt_kind { OPT_PATH, OPT_INT, OPT_REAL, OPT_FLAG };
@@ -84,6 +88,24 @@ extern const size_t n_opt_specs;
 /* Parses argv into *o. Returns 0 to run, -1 after printing --help, or the
  * exit status after printing why not. */
 int opts_parse(int argc, char **argv, struct options *o);
+
+/* Whether option name was given on the command line. */
+bool opts_given(const struct options *o, const char *name);
+
+/* The parts of a ws:// URL. */
+struct ws_url {
+	char host[256];      /* to connect to: IPv6 without brackets */
+	char hostport[264];  /* for the Host header */
+	char path[1024];
+	int port;
+};
+
+/* --token goes into the lws handshake buffer, which has a few hundred
+ * bytes left for headers. */
+#define MAX_TOKEN 256
+
+/* Parses "ws://HOST:PORT[/PATH]" into *u.  Returns NULL, or why not. */
+const char *opts_parse_url(const char *url, struct ws_url *u);
 
 struct scanner {
 	double x, y, z;  /* z absolute */
@@ -128,6 +150,12 @@ struct report {
 	uint32_t tag;
 	uint16_t scanner;
 	int16_t rssi;
+};
+
+/* A button press by tag at t_ms. */
+struct press {
+	int64_t t_ms;
+	uint32_t tag;
 };
 
 struct out_file {
@@ -200,6 +228,11 @@ struct sim {
 	long long next_button;   /* the next press is number next_button */
 	struct report *reports;
 	size_t n_pending, cap_reports;
+	struct press *presses;   /* pressed, not yet handled by the mode */
+	size_t n_presses, cap_presses;
+	/* Truth instants k (at t0 + k truth_dt) up to truth_last; the last
+	 * slice held truth_k0 .. truth_next - 1, in truth[]. */
+	long long truth_k0, truth_next, truth_last;
 	struct pos *truth;
 	size_t cap_truth;
 	unsigned long long n_reports;
@@ -219,6 +252,41 @@ enum { STREAM_SETUP = 1, STREAM_RADIO = 2, STREAM_WALK = 3,
 uint64_t sim_walk_stream(size_t tag);
 
 double sim_uniform(gsl_rng *r, double lo, double hi);
+
+/* Simulated time goes in slices of this many seconds: slice i is
+ * [t0 + i SLICE_S, t0 + (i + 1) SLICE_S). */
+#define SLICE_S 1.0
+
+/* Sets up s for o (which must outlive it): the building, the scanners and
+ * every tag's first leg.  Returns 0, or the exit status after printing
+ * why.  sim_free(s) is needed either way. */
+int sim_init(struct sim *s, const struct options *o);
+void sim_free(struct sim *s);
+
+/* Simulates slice number slice (in order, from 0): the adverts'
+ * reports are added to s->reports (unsorted; latency may stamp them after
+ * the slice), the presses in the slice to s->presses and, with truth, the
+ * positions at the truth instants in the slice to s->truth.  Returns 1,
+ * 0 if the slice starts after the end (nothing done), or -1 out of
+ * memory. */
+int sim_step(struct sim *s, long long slice, bool truth);
+
+/* Sorts the pending reports (by time, tag, scanner) and returns how many
+ * come before limit_ms: s->reports[0 .. n). */
+size_t sim_due_reports(struct sim *s, int64_t limit_ms);
+
+/* Forgets the first n pending reports (handled by the caller). */
+void sim_take_reports(struct sim *s, size_t n);
+
+/* tracksim-live.c */
+
+/* Wall-clock time, Unix seconds. */
+double live_now(void);
+
+/* Runs s (set up with t0 = live_now()) in real time, sending its reports
+ * to o->server until SIGINT or SIGTERM (or the end of --duration).
+ * Returns the exit status. */
+int live_run(struct sim *s);
 
 /* tracksim-site.c */
 
