@@ -236,3 +236,20 @@ Test(presence, a_press_in_a_refused_report_still_raises_distress)
 	cr_expect_str_eq(ev[1].tag, "pump-1");
 	track_engine_destroy(e);
 }
+
+Test(presence, a_distress_carries_the_time_the_press_began)
+{
+	track_engine *e = fixture_engine(false);
+	track_event ev[64];
+	size_t n = 0;
+
+	/* Several flagged advertisements of one press before the update. */
+	fixture_hear(e, "nurse-1", 8, 12, 0, TRACK_REPORT_BUTTON);
+	fixture_hear(e, "nurse-1", 8, 12, S / 4, TRACK_REPORT_BUTTON);
+	fixture_hear(e, "nurse-1", 8, 12, S / 2, TRACK_REPORT_BUTTON);
+	fixture_tick(e, 3 * S / 4, ev, &n);
+	cr_assert_eq(n, 1);
+	cr_expect_eq(ev[0].type, TRACK_EVENT_DISTRESS);
+	cr_expect_eq(ev[0].t_us, 0, "stamped %lld", (long long)ev[0].t_us);
+	track_engine_destroy(e);
+}

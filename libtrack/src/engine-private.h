@@ -22,6 +22,7 @@ struct tag {
 	bool used, dirty, queued, moving;
 	bool lost, found_pending, button_pending;
 	int64_t button_us;    /* newest report with the button, NONE */
+	int64_t press_us;     /* first report of the pending press */
 	int32_t info;         /* index into the site's tags, -1: unlisted */
 	int32_t zone;         /* zone the tag is in, -1: none */
 	int32_t zone_cand;    /* zone it is inside but not yet in, -1 */

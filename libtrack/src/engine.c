@@ -353,8 +353,10 @@ note_button(track_engine *e, int32_t i, int64_t t_us)
 	struct tag *t = &e->tags[i];
 
 	if (t->button_us == NONE ||
-	    t_us - t->button_us > e->cfg.distress_rearm_us)
+	    t_us - t->button_us > e->cfg.distress_rearm_us) {
 		t->button_pending = true;
+		t->press_us = t_us;
+	}
 	if (t->button_us == NONE || t_us > t->button_us)
 		t->button_us = t_us;
 	if (!t->dirty) {
@@ -698,7 +700,7 @@ track_engine_update(track_engine *e, int64_t now_us)
 		if (t->button_pending) {
 			t->button_pending = false;
 			track__event(e, TRACK_EVENT_DISTRESS, t, t->zone,
-			             t->button_us);
+			             t->press_us);
 		}
 	}
 	e->n_dirty = 0;
