@@ -1,7 +1,8 @@
 # The user's entry points. Everything else is meson's job.
 #   make test    install what is missing, build, run every suite (plus an
 #                ASan+UBSan build of them all)
-#   make demo    simulate a building, track it, print the errors
+#   make demo    trackd on the demo hospital, fed live by tracksim
+#   make replay-demo  the offline pipeline: simulate, replay, print errors
 #   make bench   run the benchmarks
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -10,7 +11,7 @@ DEMO_DIR ?= out/demo
 
 MESON_OPTS = -Dwerror=$(WERROR) -Dbuildtype=debugoptimized
 
-.PHONY: all deps build test test-unit test-asan demo bench clean
+.PHONY: all deps build test test-unit test-asan demo replay-demo bench clean
 
 all: build
 
@@ -43,7 +44,10 @@ test: deps
 	python3 scripts/test-totals.py $(BUILD) $(ASAN_BUILD); exit $$rc
 
 demo: build
-	@sh scripts/demo.sh $(BUILD) $(DEMO_DIR)
+	@sh scripts/demo.sh $(BUILD)
+
+replay-demo: build
+	@sh scripts/replay-demo.sh $(BUILD) $(DEMO_DIR)
 
 bench: build
 	meson test -C $(BUILD) --benchmark --verbose

@@ -1,38 +1,46 @@
 #!/bin/sh
-# The offline pipeline on the demo hospital wing (floorplans/demo): tracksim
-# walks its staff, patients and equipment for ten minutes, track-replay
-# tracks them with the site file, and the errors against the simulated
-# truth, the events and the busiest zones are printed.
+# The system running on the demo hospital wing: trackd on the site, and
+# tracksim walking its staff, patients and equipment through it live over
+# track-ingest.v1 (with a badge button pressed every couple of minutes).
+# Runs until Ctrl-C, which stops both.
 set -eu
 build=${1:-build}
-dir=${2:-out/demo}
+port=${DEMO_PORT:-8080}
 site=floorplans/demo/site.json
-tools=$build/libtrack/tools
-mkdir -p "$dir"
+log=${TMPDIR:-/tmp}/trackd-demo.$$
 
-"$tools/track-site" check "$site"
-echo "Simulating 10 minutes in the building..."
-"$build/scanners/tracksim" --csv "$dir" --site "$site" --duration 600 \
-	--seed 1 --quiet
-echo "Tracking with track-replay..."
-"$tools/track-replay" --site "$dir/site.json" --reports "$dir/reports.csv" \
-	--single-epoch > "$dir/single.csv"
-"$tools/track-replay" --site "$dir/site.json" --reports "$dir/reports.csv" \
-	--events "$dir/events.csv" --zone-report "$dir/zones.csv" \
-	> "$dir/positions.csv"
+"$build/libtrack/tools/track-site" check "$site"
+"$build/server/trackd" --site "$site" --port "$port" > "$log" 2>&1 &
+trackd=$!
+sim=
+stop() {
+	[ -n "$sim" ] && kill "$sim" 2>/dev/null
+	kill "$trackd" 2>/dev/null
+	wait 2>/dev/null
+	rm -f "$log"
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+# trackd prints one line once it listens.
+i=0
+until grep -q 'listening on' "$log" 2>/dev/null; do
+	if ! kill -0 "$trackd" 2>/dev/null || [ $i -ge 100 ]; then
+		echo "demo: trackd did not start:" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+	i=$((i + 1))
+	sleep 0.1
+done
+"$build/scanners/tracksim" --site "$site" --server "ws://127.0.0.1:$port" \
+	--seed "$(date +%s)" &
+sim=$!
+
 echo
-echo "Errors against the simulated truth (metres):"
-"$tools/track-score" --truth "$dir/truth.csv" \
-	"single-epoch solve=$dir/single.csv" \
-	"smoothed track=$dir/positions.csv"
+echo "  trackd is tracking the demo hospital: open http://127.0.0.1:$port/"
+echo "  API: http://127.0.0.1:$port/api/v1/tags, /api/v1/alarms, /metrics"
+echo "  Ctrl-C stops it."
 echo
-echo "Events:"
-awk -F, 'NR > 1 { n[$2]++ } END { for (k in n) printf "  %-18s %d\n", k, n[k] }' \
-	"$dir/events.csv" | sort
-echo
-echo "Busiest zones (mean and peak head count, visits, median stay):"
-awk -F, 'NR > 1 { printf "%s,%s,%s,%s,%s\n", $8, $9, $4, $6, $1 }' \
-	"$dir/zones.csv" | sort -t, -k1 -rn | head -n 8 |
-	awk -F, '{ printf "  %-22s %5.2f %4d %5d %7.0f s\n", $5, $1, $2, $3, $4 }'
-echo
-echo "Files in $dir: site.json, reports.csv, truth.csv, positions.csv, events.csv, zones.csv"
+tail -n +1 -f "$log" &
+wait "$sim"
