@@ -155,6 +155,11 @@ struct track_engine {
 	track_engine_stats stats;
 };
 
+/* ---- engine.c and report.c ------------------------------------------- */
+
+/* An id of 1 to TRACK_ID_MAX - 1 bytes. */
+bool track__id_ok(const char *id);
+
 /* ---- presence.c: zones, events, lost and found ---------------------- */
 
 /* Copy the site's zones and tags and make the event queue. */

@@ -20,8 +20,8 @@
 
 /* ---- validation -------------------------------------------------------- */
 
-static bool
-id_ok(const char *id)
+bool
+track__id_ok(const char *id)
 {
 	size_t len;
 
@@ -74,7 +74,7 @@ load_site(track_engine *e, const track_site *site)
 		const track_floor *in = &site->floors[f];
 		struct floor_rt *fl = &e->floors[f];
 
-		if (!id_ok(in->id) || !isfinite(in->z) ||
+		if (!track__id_ok(in->id) || !isfinite(in->z) ||
 		    !(in->width >= 0.0) || !(in->height >= 0.0) ||
 		    !isfinite(in->width) || !isfinite(in->height))
 			return TRACK_EINVAL;
@@ -95,7 +95,7 @@ load_site(track_engine *e, const track_site *site)
 		struct scanner_rt *s = &e->scanners[i];
 		struct floor_rt *fl;
 
-		if (!id_ok(in->id) || !in->floor || !isfinite(in->x) ||
+		if (!track__id_ok(in->id) || !in->floor || !isfinite(in->x) ||
 		    !isfinite(in->y) || !isfinite(in->z) ||
 		    !(in->path_loss >= 0.0 && in->path_loss <= 10.0) ||
 		    !isfinite(in->rssi_offset_db))
@@ -142,26 +142,6 @@ load_site(track_engine *e, const track_site *site)
 		}
 	}
 	return TRACK_OK;
-}
-
-static void
-tag_clear(struct tag *t, size_t max_links)
-{
-	struct link *links = t->links;
-	bool dirty = t->dirty, queued = t->queued;
-
-	memset(t, 0, sizeof *t);
-	t->links = links;
-	/* The slot may still sit on the dirty or changed list. */
-	t->dirty = dirty;
-	t->queued = queued;
-	t->heard_us = NONE;
-	t->fix_us = NONE;
-	t->moving = true;
-	t->tx_announced = NAN;
-	t->floor.current = t->floor.candidate = -1;
-	for (size_t l = 0; l < max_links; l++)
-		t->links[l].scanner = -1;
 }
 
 track_status
@@ -245,206 +225,6 @@ track_engine_destroy(track_engine *e)
 	free(e->scanners);
 	free(e->floors);
 	free(e);
-}
-
-/* ---- the tag table --------------------------------------------------- */
-
-static void
-lru_unlink(track_engine *e, int32_t i)
-{
-	struct tag *t = &e->tags[i];
-
-	if (t->prev >= 0)
-		e->tags[t->prev].next = t->next;
-	else
-		e->lru_head = t->next;
-	if (t->next >= 0)
-		e->tags[t->next].prev = t->prev;
-	else
-		e->lru_tail = t->prev;
-}
-
-static void
-lru_push_head(track_engine *e, int32_t i)
-{
-	struct tag *t = &e->tags[i];
-
-	t->prev = -1;
-	t->next = e->lru_head;
-	if (e->lru_head >= 0)
-		e->tags[e->lru_head].prev = i;
-	e->lru_head = i;
-	if (e->lru_tail < 0)
-		e->lru_tail = i;
-}
-
-/* A slot for a new tag: a free one, or the least recently heard tag if it
- * has been silent for a whole window (its data has expired anyway). A
- * table full of tags heard just now refuses rather than forget one. */
-static int32_t
-tag_alloc(track_engine *e, const char *id, int64_t t_us)
-{
-	int32_t i = e->free_head;
-
-	if (i >= 0) {
-		e->free_head = e->tags[i].next;
-	} else {
-		i = e->lru_tail;
-		if (i < 0 || t_us - e->tags[i].heard_us < e->cfg.window_us)
-			return -1;
-		lru_unlink(e, i);
-		/* It leaves its zone when it leaves the table. */
-		track__presence_leave(e, &e->tags[i], e->tags[i].heard_us);
-		track__idmap_remove(&e->tag_map, i);
-		e->stats.evicted++;
-		e->stats.tags--;
-	}
-	tag_clear(&e->tags[i], e->cfg.max_links);
-	e->tags[i].used = true;
-	strcpy(e->tags[i].id, id);
-	track__presence_tag_new(e, &e->tags[i]);
-	track__stats_tag_new(e, &e->tags[i], (size_t)i);
-	track__idmap_insert(&e->tag_map, i);
-	lru_push_head(e, i);
-	e->stats.tags++;
-	return i;
-}
-
-static struct link *
-link_for(track_engine *e, struct tag *t, int32_t scanner)
-{
-	struct link *oldest = NULL;
-
-	for (size_t l = 0; l < e->cfg.max_links; l++) {
-		struct link *k = &t->links[l];
-
-		if (k->scanner == scanner)
-			return k;
-		if (k->scanner < 0) {
-			if (!oldest || oldest->scanner >= 0)
-				oldest = k;
-		} else if (!oldest ||
-		           (oldest->scanner >= 0 &&
-		            k->last_us < oldest->last_us)) {
-			oldest = k;
-		}
-	}
-	/* All links busy: the scanner heard least recently makes room. */
-	oldest->scanner = scanner;
-	oldest->last_us = NONE;
-	track__rssi_reset(&oldest->f);
-	return oldest;
-}
-
-/* ---- ingest ------------------------------------------------------------ */
-
-static track_status
-reject(track_engine *e, track_status st)
-{
-	e->stats.rejected[-st]++;
-	return st;
-}
-
-/* Badges repeat the button flag in every advertisement of a press, and
- * several scanners hear each one: one press, one event. */
-static void
-note_button(track_engine *e, int32_t i, int64_t t_us)
-{
-	struct tag *t = &e->tags[i];
-
-	if (t->button_us == NONE ||
-	    t_us - t->button_us > e->cfg.distress_rearm_us) {
-		t->button_pending = true;
-		t->press_us = t_us;
-	}
-	if (t->button_us == NONE || t_us > t->button_us)
-		t->button_us = t_us;
-	if (!t->dirty) {
-		t->dirty = true;
-		e->dirty[e->n_dirty++] = i;
-	}
-}
-
-/* A report whose measurement is refused may still carry a call for help:
- * the press is kept (the distress goes out with the last known place) and
- * the report is refused all the same. */
-static track_status
-reject_report(track_engine *e, const track_report *r, track_status st)
-{
-	if (r->flags & TRACK_REPORT_BUTTON) {
-		int32_t i = track__idmap_find(&e->tag_map, r->tag);
-
-		if (i < 0) {
-			i = tag_alloc(e, r->tag, r->t_us);
-			/* Heard, if not measured: it is not silent. */
-			if (i >= 0)
-				e->tags[i].heard_us = r->t_us;
-		}
-		if (i >= 0)
-			note_button(e, i, r->t_us);
-	}
-	return reject(e, st);
-}
-
-track_status
-track_engine_ingest(track_engine *e, const track_report *r)
-{
-	int32_t s, i;
-	struct tag *t;
-	struct link *k;
-	int rssi;
-
-	if (!e || !r)
-		return TRACK_EINVAL;
-	if (!id_ok(r->tag) || !id_ok(r->scanner))
-		return reject(e, TRACK_EID);
-	if (!isfinite(r->rssi_dbm) || isinf(r->tx_dbm))
-		return reject_report(e, r, TRACK_ENAN);
-	if (r->rssi_dbm < TRACK_RSSI_MIN || r->rssi_dbm > TRACK_RSSI_MAX ||
-	    (!isnan(r->tx_dbm) && (r->tx_dbm < TRACK_RSSI_MIN ||
-	                           r->tx_dbm > 20.0)))
-		return reject_report(e, r, TRACK_ERSSI);
-	s = track__idmap_find(&e->scanner_map, r->scanner);
-	if (s < 0)
-		return reject_report(e, r, TRACK_ESCANNER);
-	i = track__idmap_find(&e->tag_map, r->tag);
-	if (i >= 0) {
-		if (r->t_us < e->tags[i].heard_us - e->cfg.reorder_us)
-			return reject_report(e, r, TRACK_ETIME);
-		if (i != e->lru_head) {
-			lru_unlink(e, i);
-			lru_push_head(e, i);
-		}
-	} else {
-		i = tag_alloc(e, r->tag, r->t_us);
-		if (i < 0)
-			return reject(e, TRACK_EFULL);
-	}
-	t = &e->tags[i];
-	k = link_for(e, t, s);
-	rssi = (int)lround(r->rssi_dbm);
-	track__rssi_add(&k->f, r->t_us, rssi, e->bucket_us);
-	if (r->t_us > k->last_us)
-		k->last_us = r->t_us;
-	if (r->t_us > t->heard_us)
-		t->heard_us = r->t_us;
-	if (!isnan(r->tx_dbm) && r->tx_dbm != t->tx_announced) {
-		t->tx_announced = r->tx_dbm;
-		t->tx_var = 0.0; /* re-seed the power estimate */
-	}
-	t->flags |= r->flags;
-	if (t->lost) {
-		t->lost = false;
-		t->found_pending = true;
-	}
-	if (r->flags & TRACK_REPORT_BUTTON)
-		note_button(e, i, r->t_us);
-	if (!t->dirty) {
-		t->dirty = true;
-		e->dirty[e->n_dirty++] = i;
-	}
-	e->stats.reports++;
-	return TRACK_OK;
 }
 
 /* ---- one fix --------------------------------------------------------- */
@@ -787,7 +567,7 @@ track_engine_position(const track_engine *e, const char *tag,
 {
 	int32_t i;
 
-	if (!e || !out || !id_ok(tag))
+	if (!e || !out || !track__id_ok(tag))
 		return TRACK_EINVAL;
 	i = track__idmap_find(&e->tag_map, tag);
 	if (i < 0 || e->tags[i].fix_us == NONE || !e->tags[i].mot.init)
