@@ -1,6 +1,7 @@
-/* The engine: the glue between reports and the pure modules (rssi window,
- * solver, floor choice, Kalman). Everything is allocated at create; ingest
- * and update only touch memory that already exists. */
+/* The engine: the glue between reports (report.c) and the pure modules
+ * (RSSI window, solver, floor choice, motion filter), with presence.c and
+ * stats.c fed from every fix. Everything is allocated at create; ingest and
+ * update only touch memory that already exists. */
 #include "track/track.h"
 
 #include <math.h>
