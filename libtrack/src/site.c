@@ -436,41 +436,6 @@ floor_ref(struct parse *p, json_t *obj, const char *path)
 
 /* ---- polygons ------------------------------------------------------------ */
 
-/* Which side of the line a->b point c lies on: 1 left, -1 right, 0 on. */
-static int
-orientation(const double a[2], const double b[2], const double c[2])
-{
-	double v = (b[0] - a[0]) * (c[1] - a[1]) -
-	           (b[1] - a[1]) * (c[0] - a[0]);
-
-	return (v > 0.0) - (v < 0.0);
-}
-
-/* Whether c, known to be on the line through a and b, is on the segment. */
-static bool
-within(const double a[2], const double b[2], const double c[2])
-{
-	return fmin(a[0], b[0]) <= c[0] && c[0] <= fmax(a[0], b[0]) &&
-	       fmin(a[1], b[1]) <= c[1] && c[1] <= fmax(a[1], b[1]);
-}
-
-/* How segments ab and cd meet: 0 not at all, 1 they cross (each passes
- * strictly through the other), 2 they touch or overlap. */
-static int
-segments_meet(const double a[2], const double b[2], const double c[2],
-              const double d[2])
-{
-	int o1 = orientation(a, b, c), o2 = orientation(a, b, d);
-	int o3 = orientation(c, d, a), o4 = orientation(c, d, b);
-
-	if (o1 * o2 < 0 && o3 * o4 < 0)
-		return 1;
-	if ((o1 == 0 && within(a, b, c)) || (o2 == 0 && within(a, b, d)) ||
-	    (o3 == 0 && within(c, d, a)) || (o4 == 0 && within(c, d, b)))
-		return 2;
-	return 0;
-}
-
 /* Check zone number zone's polygon of n >= 3 points on floor fl (NULL:
  * unknown). */
 static void
@@ -515,7 +480,7 @@ check_polygon(struct parse *p, size_t zone, const double (*pt)[2], size_t n,
 
 			if (i == 0 && j == n - 1)
 				continue;
-			how = segments_meet(pt[i], pt[i + 1], pt[j],
+			how = track__segments_meet(pt[i], pt[i + 1], pt[j],
 			                    pt[(j + 1) % n]);
 			if (!how)
 				continue;
@@ -525,12 +490,8 @@ check_polygon(struct parse *p, size_t zone, const double (*pt)[2], size_t n,
 			           (j + 1) % n);
 			return;
 		}
-	for (size_t k = 0; k < n; k++) {
-		const double *a = pt[k], *b = pt[(k + 1) % n];
-
-		area += a[0] * b[1] - b[0] * a[1];
-	}
-	if (fabs(area) / 2.0 < AREA_MIN)
+	area = track__polygon_area(pt, n);
+	if (area < AREA_MIN)
 		site_error(p, path, "polygon", "encloses no area");
 }
 

@@ -61,4 +61,13 @@ int32_t track__floor_choose(struct track__floor_state *s, const double *best,
                             double margin_db, int64_t hold_us,
                             bool *changed);
 
+/* ---- zone.c: polygon geometry for the site checks. */
+
+/* How segments ab and cd meet: 0 not at all, 1 they cross (each passes
+ * strictly through the other), 2 they touch or overlap. */
+int track__segments_meet(const double a[2], const double b[2],
+                         const double c[2], const double d[2]);
+/* The area of a simple polygon of n points. */
+double track__polygon_area(const double (*pt)[2], size_t n);
+
 #endif /* TRACK_PRIVATE_H */
