@@ -52,6 +52,7 @@ replay-demo: build
 bench: build
 	meson test -C $(BUILD) --benchmark --verbose
 	sh bench/bench-replay.sh $(BUILD)
+	sh bench/bench-trackd.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) out

@@ -1,0 +1,154 @@
+#!/bin/sh
+# trackd under load: starts trackd on the demo site on a free loopback port,
+# runs trackd-load against it (one ingest connection per scanner, live
+# clients on every floor), stops trackd with SIGTERM (it must exit 0), and
+# does the same again with a lighter load; then prints both tables.
+#
+# usage: sh bench/bench-trackd.sh [BUILD] [TAGS] [CLIENTS]
+#        (defaults: build 10000 100; run it from the repository root)
+# Environment: DURATION (30) and WARMUP (5), in seconds; TRACKD_ARGS, more
+# options for trackd (e.g. "--tick-ms 250").
+#
+# Each run gets a fresh trackd, so that its memory figures are its own (the
+# peak RSS of a process cannot be reset). Both programs share this machine's
+# cores: read the CPU figures with that in mind.
+#
+# Output: "name value unit" lines; lines starting with '#' are context.
+set -eu
+
+build=${1:-build}
+tags=${2:-10000}
+clients=${3:-100}
+duration=${DURATION:-30}
+warmup=${WARMUP:-5}
+extra=${TRACKD_ARGS:-}
+site=floorplans/demo/site.json
+trackd=$build/server/trackd
+load=$build/bench/trackd-load
+
+for exe in "$trackd" "$load"; do
+	if [ ! -x "$exe" ]; then
+		echo "bench-trackd: $exe not found" \
+			"(build first: ninja -C $build)" >&2
+		exit 1
+	fi
+done
+if [ ! -f "$site" ]; then
+	echo "bench-trackd: $site not found (run from the repository root)" >&2
+	exit 1
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-trackd.XXXXXX")
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || :
+		wait "$pid" 2>/dev/null || :
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A trackd with a history database takes --db; one without does not.
+with_db=
+if "$trackd" --help 2>&1 | grep -q -e '--db'; then
+	with_db=yes
+fi
+
+# Starts trackd as run $1 on a free port: tries ports until one is not
+# taken. Sets pid and port.
+start_trackd() {
+	log=$dir/trackd-$1.log
+	tries=0
+	while [ "$tries" -lt 20 ]; do
+		port=$((20000 + ($$ * 7 + tries * 2111) % 40000))
+		# exec: $! must be trackd itself, not a shell around it (its
+		# CPU and memory are measured, and it gets the SIGTERM).
+		# TRACKD_ARGS is a list of words: split on purpose.
+		if [ -n "$with_db" ]; then
+			# shellcheck disable=SC2086
+			(exec "$trackd" --site "$site" --port "$port" \
+				--db "$dir/trackd-$1.db" $extra) >"$log" 2>&1 &
+		else
+			# shellcheck disable=SC2086
+			(exec "$trackd" --site "$site" --port "$port" \
+				$extra) >"$log" 2>&1 &
+		fi
+		pid=$!
+		waited=0
+		while [ "$waited" -lt 100 ]; do
+			if grep -q 'listening on' "$log"; then
+				return 0
+			fi
+			if ! kill -0 "$pid" 2>/dev/null; then
+				break
+			fi
+			sleep 0.1
+			waited=$((waited + 1))
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "bench-trackd: trackd did not start in 10 s:" >&2
+			cat "$log" >&2
+			exit 1
+		fi
+		wait "$pid" 2>/dev/null || :
+		pid=
+		if ! grep -q 'cannot listen' "$log"; then
+			echo "bench-trackd: trackd did not start:" >&2
+			cat "$log" >&2
+			exit 1
+		fi
+		tries=$((tries + 1))
+	done
+	echo "bench-trackd: no free port found" >&2
+	exit 1
+}
+
+# Stops trackd with SIGTERM; it must exit 0.
+stop_trackd() {
+	rc=0
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	pid=
+	if [ "$rc" -ne 0 ]; then
+		echo "bench-trackd: trackd exited $rc on SIGTERM:" >&2
+		tail -n 20 "$dir/trackd-$1.log" >&2
+		failed=yes
+	fi
+}
+
+# One run: $1 name, $2 tags, $3 live clients.
+run() {
+	start_trackd "$1"
+	echo "bench-trackd: $1: trackd on port $port; $2 tags, $3 live" \
+		"clients, ${warmup} s + ${duration} s" >&2
+	if ! "$load" --url "ws://127.0.0.1:$port" --site "$site" \
+		--tags "$2" --rate 1 --clients "$3" --duration "$duration" \
+		--warmup "$warmup" --pid "$pid" >"$dir/$1.txt"; then
+		echo "bench-trackd: $1: trackd-load failed" >&2
+		failed=yes
+	fi
+	stop_trackd "$1"
+}
+
+failed=
+run heavy "$tags" "$clients"
+run light 2000 10
+
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+echo "# bench-trackd: $cores cores, shared by trackd and trackd-load;" \
+	"targets (DESIGN.md): 60000 reports/s with 100 live clients," \
+	"latency p99 < 100 ms, RSS < 200 MB"
+if [ -n "$extra" ]; then
+	echo "# trackd options: $extra"
+fi
+echo
+echo "## $tags tags x 1 Hz, $clients live clients"
+cat "$dir/heavy.txt"
+echo
+echo "## lighter: 2000 tags x 1 Hz, 10 live clients"
+cat "$dir/light.txt"
+if [ -n "$failed" ]; then
+	exit 1
+fi
