@@ -17,6 +17,7 @@ has_pc jansson || need="$need libjansson-dev"
 has_pc yaml-0.1 || need="$need libyaml-dev"
 has_pc criterion || need="$need libcriterion-dev"
 has_pc libwebsockets || need="$need libwebsockets-dev"
+has_pc sqlite3 || need="$need libsqlite3-dev"
 has_cmd node || need="$need nodejs"
 
 [ -z "$need" ] && exit 0

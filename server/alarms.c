@@ -3,6 +3,33 @@
 #include <string.h>
 
 #include "alarms.h"
+#include "persist.h"
+
+/* The alarm as the database keeps it. */
+static struct store_alarm
+alarm_row(const struct alarm *al)
+{
+	struct store_alarm row = {
+		.id = al->id,
+		.opened_us = al->opened_us,
+		.pressed_us = al->pressed_us,
+		.acked = !al->open,
+		.acked_us = al->acked_us,
+	};
+
+	snprintf(row.tag, sizeof row.tag, "%s", al->tag);
+	snprintf(row.acked_by, sizeof row.acked_by, "%s", al->acked_by);
+	return row;
+}
+
+/* Into the next batch (an alarm opened, or pressed again). */
+static void
+keep(struct app *a, const struct alarm *al)
+{
+	struct store_alarm row = alarm_row(al);
+
+	persist_alarm(a, &row);
+}
 
 static struct alarm *
 slot_for_new(struct app *a)
@@ -29,6 +56,7 @@ alarms_distress(struct app *a, const track_event *ev)
 		if (al->open && strcmp(al->tag, ev->tag) == 0) {
 			al->pressed_us = ev->t_us;
 			al->seq = ++a->alarm_seq;
+			keep(a, al);
 			return;
 		}
 	}
@@ -44,6 +72,7 @@ alarms_distress(struct app *a, const track_event *ev)
 	al->opened_us = al->pressed_us = ev->t_us;
 	al->open = true;
 	al->seq = ++a->alarm_seq;
+	keep(a, al);
 	lwsl_user("alarm %llu opened: distress from %s\n",
 	          (unsigned long long)al->id, al->tag);
 }
@@ -102,13 +131,51 @@ alarm_find(struct app *a, uint64_t id)
 int
 alarm_ack(struct app *a, struct alarm *al, const char *by)
 {
+	struct alarm acked = *al;
+	struct store_alarm row;
+
 	if (!al->open)
+		return 1;
+	acked.open = false;
+	snprintf(acked.acked_by, sizeof acked.acked_by, "%s", by);
+	acked.acked_us = app_now_us();
+	/* Stored before it is shown: an acknowledgement the database did not
+	 * take would come back open after a restart, and the person who
+	 * answered would never know. */
+	row = alarm_row(&acked);
+	if (persist_alarm_now(a, &row) < 0)
 		return -1;
-	al->open = false;
-	snprintf(al->acked_by, sizeof al->acked_by, "%s", by);
-	al->acked_us = app_now_us();
+	*al = acked;
 	al->seq = ++a->alarm_seq;
 	lwsl_user("alarm %llu acknowledged by %s\n",
 	          (unsigned long long)al->id, al->acked_by);
+	return 0;
+}
+
+int
+alarms_restore(struct app *a, const struct store_alarm *row)
+{
+	struct alarm *al = slot_for_new(a);
+
+	if (!al) {
+		lwsl_err("alarm table full of open alarms: alarm %llu of %s "
+		         "not restored\n", (unsigned long long)row->id,
+		         row->tag);
+		return -1;
+	}
+	memset(al, 0, sizeof *al);
+	al->id = row->id;
+	snprintf(al->tag, sizeof al->tag, "%s", row->tag);
+	al->opened_us = row->opened_us;
+	al->pressed_us = row->pressed_us;
+	al->open = !row->acked;
+	if (row->acked) {
+		snprintf(al->acked_by, sizeof al->acked_by, "%s",
+		         row->acked_by);
+		al->acked_us = row->acked_us;
+	}
+	al->seq = ++a->alarm_seq;
+	if (al->id > a->alarm_ids)
+		a->alarm_ids = al->id;
 	return 0;
 }

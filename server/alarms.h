@@ -25,7 +25,12 @@ void alarms_distress(struct app *a, const track_event *ev);
 void alarms_follow(struct app *a);
 json_t *alarm_json(const struct app *a, const struct alarm *al);
 struct alarm *alarm_find(struct app *a, uint64_t id);
-/* Acknowledge: 0, or -1 when it was acknowledged already. */
+/* Acknowledge, storing it first (with --db): 0; 1 when it was
+ * acknowledged already; -1 when it cannot be stored, and nothing changed
+ * (the alarm stays open). */
 int alarm_ack(struct app *a, struct alarm *al, const char *by);
+/* At start: an alarm from the database back into the table, open or
+ * acknowledged as stored. 0, or -1 when the table is full of open ones. */
+int alarms_restore(struct app *a, const struct store_alarm *row);
 
 #endif

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
+#include "store.h"
 #include "track/site.h"
 #include "track/track.h"
 
@@ -21,6 +22,13 @@ struct live_tag {
 	char id[TRACK_ID_MAX];
 	track_position pos;    /* pos.tag points at id */
 	uint64_t seq;
+	/* The position last put in the history, to downsample against. */
+	struct {
+		bool set;
+		int64_t t_us;
+		double x, y;
+		const char *floor, *zone;
+	} kept;
 };
 
 struct alarm;
@@ -30,10 +38,16 @@ struct live_event {
 	uint64_t seq;
 };
 
+/* How answers and live messages are written. 15 significant digits: Unix
+ * times keep their milliseconds (10 cut them to whole seconds), and
+ * values rounded to centimetres print as written. */
+#define JSON_OUT (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 #define EVENT_RING 4096
 #define MAX_BODY (1u << 20) /* largest ingest frame or POST body */
 
 struct app {
+	track_config cfg;       /* the engine's */
 	track_engine *engine;
 	track_site_doc *site;
 	char *site_text;        /* the site file as loaded, for /api/v1/site */
@@ -55,6 +69,19 @@ struct app {
 	uint64_t alarm_ids;     /* the newest alarm's id */
 	uint64_t alarm_seq;     /* the newest alarm change */
 
+	/* History in SQLite (persist.c); store is NULL without --db. */
+	store *store;
+	struct store_batch batch;  /* rows for the next write */
+	lws_sorted_usec_list_t flush;
+	int64_t started_us;
+	int64_t occ_next_us;    /* start of the next occupancy bucket to keep */
+	bool db_degraded;       /* the last write failed */
+	char db_error[256];
+	uint64_t db_batches;    /* transactions committed */
+	uint64_t db_rows;       /* rows in them */
+	uint64_t db_failures;   /* writes that failed (and were kept) */
+	double db_write_seconds;
+
 	unsigned live_clients;
 	uint64_t ingest_frames;
 	uint64_t ingest_errors; /* frames that were not valid ingest JSON */
@@ -64,12 +91,17 @@ struct app {
 };
 
 int64_t app_now_us(void);
+/* A monotonic clock in seconds, for timing. */
+double app_mono_s(void);
 
 /* Run one engine update now: positions and events into the live state,
  * and live clients asked to write. */
 void app_update(struct app *a);
 /* Run the next update at once rather than at the next tick. */
 void app_soon(struct app *a);
+
+/* The live slot of tag id, made when new; NULL when the table is full. */
+struct live_tag *app_live_slot(struct app *a, const char *id);
 
 /* A tag object for the API and the live stream (a new reference). */
 json_t *app_tag_json(const struct app *a, const struct live_tag *t);

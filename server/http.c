@@ -52,7 +52,7 @@ static void
 reply_json(struct http_pss *p, int status, json_t *doc)
 {
 	reply_text(p, status, "application/json",
-	           json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)));
+	           json_dumps(doc, JSON_OUT));
 	json_decref(doc);
 }
 
@@ -188,6 +188,22 @@ get_metrics(struct app *a, struct http_pss *p)
 	PUT("# TYPE trackd_http_requests_total counter\n"
 	    "trackd_http_requests_total %llu\n",
 	    (unsigned long long)a->http_requests);
+	/* The database (all 0 without --db). */
+	PUT("# TYPE trackd_db_write_seconds_total counter\n"
+	    "trackd_db_write_seconds_total %.6f\n", a->db_write_seconds);
+	PUT("# TYPE trackd_db_batches_total counter\n"
+	    "trackd_db_batches_total %llu\n",
+	    (unsigned long long)a->db_batches);
+	PUT("# TYPE trackd_db_rows_total counter\n"
+	    "trackd_db_rows_total %llu\n", (unsigned long long)a->db_rows);
+	PUT("# TYPE trackd_db_write_failures_total counter\n"
+	    "trackd_db_write_failures_total %llu\n",
+	    (unsigned long long)a->db_failures);
+	PUT("# TYPE trackd_db_dropped_total counter\n"
+	    "trackd_db_dropped_total %llu\n",
+	    (unsigned long long)a->batch.dropped);
+	PUT("# TYPE trackd_db_pending_rows gauge\n"
+	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
 #undef PUT
 	if (len >= cap) {
 		free(b);
@@ -195,20 +211,6 @@ get_metrics(struct app *a, struct http_pss *p)
 		return;
 	}
 	reply_text(p, 200, "text/plain; version=0.0.4", b);
-}
-
-static void
-get_report(struct app *a, struct lws *wsi, struct http_pss *p,
-           const char *which)
-{
-	struct report r = reports_get(a, wsi, which);
-
-	if (r.status >= 400)
-		reply_error(p, r.status, r.error, r.detail ? r.detail : "");
-	else if (r.csv)
-		reply_text(p, r.status, "text/csv", r.csv);
-	else
-		reply_json(p, r.status, r.json);
 }
 
 static void
@@ -247,9 +249,17 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 		            "expected {\"by\": \"who acknowledges\"}");
 		return;
 	}
-	if (alarm_ack(a, al, json_string_value(by)) < 0) {
+	switch (alarm_ack(a, al, json_string_value(by))) {
+	case 0:
+		break;
+	case 1:
 		json_decref(doc);
 		reply_error(p, 409, "conflict", "already acknowledged");
+		return;
+	default:
+		/* Not stored, so not acknowledged: the caller may retry. */
+		json_decref(doc);
+		reply_error(p, 503, "storage error", a->db_error);
 		return;
 	}
 	json_decref(doc);
@@ -271,17 +281,64 @@ is_tag_path(const char *path)
 	       memchr(path + 13, '/', n - 13) == NULL;
 }
 
+/* /api/v1/tags/{id}/history: the id into id (size TRACK_ID_MAX). */
+static bool
+is_history_path(const char *path, char *id)
+{
+	const char *s = path + 13, *slash;
+
+	if (strncmp(path, "/api/v1/tags/", 13) != 0 ||
+	    !(slash = strchr(s, '/')) || slash == s ||
+	    strcmp(slash, "/history") != 0 || slash - s >= TRACK_ID_MAX)
+		return false;
+	memcpy(id, s, (size_t)(slash - s));
+	id[slash - s] = '\0';
+	return true;
+}
+
+/* /healthz: 200 even when the database cannot be written. trackd still
+ * locates tags, streams them and raises alarms then, and a probe that
+ * restarted it on 503 would lose the rows it keeps to retry; a monitor
+ * sees "degraded" and the database's error in the body. */
+static void
+get_health(struct app *a, struct http_pss *p)
+{
+	if (!a->store)
+		reply_json(p, 200, json_pack("{s:s}", "status", "ok"));
+	else if (!a->db_degraded)
+		reply_json(p, 200, json_pack("{s:s, s:s}", "status", "ok",
+		                             "db", "ok"));
+	else
+		reply_json(p, 200,
+		           json_pack("{s:s, s:s, s:I, s:I}", "status",
+		                     "degraded", "db", a->db_error,
+		                     "pending_rows",
+		                     (json_int_t)store_batch_rows(&a->batch),
+		                     "dropped", (json_int_t)a->batch.dropped));
+}
+
+static void
+reply_report(struct http_pss *p, struct report r)
+{
+	if (r.status >= 400)
+		reply_error(p, r.status, r.error, r.detail ? r.detail : "");
+	else if (r.csv)
+		reply_text(p, r.status, "text/csv", r.csv);
+	else
+		reply_json(p, r.status, r.json);
+}
+
 static void
 route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 {
 	/* A copy of known size: GCC's sanitizer build cannot see the size
 	 * of the lws-allocated session and warns on every string read. */
-	char path[sizeof p->path];
+	char path[sizeof p->path], id[TRACK_ID_MAX];
 
 	memcpy(path, p->path, sizeof path);
 
 	if (strcmp(path, "/healthz") == 0)
-		reply_json(p, 200, json_pack("{s:s}", "status", "ok"));
+		get_health(a, p);
 	else if (strcmp(path, "/metrics") == 0)
 		get_metrics(a, p);
 	else if (strcmp(path, "/api/v1/site") == 0)
@@ -290,12 +347,16 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		get_tags(a, p);
 	else if (is_tag_path(path))
 		get_tag(a, p, path + 13);
+	else if (is_history_path(path, id))
+		reply_report(p, reports_history(a, wsi, id));
+	else if (strcmp(path, "/api/v1/events") == 0)
+		reply_report(p, reports_events(a, wsi));
 	else if (strcmp(path, "/api/v1/search") == 0)
 		get_search(a, wsi, p);
 	else if (strcmp(path, "/api/v1/alarms") == 0)
 		get_alarms(a, p);
 	else if (strncmp(path, "/api/v1/reports/", 16) == 0)
-		get_report(a, wsi, p, path + 16);
+		reply_report(p, reports_get(a, wsi, path + 16));
 	else
 		reply_error(p, 404, "not found", path);
 }

@@ -46,7 +46,7 @@ send_text(struct lws *wsi, const char *text)
 static bool
 send_json(struct lws *wsi, json_t *doc)
 {
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	char *text = json_dumps(doc, JSON_OUT);
 	bool ok = text && send_text(wsi, text);
 
 	free(text);

@@ -1,5 +1,6 @@
 /* GET /api/v1/reports/{occupancy,dwell,utilization,heatmap}: the engine's
- * statistics for a window, as JSON or, with ?format=csv, as CSV.
+ * statistics for a window, as JSON or, with ?format=csv, as CSV; and the
+ * stored history: GET /api/v1/tags/{id}/history and /api/v1/events.
  *
  * Query: from, to (Unix seconds; default the last hour), zone or floor to
  * narrow, days (utilization: "not seen for" threshold, default 7). */
@@ -15,6 +16,10 @@
 
 /* The most occupancy buckets one answer carries (a week of minutes). */
 #define MAX_ROWS 10080
+/* The most positions one history answer carries (a day of one a second),
+ * and the most events; past them the answer says "truncated". */
+#define MAX_HISTORY 86400
+#define MAX_EVENTS 10000
 
 struct query {
 	int64_t from_us, to_us;
@@ -27,8 +32,8 @@ struct query {
 /* The value of name= in the query string into out. lws writes every
  * fragment it looks at into the buffer it is given, so a missing argument
  * must not be allowed to leave one behind in out. */
-static bool
-arg(struct lws *wsi, const char *name, char *out, size_t len)
+bool
+query_arg(struct lws *wsi, const char *name, char *out, size_t len)
 {
 	char buf[256];
 	const char *v = lws_get_urlarg_by_name(wsi, name, buf, sizeof buf);
@@ -53,33 +58,50 @@ parse_time(const char *s, int64_t *out)
 	return true;
 }
 
+const char *
+query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us)
+{
+	char buf[128];
+	int64_t now = app_now_us();
+	bool from = query_arg(wsi, "from=", buf, sizeof buf);
+
+	*to_us = now;
+	*from_us = now - 3600 * (int64_t)1000000;
+	if (from && !parse_time(buf, from_us))
+		return "from: expected Unix seconds";
+	if (query_arg(wsi, "to=", buf, sizeof buf)) {
+		if (!parse_time(buf, to_us))
+			return "to: expected Unix seconds";
+		/* to alone: the hour before it. */
+		if (!from)
+			*from_us = *to_us - 3600 * (int64_t)1000000;
+	}
+	if (*from_us >= *to_us)
+		return "the window is empty: from must be before to";
+	return NULL;
+}
+
 /* NULL, or what is wrong with the query. */
 static const char *
 parse_query(struct lws *wsi, struct query *q)
 {
 	char buf[128];
-	int64_t now = app_now_us();
+	const char *bad;
 
 	memset(q, 0, sizeof *q);
-	q->to_us = now;
-	q->from_us = now - 3600 * (int64_t)1000000;
 	q->days = 7.0;
-	if (arg(wsi, "from=", buf, sizeof buf) && !parse_time(buf, &q->from_us))
-		return "from: expected Unix seconds";
-	if (arg(wsi, "to=", buf, sizeof buf) && !parse_time(buf, &q->to_us))
-		return "to: expected Unix seconds";
-	if (q->from_us >= q->to_us)
-		return "the window is empty: from must be before to";
-	if (arg(wsi, "days=", buf, sizeof buf)) {
+	if ((bad = query_window(wsi, &q->from_us, &q->to_us)))
+		return bad;
+	if (query_arg(wsi, "days=", buf, sizeof buf)) {
 		char *end;
 
 		q->days = strtod(buf, &end);
 		if (*end || !(q->days >= 0) || q->days > 3650)
 			return "days: expected a number of days";
 	}
-	arg(wsi, "zone=", q->zone, sizeof q->zone);
-	arg(wsi, "floor=", q->floor, sizeof q->floor);
-	if (arg(wsi, "format=", buf, sizeof buf)) {
+	query_arg(wsi, "zone=", q->zone, sizeof q->zone);
+	query_arg(wsi, "floor=", q->floor, sizeof q->floor);
+	if (query_arg(wsi, "format=", buf, sizeof buf)) {
 		if (strcmp(buf, "csv") == 0)
 			q->csv = true;
 		else if (strcmp(buf, "json") != 0)
@@ -142,6 +164,50 @@ zone_selected(const track_site_zone *z, const struct query *q)
 	       (!q->floor[0] || strcmp(q->floor, z->floor) == 0);
 }
 
+struct overlay {
+	track_occupancy *rows;
+	size_t n;
+	int64_t bucket_us;
+};
+
+static int
+overlay_row(void *ud, const struct store_occupancy *o)
+{
+	struct overlay *ov = ud;
+	int64_t k = (o->t_us - ov->rows[0].t_us) / ov->bucket_us;
+	track_occupancy *r;
+
+	if (k < 0 || (size_t)k >= ov->n || ov->rows[k].t_us != o->t_us)
+		return 0;
+	r = &ov->rows[k];
+	r->mean = o->mean;
+	r->peak = o->peak;
+	r->mean_kind[TRACK_TAG_PERSON] = o->mean_person;
+	r->mean_kind[TRACK_TAG_ASSET] = o->mean_asset;
+	r->mean_kind[TRACK_TAG_UNKNOWN] = o->mean - o->mean_person -
+	                                  o->mean_asset;
+	r->peak_kind[TRACK_TAG_PERSON] = o->peak_person;
+	r->peak_kind[TRACK_TAG_ASSET] = o->peak_asset;
+	return 0;
+}
+
+/* Buckets from before this process started are not in the engine (it
+ * starts empty): they come from the database, when there is one. */
+static void
+stored_occupancy(struct app *a, const char *zone, const struct query *q,
+                 track_occupancy *rows, size_t n)
+{
+	struct overlay ov = { rows, n, a->cfg.stats_bucket_us };
+	int64_t to = q->to_us < a->started_us ? q->to_us : a->started_us;
+
+	if (!a->store || n == 0 || q->from_us >= to)
+		return;
+	if (store_occupancy(a->store, zone, q->from_us, to, overlay_row,
+	                    &ov) < 0)
+		lwsl_err("db: occupancy of %s: %s\n", zone,
+		         store_error(a->store));
+}
+
 static struct report
 occupancy(struct app *a, const struct query *q)
 {
@@ -164,6 +230,7 @@ occupancy(struct app *a, const struct query *q)
 		                       q->to_us, rows, MAX_ROWS, &n);
 		if (n > MAX_ROWS)
 			n = MAX_ROWS;
+		stored_occupancy(a, zones[z].id, q, rows, n);
 		rows_total += n;
 		buckets = json_array();
 		for (size_t k = 0; k < n; k++) {
@@ -378,4 +445,226 @@ reports_get(struct app *a, struct lws *wsi, const char *which)
 	return (struct report){ .status = 404, .error = "not found",
 		                .detail = "reports: occupancy, dwell, "
 		                          "utilization or heatmap" };
+}
+
+/* ---- stored history ------------------------------------------------------ */
+
+static bool
+want_csv(struct lws *wsi, const char **bad)
+{
+	char buf[16];
+
+	*bad = NULL;
+	if (!query_arg(wsi, "format=", buf, sizeof buf))
+		return false;
+	if (strcmp(buf, "csv") == 0)
+		return true;
+	if (strcmp(buf, "json") != 0)
+		*bad = "format: json or csv";
+	return false;
+}
+
+static json_t *
+coord(double v)
+{
+	return isfinite(v) ? json_real(round(v * 100) / 100) : json_null();
+}
+
+struct rows {
+	json_t *list;
+	struct text *csv;
+	size_t n, max;
+};
+
+static int
+history_row(void *ud, const struct store_position *p)
+{
+	struct rows *r = ud;
+
+	if (++r->n > r->max)
+		return 1;
+	if (r->csv) {
+		put(r->csv, "%.3f,%.2f,%.2f,%.2f,%s,%s\n",
+		    (double)p->t_us * 1e-6, p->x, p->y, p->r,
+		    p->floor ? p->floor : "", p->zone ? p->zone : "");
+		return 0;
+	}
+	json_array_append_new(
+		r->list, json_pack("{s:f, s:o, s:o, s:o, s:s?, s:s?}", "t",
+		                   (double)p->t_us * 1e-6, "x", coord(p->x),
+		                   "y", coord(p->y), "r", coord(p->r), "floor",
+		                   p->floor, "zone", p->zone));
+	return 0;
+}
+
+static struct report
+store_failed(struct app *a)
+{
+	return (struct report){ .status = 500, .error = "storage error",
+		                .detail = store_error(a->store) };
+}
+
+struct report
+reports_history(struct app *a, struct lws *wsi, const char *tag)
+{
+	int64_t from, to;
+	const char *bad = query_window(wsi, &from, &to);
+	struct text csv = { 0 };
+	bool want = !bad && want_csv(wsi, &bad);
+	struct rows r = { .max = MAX_HISTORY };
+	int known;
+
+	if (!bad && to - from > STORE_HISTORY_MAX_US)
+		bad = "the window is too long: at most 31 days";
+	if (bad)
+		return (struct report){ .status = 400, .error = "bad request",
+			                .detail = bad };
+	known = app_site_tag(a, tag) || json_object_get(a->tag_index, tag);
+	if (!known && a->store && (known = store_has_tag(a->store, tag)) < 0)
+		return store_failed(a);
+	if (!known)
+		return (struct report){ .status = 404, .error = "not found",
+			                .detail = "no tag with this id is "
+			                          "listed or has a history" };
+	if (!a->store)
+		return (struct report){ .status = 503, .error = "unavailable",
+			                .detail = "no history is kept: trackd "
+			                          "runs without --db" };
+	if (want) {
+		r.csv = &csv;
+		put(&csv, "t,x,y,r,floor,zone\n");
+	} else {
+		r.list = json_array();
+	}
+	if (store_history(a->store, tag, from, to, MAX_HISTORY + 1,
+	                  history_row, &r) < 0) {
+		json_decref(r.list);
+		free(csv.s);
+		return store_failed(a);
+	}
+	if (want)
+		return (struct report){ .status = csv.oom ? 500 : 200,
+			                .csv = csv.s };
+	return (struct report){
+		.status = 200,
+		.json = json_pack("{s:s, s:f, s:f, s:o, s:b}", "tag", tag,
+		                  "from", (double)from * 1e-6, "to",
+		                  (double)to * 1e-6, "positions", r.list,
+		                  "truncated", r.n > r.max),
+	};
+}
+
+static int
+event_row(void *ud, const struct store_event *e)
+{
+	struct rows *r = ud;
+
+	if (++r->n > r->max)
+		return 1;
+	if (r->csv) {
+		put(r->csv, "%.3f,%s,%s,%s,%s,", (double)e->t_us * 1e-6,
+		    e->type, e->tag, e->zone ? e->zone : "",
+		    e->floor ? e->floor : "");
+		if (isfinite(e->x) && isfinite(e->y))
+			put(r->csv, "%.2f,%.2f\n", e->x, e->y);
+		else
+			put(r->csv, ",\n");
+		return 0;
+	}
+	json_array_append_new(
+		r->list, json_pack("{s:f, s:s, s:s, s:s?, s:s?, s:o, s:o}", "t",
+		                   (double)e->t_us * 1e-6, "type", e->type,
+		                   "tag", e->tag, "zone", e->zone, "floor",
+		                   e->floor, "x", coord(e->x), "y",
+		                   coord(e->y)));
+	return 0;
+}
+
+/* Without a database: what the live event ring still holds. */
+static void
+ring_events(struct app *a, int64_t from, int64_t to, const char *tag,
+            const char *type, struct rows *r)
+{
+	uint64_t first = a->ev_seq >= EVENT_RING ? a->ev_seq - EVENT_RING + 1
+	                                         : 1;
+
+	for (uint64_t s = first; s <= a->ev_seq; s++) {
+		const track_event *ev = &a->events[s % EVENT_RING].ev;
+		struct store_event e = {
+			.t_us = ev->t_us,
+			.type = track_event_name(ev->type),
+			.zone = ev->zone,
+			.floor = ev->floor,
+			.x = ev->x,
+			.y = ev->y,
+		};
+
+		if (ev->t_us < from || ev->t_us >= to ||
+		    (tag && strcmp(tag, ev->tag) != 0) ||
+		    (type && strcmp(type, e.type) != 0))
+			continue;
+		snprintf(e.tag, sizeof e.tag, "%s", ev->tag);
+		if (event_row(r, &e))
+			break;
+	}
+}
+
+struct report
+reports_events(struct app *a, struct lws *wsi)
+{
+	int64_t from, to;
+	const char *bad = query_window(wsi, &from, &to);
+	bool want = !bad && want_csv(wsi, &bad);
+	char tag[256], type[32];
+	bool by_tag = query_arg(wsi, "tag=", tag, sizeof tag);
+	bool by_type = query_arg(wsi, "type=", type, sizeof type);
+	struct text csv = { 0 };
+	struct rows r = { .max = MAX_EVENTS };
+
+	if (!bad && by_tag && strlen(tag) >= TRACK_ID_MAX)
+		bad = "tag: longer than any tag id";
+	if (bad)
+		return (struct report){ .status = 400, .error = "bad request",
+			                .detail = bad };
+	if (by_type) {
+		bool known = false;
+
+		for (int k = TRACK_EVENT_ZONE_ENTER; k <= TRACK_EVENT_FOUND;
+		     k++) {
+			const char *name = track_event_name((track_event_type)k);
+
+			known |= strcmp(type, name) == 0;
+		}
+		if (!known)
+			return (struct report){
+				.status = 400, .error = "bad request",
+				.detail = "type: zone_enter, zone_exit, "
+				          "restricted_entry, distress, lost or "
+				          "found" };
+	}
+	if (want) {
+		r.csv = &csv;
+		put(&csv, "t,type,tag,zone,floor,x,y\n");
+	} else {
+		r.list = json_array();
+	}
+	if (!a->store) {
+		ring_events(a, from, to, by_tag ? tag : NULL,
+		            by_type ? type : NULL, &r);
+	} else if (store_events(a->store, from, to, by_tag ? tag : NULL,
+	                        by_type ? type : NULL, MAX_EVENTS + 1,
+	                        event_row, &r) < 0) {
+		json_decref(r.list);
+		free(csv.s);
+		return store_failed(a);
+	}
+	if (want)
+		return (struct report){ .status = csv.oom ? 500 : 200,
+			                .csv = csv.s };
+	return (struct report){
+		.status = 200,
+		.json = json_pack("{s:f, s:f, s:o, s:b}", "from",
+		                  (double)from * 1e-6, "to", (double)to * 1e-6,
+		                  "events", r.list, "truncated", r.n > r.max),
+	};
 }

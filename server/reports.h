@@ -13,7 +13,25 @@ struct report {
 	const char *detail;
 };
 
+/* The value of name= (e.g. "from=") in the request's query string into
+ * out (len bytes); false when it is absent or too long. */
+bool query_arg(struct lws *wsi, const char *name, char *out, size_t len);
+
+/* The window of from= and to= (Unix seconds), by default the last hour:
+ * NULL, or what is wrong with it (not a time, or empty). */
+const char *query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us);
+
 /* /api/v1/reports/{which} with the request's query string. */
 struct report reports_get(struct app *a, struct lws *wsi, const char *which);
+
+/* /api/v1/tags/{tag}/history?from=&to=&format=: the stored positions of
+ * tag in the window (400 bad window, 404 a tag neither listed nor ever
+ * seen, 503 without --db). */
+struct report reports_history(struct app *a, struct lws *wsi,
+                              const char *tag);
+
+/* /api/v1/events?from=&to=&tag=&type=&format=: stored events (without
+ * --db, those the live ring still holds). */
+struct report reports_events(struct app *a, struct lws *wsi);
 
 #endif

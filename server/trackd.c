@@ -4,7 +4,11 @@
  * engine runs inside the same loop on a timer.
  *
  *	trackd --site floorplans/demo/site.json [--port 8080] [--tick-ms 1000]
- *	       [--web server/web]
+ *	       [--web server/web] [--db trackd.db]
+ *
+ * With --db, history (positions, events, alarms, occupancy) is kept in
+ * SQLite and open alarms and last positions come back at start; without
+ * it everything lives in memory only.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +24,7 @@
 
 #include "alarms.h"
 #include "app.h"
+#include "persist.h"
 #include "sitefile.h"
 
 static volatile sig_atomic_t interrupted;
@@ -40,8 +45,8 @@ app_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static double
-mono_s(void)
+double
+app_mono_s(void)
 {
 	struct timespec ts;
 
@@ -89,15 +94,15 @@ app_tag_json(const struct app *a, const struct live_tag *t)
 	                 p->moving, "stale", age > 10.0);
 }
 
-static struct live_tag *
-live_slot(struct app *a, const char *id)
+struct live_tag *
+app_live_slot(struct app *a, const char *id)
 {
 	json_t *ix = json_object_get(a->tag_index, id);
 	struct live_tag *t;
 
 	if (ix)
 		return &a->tags[json_integer_value(ix)];
-	if (a->n_tags == track_config_default().max_tags)
+	if (a->n_tags == a->cfg.max_tags)
 		return NULL;
 	t = &a->tags[a->n_tags];
 	snprintf(t->id, sizeof t->id, "%s", id);
@@ -112,19 +117,20 @@ app_update(struct app *a)
 {
 	track_position batch[256];
 	track_event ev[256];
-	double t0 = mono_s();
+	double t0 = app_mono_s();
 	size_t n;
 
 	track_engine_update(a->engine, app_now_us());
 	while ((n = track_engine_changed(a->engine, batch, 256)) > 0) {
 		for (size_t i = 0; i < n; i++) {
-			struct live_tag *t = live_slot(a, batch[i].tag);
+			struct live_tag *t = app_live_slot(a, batch[i].tag);
 
 			if (!t)
 				continue;
 			t->pos = batch[i];
 			t->pos.tag = t->id;
 			t->seq = ++a->seq;
+			persist_position(a, t);
 		}
 	}
 	while ((n = track_engine_events(a->engine, ev, 256)) > 0) {
@@ -134,6 +140,7 @@ app_update(struct app *a)
 
 			le->ev = ev[i];
 			le->seq = a->ev_seq;
+			persist_event(a, &ev[i]);
 			if (ev[i].type == TRACK_EVENT_DISTRESS)
 				alarms_distress(a, &ev[i]);
 			if (ev[i].type == TRACK_EVENT_DISTRESS ||
@@ -145,7 +152,7 @@ app_update(struct app *a)
 		}
 	}
 	alarms_follow(a);
-	a->update_seconds += mono_s() - t0;
+	a->update_seconds += app_mono_s() - t0;
 	a->updates++;
 	lws_callback_on_writable_all_protocol(
 		a->context,
@@ -182,12 +189,15 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
-	      "              [--web DIR]\n"
+	      "              [--web DIR] [--db FILE]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
 	      "live positions (ws track-live.v1), the REST API under "
 	      "/api/v1/\n"
-	      "and the web page in DIR (default server/web) on one port.\n",
+	      "and the web page in DIR (default server/web) on one port.\n"
+	      "With --db, history is kept in the SQLite file FILE (made when\n"
+	      "missing) and open alarms and last positions survive a "
+	      "restart.\n",
 	      f);
 }
 
@@ -199,6 +209,7 @@ main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "tick-ms", required_argument, NULL, 't' },
 		{ "web", required_argument, NULL, 'w' },
+		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,7 +217,7 @@ main(int argc, char **argv)
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
 	struct app *a = &the_app;
-	const char *site_path = NULL, *web_dir = "server/web";
+	const char *site_path = NULL, *web_dir = "server/web", *db_path = NULL;
 	long port = 8080, tick_ms = 1000;
 	const track_site *site;
 	track_config cfg = track_config_default();
@@ -239,6 +250,9 @@ main(int argc, char **argv)
 		case 'w':
 			web_dir = optarg;
 			break;
+		case 'd':
+			db_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -267,6 +281,7 @@ main(int argc, char **argv)
 		        site_path, track_strerror(st));
 		return 1;
 	}
+	a->cfg = cfg;
 	a->tick_us = tick_ms * 1000;
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
@@ -280,6 +295,8 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
+	if (db_path && persist_open(a, db_path) < 0)
+		return 1;
 
 	/* /api, /healthz and /metrics are ours; everything else is a file
 	 * under the web directory (lws refuses paths that leave it). */
@@ -316,19 +333,25 @@ main(int argc, char **argv)
 	a->context = lws_create_context(&info);
 	if (!a->context) {
 		fprintf(stderr, "trackd: cannot listen on port %ld\n", port);
+		persist_close(a);
 		return 1;
 	}
 	printf("trackd: listening on http://127.0.0.1:%ld/ site %s (%zu "
-	       "floors, %zu scanners, %zu zones, %zu tags)\n",
+	       "floors, %zu scanners, %zu zones, %zu tags) db %s\n",
 	       port, track_site_id(a->site), site->n_floors,
-	       site->n_scanners, site->n_zones, site->n_tags);
+	       site->n_scanners, site->n_zones, site->n_tags,
+	       db_path ? db_path : "none");
 	fflush(stdout);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
+	persist_start(a);
 
 	while (n >= 0 && !interrupted)
 		n = lws_service(a->context, 0);
 
 	lws_sul_cancel(&a->tick);
+	/* The pending batch goes in before anything it points into (the
+	 * engine's and the site's strings) is freed. */
+	persist_close(a);
 	lws_context_destroy(a->context);
 	json_decref(a->tag_index);
 	free(a->alarms);

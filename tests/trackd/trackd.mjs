@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -132,6 +133,12 @@ class Trackd {
 		return st;
 	}
 
+	// SIGKILL, as a crash would: nothing is flushed. The exit status.
+	async kill() {
+		this.proc.kill('SIGKILL');
+		return this.exited;
+	}
+
 	// Stop and assert a clean exit (for after()).
 	async stopClean() {
 		const st = await this.stop();
@@ -168,6 +175,14 @@ class Trackd {
 		}
 	}
 
+	// The value of one sample of /metrics (name with its labels, if any).
+	async metric(name) {
+		const res = await this.get('/metrics');
+		const line = res.text.split('\n').find((l) => l.startsWith(name + ' '));
+		assert.ok(line, `${name} in /metrics:\n${res.text}`);
+		return Number(line.slice(name.length + 1));
+	}
+
 	ingest() { return IngestClient.open(this.ws); }
 	live() { return LiveClient.open(this.ws); }
 }
@@ -186,6 +201,13 @@ export async function startTrackd(extra = []) {
 		}
 	}
 	throw last;
+}
+
+// A fresh temporary directory (for database files), removed at exit.
+export function tempDir(prefix = 'trackd-') {
+	const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+	process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+	return dir;
 }
 
 // ---- WebSocket clients ---------------------------------------------------

@@ -1,0 +1,371 @@
+/* From the live state into SQLite and back: see persist.h. */
+#include "persist.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alarms.h"
+
+_Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
+               "tag ids are copied whole into the store's rows");
+
+/* Rows are written once a second, in one transaction. A crash (kill -9)
+ * loses at most this much history, as DESIGN.md promises; and one commit
+ * a second keeps SQLite's fixed cost per transaction (the write lock, the
+ * WAL frame headers) small beside the rows of 10,000 tags. Shorter would
+ * lose less and cost more per row; longer would make the write that
+ * stalls the service thread longer. */
+#define FLUSH_US (1 * LWS_US_PER_SEC)
+
+/* Downsampling: a tag's position is kept when it moved this far from the
+ * last one kept (about the uncertainty of a good fix, so a tag standing
+ * still is not kept again for its noise) ... */
+#define KEEP_MOVE_M 0.5
+/* ... or when the last one kept is this old (so a history shows where a
+ * still tag was, and when it was last heard, to within this), or when its
+ * floor or zone changed. */
+#define KEEP_EVERY_US (30 * LWS_US_PER_SEC)
+
+/* Positions waiting while the database cannot be written (locked, disk
+ * full): 30 s of 10,000 tags moving, about 17 MB. Past it the oldest are
+ * dropped; events and alarm changes never are. */
+#define MAX_PENDING_POSITIONS 300000
+
+/* Acknowledged alarms brought back at start besides every open one, so
+ * that the alarm list still shows who answered the latest calls. */
+#define RESTORE_ACKED 100
+
+/* Occupancy buckets written per timer run when catching up. */
+#define OCC_CATCH_UP 10
+
+static bool
+same(const char *x, const char *y)
+{
+	return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+void
+persist_position(struct app *a, struct live_tag *t)
+{
+	const track_position *p = &t->pos;
+
+	if (!a->store)
+		return;
+	if (t->kept.set && p->t_us - t->kept.t_us < KEEP_EVERY_US &&
+	    hypot(p->x - t->kept.x, p->y - t->kept.y) <= KEEP_MOVE_M &&
+	    same(p->floor, t->kept.floor) && same(p->zone, t->kept.zone))
+		return;
+	if (store_batch_add_position(&a->batch,
+	                             &(struct store_position){
+	                                     .tag = t->id,
+	                                     .floor = p->floor,
+	                                     .zone = p->zone,
+	                                     .t_us = p->t_us,
+	                                     .x = p->x,
+	                                     .y = p->y,
+	                                     .r = p->r,
+	                             }) < 0)
+		return;
+	t->kept.set = true;
+	t->kept.t_us = p->t_us;
+	t->kept.x = p->x;
+	t->kept.y = p->y;
+	t->kept.floor = p->floor;
+	t->kept.zone = p->zone;
+}
+
+void
+persist_event(struct app *a, const track_event *ev)
+{
+	struct store_event row = {
+		.t_us = ev->t_us,
+		.type = track_event_name(ev->type),
+		.zone = ev->zone,
+		.floor = ev->floor,
+		.x = ev->x,
+		.y = ev->y,
+	};
+
+	if (!a->store)
+		return;
+	snprintf(row.tag, sizeof row.tag, "%s", ev->tag);
+	if (store_batch_add_event(&a->batch, &row) < 0)
+		lwsl_err("db: out of memory: %s event of %s not kept\n",
+		         row.type, row.tag);
+}
+
+void
+persist_alarm(struct app *a, const struct store_alarm *row)
+{
+	if (a->store && store_batch_add_alarm(&a->batch, row) < 0)
+		lwsl_err("db: out of memory: alarm %llu change not kept\n",
+		         (unsigned long long)row->id);
+}
+
+static void
+note_failure(struct app *a, const char *what)
+{
+	const char *why = store_error(a->store);
+
+	a->db_failures++;
+	/* Once per cause, not once a second. */
+	if (!a->db_degraded || strcmp(a->db_error, why) != 0)
+		lwsl_err("db: %s: %s\n", what, why);
+	snprintf(a->db_error, sizeof a->db_error, "%s", why);
+	a->db_degraded = true;
+}
+
+int
+persist_alarm_now(struct app *a, const struct store_alarm *row)
+{
+	if (!a->store)
+		return 0;
+	if (store_put_alarm(a->store, row) < 0) {
+		note_failure(a, "cannot store an acknowledgement");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+keep_bucket(struct app *a, const char *zone, int64_t from_us, int64_t to_us)
+{
+	track_occupancy o;
+	size_t n = 0;
+	struct store_occupancy row;
+
+	if (track_engine_occupancy(a->engine, zone, from_us, to_us, &o, 1,
+	                           &n) != TRACK_OK ||
+	    n < 1)
+		return;
+	row = (struct store_occupancy){
+		.zone = zone,
+		.t_us = o.t_us,
+		.mean = o.mean,
+		.peak = o.peak,
+		.mean_person = o.mean_kind[TRACK_TAG_PERSON],
+		.mean_asset = o.mean_kind[TRACK_TAG_ASSET],
+		.peak_person = o.peak_kind[TRACK_TAG_PERSON],
+		.peak_asset = o.peak_kind[TRACK_TAG_ASSET],
+	};
+	if (store_batch_add_occupancy(&a->batch, &row) < 0)
+		lwsl_err("db: out of memory: occupancy of %s not kept\n", zone);
+}
+
+/* Every zone's bucket that closed (and settled) since the last run. */
+static void
+keep_occupancy(struct app *a, int64_t now_us)
+{
+	const track_site_zone *zones;
+	size_t nz = track_site_zones(a->site, &zones);
+	int64_t bu = a->cfg.stats_bucket_us;
+	/* Zone hysteresis moves time between buckets after the fact: wait
+	 * until no crossing can still land in the bucket. */
+	int64_t settle = (a->cfg.zone_enter_us > a->cfg.zone_exit_us
+	                          ? a->cfg.zone_enter_us
+	                          : a->cfg.zone_exit_us) +
+	                 2 * a->tick_us;
+
+	for (int k = 0; k < OCC_CATCH_UP &&
+	                a->occ_next_us + bu + settle <= now_us;
+	     k++) {
+		int64_t b = a->occ_next_us;
+
+		for (size_t z = 0; z < nz; z++)
+			keep_bucket(a, zones[z].id, b, b + bu);
+		a->occ_next_us = b + bu;
+	}
+}
+
+/* Write the batch: on success it is emptied; on failure it is kept for the
+ * next run, and trackd reports itself degraded until a write succeeds. */
+static void
+flush(struct app *a)
+{
+	size_t rows = store_batch_rows(&a->batch);
+	uint64_t dropped = a->batch.dropped;
+	double t0;
+
+	if (rows == 0)
+		return;
+	t0 = app_mono_s();
+	if (store_write(a->store, &a->batch) < 0) {
+		char what[96];
+
+		snprintf(what, sizeof what,
+		         "cannot write %zu rows (kept, retried each second)",
+		         rows);
+		note_failure(a, what);
+		return;
+	}
+	a->db_write_seconds += app_mono_s() - t0;
+	a->db_batches++;
+	a->db_rows += rows;
+	store_batch_clear(&a->batch);
+	if (a->db_degraded)
+		lwsl_user("db: written again (%zu rows; %llu positions dropped "
+		          "in all)\n", rows, (unsigned long long)dropped);
+	a->db_degraded = false;
+	a->db_error[0] = '\0';
+}
+
+static void
+flush_cb(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, flush);
+
+	keep_occupancy(a, app_now_us());
+	flush(a);
+	lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
+}
+
+void
+persist_start(struct app *a)
+{
+	if (a->store)
+		lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
+}
+
+void
+persist_close(struct app *a)
+{
+	if (!a->store)
+		return;
+	lws_sul_cancel(&a->flush);
+	flush(a);
+	if (a->db_degraded)
+		lwsl_err("db: %zu rows not written at exit\n",
+		         store_batch_rows(&a->batch));
+	store_close(a->store);
+	a->store = NULL;
+	store_batch_free(&a->batch);
+}
+
+/* ---- at start ------------------------------------------------------------ */
+
+struct restored {
+	struct app *a;
+	size_t tags, skipped, alarms, open;
+};
+
+static const char *
+site_floor(const struct app *a, const char *id)
+{
+	const track_site *site = track_site_engine(a->site);
+
+	for (size_t f = 0; id && f < site->n_floors; f++)
+		if (strcmp(site->floors[f].id, id) == 0)
+			return site->floors[f].id;
+	return NULL;
+}
+
+static const char *
+site_zone(const struct app *a, const char *id)
+{
+	const track_site_zone *zones;
+	size_t n = track_site_zones(a->site, &zones);
+
+	for (size_t z = 0; id && z < n; z++)
+		if (strcmp(zones[z].id, id) == 0)
+			return zones[z].id;
+	return NULL;
+}
+
+/* A last position into the live table. Its strings must outlive the
+ * query, so they are the site's own (a floor the site no longer has is
+ * skipped). The engine knows nothing of it: the tag's next fix replaces
+ * it. */
+static int
+restore_position(void *ud, const struct store_position *p)
+{
+	struct restored *r = ud;
+	struct app *a = r->a;
+	const char *floor = site_floor(a, p->floor);
+	const track_site_tag *info = app_site_tag(a, p->tag);
+	struct live_tag *t;
+
+	if (!floor || strlen(p->tag) >= TRACK_ID_MAX ||
+	    !(t = app_live_slot(a, p->tag))) {
+		r->skipped++;
+		return 0;
+	}
+	t->pos = (track_position){
+		.tag = t->id,
+		.floor = floor,
+		.x = p->x,
+		.y = p->y,
+		.r = p->r,
+		.t_us = p->t_us,
+		.heard_us = p->t_us,
+		.zone = site_zone(a, p->zone),
+		.kind = info ? info->kind : TRACK_TAG_UNKNOWN,
+		.category = info ? info->category : "",
+	};
+	t->seq = ++a->seq;
+	t->kept.set = true;
+	t->kept.t_us = p->t_us;
+	t->kept.x = p->x;
+	t->kept.y = p->y;
+	t->kept.floor = t->pos.floor;
+	t->kept.zone = t->pos.zone;
+	r->tags++;
+	return 0;
+}
+
+static int
+restore_alarm(void *ud, const struct store_alarm *row)
+{
+	struct restored *r = ud;
+
+	if (alarms_restore(r->a, row) == 0) {
+		r->alarms++;
+		r->open += !row->acked;
+	}
+	return 0;
+}
+
+int
+persist_open(struct app *a, const char *path)
+{
+	struct restored r = { .a = a };
+	char err[512];
+	uint64_t max_id = 0;
+	int64_t bu = a->cfg.stats_bucket_us;
+
+	a->started_us = app_now_us();
+	/* Only whole buckets are kept: the one trackd starts in is partial
+	 * (and may have a row from before a restart that must stay). */
+	a->occ_next_us = (a->started_us / bu + 1) * bu;
+	if (store_open(path, &a->store, err, sizeof err) < 0) {
+		fprintf(stderr, "trackd: --db %s\n", err);
+		return -1;
+	}
+	if (store_batch_init(&a->batch, MAX_PENDING_POSITIONS) < 0) {
+		fprintf(stderr, "trackd: out of memory\n");
+		goto fail;
+	}
+	if (store_alarms(a->store, RESTORE_ACKED, &max_id, restore_alarm,
+	                 &r) < 0 ||
+	    store_last_positions(a->store, restore_position, &r) < 0) {
+		fprintf(stderr, "trackd: --db %s: %s\n", path,
+		        store_error(a->store));
+		goto fail;
+	}
+	/* Ids go on from the largest ever used, restored or not. */
+	if (max_id > a->alarm_ids)
+		a->alarm_ids = max_id;
+	if (store_migrations_applied(a->store))
+		lwsl_user("db %s: schema version %d\n", path,
+		          store_schema_version(a->store));
+	if (r.tags || r.alarms)
+		lwsl_user("db %s: %zu last positions back (%zu skipped), %zu "
+		          "alarms (%zu open)\n", path, r.tags, r.skipped,
+		          r.alarms, r.open);
+	return 0;
+fail:
+	store_batch_free(&a->batch);
+	store_close(a->store);
+	a->store = NULL;
+	return -1;
+}

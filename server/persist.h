@@ -1,0 +1,37 @@
+/* trackd's history: what goes from the live state into SQLite (store.h),
+ * when, and what comes back at start.
+ *
+ * Rows are collected in memory (app.batch) and written in one transaction
+ * a second, from a timer on the service thread. Positions are downsampled
+ * per tag; events and alarm changes all go in; each minute the closed
+ * occupancy bucket of every zone goes in. An acknowledgement is written at
+ * once, not in the next batch.
+ *
+ * Every function is a no-op (returning success) when trackd runs without
+ * --db. All run on the service thread. */
+#ifndef TRACKD_PERSIST_H
+#define TRACKD_PERSIST_H
+
+#include "app.h"
+
+/* Open the database at path and bring back what it knows: open alarms
+ * (and the newest acknowledged ones) and every tag's last position, into
+ * the live table, stale by age. Before the lws context exists. 0, or -1
+ * after saying why on stderr. */
+int persist_open(struct app *a, const char *path);
+/* Start the write timer (once the lws context exists). */
+void persist_start(struct app *a);
+/* At shutdown: stop the timer, write what is pending, close. */
+void persist_close(struct app *a);
+
+/* A tag's position changed (t->pos): kept when it moved, changed zone or
+ * floor, or was last kept long enough ago. */
+void persist_position(struct app *a, struct live_tag *t);
+void persist_event(struct app *a, const track_event *ev);
+/* An alarm was opened or pressed again: into the next batch. */
+void persist_alarm(struct app *a, const struct store_alarm *row);
+/* An acknowledgement: written and synced now. 0, or -1 when it could not
+ * be stored (the caller must then not acknowledge). */
+int persist_alarm_now(struct app *a, const struct store_alarm *row);
+
+#endif

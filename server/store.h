@@ -1,0 +1,171 @@
+/* trackd's history in SQLite: positions (downsampled by the caller),
+ * events, distress alarms and per-minute zone occupancy.
+ *
+ * One connection, used from one thread (trackd's service thread); nothing
+ * here locks. The database runs in WAL mode with synchronous=NORMAL: a
+ * committed batch survives a crash of the process (kill -9), and only an
+ * acknowledgement (store_put_alarm) is also synced to the disk before it
+ * returns, so that it survives a power cut too.
+ *
+ * Times are Unix microseconds, stored as INTEGER. The schema is versioned
+ * with PRAGMA user_version; store_open() brings an older file up to date
+ * in one transaction and refuses a newer one.
+ *
+ * Writes come in batches (struct store_batch): the caller collects rows
+ * and store_write() commits them all in one transaction, or none. */
+#ifndef TRACKD_STORE_H
+#define TRACKD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest tag id or acknowledger's name kept, including the NUL. */
+#define STORE_ID_MAX 64
+
+typedef struct store store;
+
+/* One position of one tag. The strings are borrowed: they must stay valid
+ * until the batch holding the row is cleared or freed. zone NULL: none. */
+struct store_position {
+	const char *tag;
+	const char *floor;
+	const char *zone;
+	int64_t t_us;
+	double x, y, r;
+};
+
+/* One event. type, zone and floor are borrowed like a position's strings
+ * (zone and floor may be NULL); the tag is copied. x, y NAN: unknown. */
+struct store_event {
+	int64_t t_us;
+	const char *type;
+	char tag[STORE_ID_MAX];
+	const char *zone;
+	const char *floor;
+	double x, y;
+};
+
+/* A distress alarm, copied whole. Open while acked is false (acked_by and
+ * acked_us are then unused). */
+struct store_alarm {
+	uint64_t id;
+	char tag[STORE_ID_MAX];
+	int64_t opened_us;
+	int64_t pressed_us;
+	bool acked;
+	char acked_by[STORE_ID_MAX];
+	int64_t acked_us;
+};
+
+/* One closed occupancy bucket of one zone; zone is borrowed. */
+struct store_occupancy {
+	const char *zone;
+	int64_t t_us;          /* bucket start */
+	double mean;
+	unsigned peak;
+	double mean_person, mean_asset;
+	unsigned peak_person, peak_asset;
+};
+
+/* Rows waiting for the next store_write(). Positions are a ring of at most
+ * max_positions: when it is full the oldest is dropped (and counted in
+ * dropped), so a database that cannot be written costs bounded memory.
+ * Events, alarms and occupancy rows are never dropped; they grow. */
+struct store_batch {
+	struct store_position *pos;
+	size_t pos_cap, pos_head, pos_n; /* ring: oldest at pos_head */
+	struct store_event *ev;
+	size_t ev_n, ev_cap;
+	struct store_alarm *al;
+	size_t al_n, al_cap;
+	struct store_occupancy *occ;
+	size_t occ_n, occ_cap;
+	uint64_t dropped;      /* positions dropped since init */
+};
+
+/* Set up an empty batch holding at most max_positions positions (> 0).
+ * 0, or -1 when out of memory (b is then empty and safe to free). */
+int store_batch_init(struct store_batch *b, size_t max_positions);
+/* Free what init and the adds allocated; a zeroed batch is fine. */
+void store_batch_free(struct store_batch *b);
+/* Forget every row (after a successful store_write()); keeps dropped. */
+void store_batch_clear(struct store_batch *b);
+/* Rows waiting. */
+size_t store_batch_rows(const struct store_batch *b);
+
+/* Add a row (copied; see each row type for what is borrowed): 0, or -1
+ * when it is not added, being out of memory or a row the schema refuses
+ * (no tag, type or zone; a position or mean that is not finite). A valid
+ * position always goes in, pushing the oldest out of a full ring. */
+int store_batch_add_position(struct store_batch *b,
+                             const struct store_position *p);
+int store_batch_add_event(struct store_batch *b, const struct store_event *e);
+int store_batch_add_alarm(struct store_batch *b, const struct store_alarm *a);
+int store_batch_add_occupancy(struct store_batch *b,
+                              const struct store_occupancy *o);
+
+/* Open (creating if need be) the database at path and bring its schema up
+ * to date. 0 and *out set; or -1 with why in err (errlen bytes), *out
+ * untouched. The caller frees the store with store_close(). */
+int store_open(const char *path, store **out, char *err, size_t errlen);
+/* Close; NULL is a no-op. Pending batches are the caller's to write. */
+void store_close(store *s);
+
+/* The schema version of the open database (user_version). */
+int store_schema_version(const store *s);
+/* How many migrations store_open() applied to this file (0 when it was
+ * up to date). */
+int store_migrations_applied(const store *s);
+/* The message of the newest failure, "" when none. Valid until the next
+ * call on s. */
+const char *store_error(const store *s);
+
+/* Commit every row of b in one transaction: all of them or, on failure,
+ * none (b is left as it was, to be tried again). Positions also update
+ * the tag's last known position. Alarms are upserted by id, and an
+ * acknowledgement already stored is never undone by an older copy.
+ * 0, or -1 (store_error() says why: a locked or full disk, say). */
+int store_write(store *s, const struct store_batch *b);
+
+/* Store one alarm now, in a transaction of its own synced to disk before
+ * returning (for acknowledgements, which must never be lost). Same upsert
+ * rule as store_write(). 0, or -1. */
+int store_put_alarm(store *s, const struct store_alarm *a);
+
+/* Query callbacks get rows whose strings are valid during the call only;
+ * returning nonzero stops the query (the query then returns 0). */
+typedef int (*store_position_cb)(void *ud, const struct store_position *p);
+typedef int (*store_event_cb)(void *ud, const struct store_event *e);
+typedef int (*store_alarm_cb)(void *ud, const struct store_alarm *a);
+typedef int (*store_occupancy_cb)(void *ud,
+                                  const struct store_occupancy *o);
+
+/* The longest window store_history() takes (its cost grows with the
+ * window, not only with the rows in it). */
+#define STORE_HISTORY_MAX_US (31 * 86400 * (int64_t)1000000)
+
+/* Positions of tag with from_us <= t < to_us, oldest first, at most limit
+ * of them. 0, or -1 (also for a window longer than STORE_HISTORY_MAX_US). */
+int store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
+                  size_t limit, store_position_cb cb, void *ud);
+/* Whether any position of tag is stored: 1 yes, 0 no, -1 error. */
+int store_has_tag(store *s, const char *tag);
+/* The newest stored position of every tag, in tag order. 0, or -1. */
+int store_last_positions(store *s, store_position_cb cb, void *ud);
+/* Events with from_us <= t < to_us, oldest first, at most limit; tag and
+ * type narrow when not NULL. 0, or -1. */
+int store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
+                 const char *type, size_t limit, store_event_cb cb,
+                 void *ud);
+/* Every open alarm and the newest max_acked acknowledged ones, by id.
+ * *max_id (may be NULL) gets the largest id ever stored, 0 when none.
+ * 0, or -1. */
+int store_alarms(store *s, size_t max_acked, uint64_t *max_id,
+                 store_alarm_cb cb, void *ud);
+/* Occupancy buckets of zone starting in [from_us, to_us), oldest first.
+ * 0, or -1. */
+int store_occupancy(store *s, const char *zone, int64_t from_us,
+                    int64_t to_us, store_occupancy_cb cb, void *ud);
+
+#endif

@@ -1,0 +1,751 @@
+/* trackd's SQLite store, on a real file in a fresh temporary directory per
+ * test: the schema and its migrations, batches that commit whole or not at
+ * all, and the queries trackd answers from. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+
+#include "server/store.h"
+
+#define S 1000000 /* microseconds in a second */
+
+static char dir[64];
+static char path[128];
+static char err[512];
+
+static void
+make_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof dir, "%s/test_store_XXXXXX",
+	         tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/history.db", dir);
+}
+
+static void
+remove_dir(void)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char f[160];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(f, sizeof f, "%s%s", path, ext[i]);
+		unlink(f);
+	}
+	rmdir(dir);
+}
+
+TestSuite(store, .init = make_dir, .fini = remove_dir);
+
+static store *
+open_ok(void)
+{
+	store *s = NULL;
+
+	cr_assert_eq(store_open(path, &s, err, sizeof err), 0, "%s", err);
+	cr_assert_not_null(s);
+	return s;
+}
+
+/* A second connection, as another process would have. */
+static sqlite3 *
+raw(void)
+{
+	sqlite3 *db;
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 1000);
+	return db;
+}
+
+static void
+exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK,
+	             "%s: %s", sql, msg ? msg : "");
+}
+
+/* The first column of the first row of sql, as an integer. */
+static long long
+scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK,
+	             "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static long long
+count(const char *sql)
+{
+	sqlite3 *db = raw();
+	long long n = scalar(db, sql);
+
+	sqlite3_close(db);
+	return n;
+}
+
+static struct store_position
+pos(const char *tag, double t_s, double x, double y, const char *zone)
+{
+	return (struct store_position){ .tag = tag, .floor = "f0",
+		                        .zone = zone,
+		                        .t_us = (int64_t)(t_s * S),
+		                        .x = x, .y = y, .r = 1.5 };
+}
+
+static struct store_event
+event(const char *type, const char *tag, double t_s)
+{
+	struct store_event e = { .t_us = (int64_t)(t_s * S), .type = type,
+		                 .zone = "icu", .floor = "f0", .x = 1.0,
+		                 .y = 2.0 };
+
+	snprintf(e.tag, sizeof e.tag, "%s", tag);
+	return e;
+}
+
+static struct store_alarm
+alarm_open(uint64_t id, const char *tag, double t_s)
+{
+	struct store_alarm a = { .id = id, .opened_us = (int64_t)(t_s * S),
+		                 .pressed_us = (int64_t)(t_s * S) };
+
+	snprintf(a.tag, sizeof a.tag, "%s", tag);
+	return a;
+}
+
+static struct store_alarm
+alarm_acked(struct store_alarm a, const char *by, double t_s)
+{
+	a.acked = true;
+	snprintf(a.acked_by, sizeof a.acked_by, "%s", by);
+	a.acked_us = (int64_t)(t_s * S);
+	return a;
+}
+
+/* ---- collecting query results -------------------------------------------- */
+
+struct got {
+	size_t n;
+	int64_t t[64];
+	char tag[64][STORE_ID_MAX];
+	char zone[64][STORE_ID_MAX];
+	struct store_alarm al[64];
+	double mean[64];
+};
+
+static int
+got_position(void *ud, const struct store_position *p)
+{
+	struct got *g = ud;
+
+	cr_assert_lt(g->n, 64);
+	g->t[g->n] = p->t_us;
+	snprintf(g->tag[g->n], STORE_ID_MAX, "%s", p->tag);
+	snprintf(g->zone[g->n], STORE_ID_MAX, "%s", p->zone ? p->zone : "-");
+	g->n++;
+	return 0;
+}
+
+static int
+got_event(void *ud, const struct store_event *e)
+{
+	struct got *g = ud;
+
+	cr_assert_lt(g->n, 64);
+	g->t[g->n] = e->t_us;
+	snprintf(g->tag[g->n], STORE_ID_MAX, "%s", e->tag);
+	snprintf(g->zone[g->n], STORE_ID_MAX, "%s", e->type);
+	g->n++;
+	return 0;
+}
+
+static int
+got_alarm(void *ud, const struct store_alarm *a)
+{
+	struct got *g = ud;
+
+	cr_assert_lt(g->n, 64);
+	g->al[g->n++] = *a;
+	return 0;
+}
+
+static int
+got_occupancy(void *ud, const struct store_occupancy *o)
+{
+	struct got *g = ud;
+
+	g->t[g->n] = o->t_us;
+	g->mean[g->n++] = o->mean;
+	return 0;
+}
+
+static struct store_batch
+batch_of(size_t cap)
+{
+	struct store_batch b;
+
+	cr_assert_eq(store_batch_init(&b, cap), 0);
+	return b;
+}
+
+/* ---- schema -------------------------------------------------------------- */
+
+Test(store, open_creates_the_schema_at_version_1_in_wal_mode)
+{
+	store *s = open_ok();
+	sqlite3 *db;
+
+	cr_expect_eq(store_schema_version(s), 1);
+	cr_expect_eq(store_migrations_applied(s), 1);
+	cr_expect_str_eq(store_error(s), "");
+	db = raw();
+	cr_expect_eq(scalar(db, "PRAGMA user_version"), 1);
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
+	                        "type = 'table' AND name IN ('positions', "
+	                        "'last_positions', 'events', 'alarms', "
+	                        "'occupancy')"),
+	             5);
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
+	                        "name = 'positions_bucket_tag_t'"),
+	             1);
+	cr_expect_eq(scalar(db, "SELECT journal_mode = 'wal' FROM "
+	                        "pragma_journal_mode"),
+	             1);
+	sqlite3_close(db);
+	store_close(s);
+}
+
+Test(store, the_migration_runs_once)
+{
+	store *s = open_ok();
+
+	cr_expect_eq(store_migrations_applied(s), 1);
+	store_close(s);
+	for (int i = 0; i < 2; i++) {
+		s = open_ok();
+		cr_expect_eq(store_migrations_applied(s), 0,
+		             "reopen %d migrated again", i + 1);
+		cr_expect_eq(store_schema_version(s), 1);
+		store_close(s);
+	}
+}
+
+Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
+{
+	store *s = open_ok();
+	sqlite3 *db;
+
+	store_close(s);
+	db = raw();
+	exec(db, "BEGIN IMMEDIATE");
+	s = open_ok();
+	cr_expect_eq(store_schema_version(s), 1);
+	store_close(s);
+	exec(db, "COMMIT");
+	sqlite3_close(db);
+}
+
+Test(store, a_failed_migration_leaves_the_file_as_it_was)
+{
+	sqlite3 *db = raw();
+	store *s = NULL;
+
+	/* A table in the way: migration 1 fails halfway. */
+	exec(db, "CREATE TABLE events (x)");
+	sqlite3_close(db);
+	cr_expect_eq(store_open(path, &s, err, sizeof err), -1);
+	cr_expect_null(s);
+	cr_expect(strstr(err, "migration to schema version 1"), "%s", err);
+	cr_expect_eq(count("PRAGMA user_version"), 0);
+	cr_expect_eq(count("SELECT count(*) FROM sqlite_master WHERE name = "
+	                   "'positions'"),
+	             0, "the tables made before the failure are gone");
+}
+
+Test(store, a_schema_newer_than_this_trackd_is_refused)
+{
+	sqlite3 *db = raw();
+	store *s = NULL;
+
+	exec(db, "PRAGMA user_version = 99");
+	sqlite3_close(db);
+	cr_expect_eq(store_open(path, &s, err, sizeof err), -1);
+	cr_expect_null(s);
+	cr_expect(strstr(err, "schema version 99 is newer"), "%s", err);
+}
+
+Test(store, a_directory_that_does_not_exist_is_an_error_naming_the_file)
+{
+	store *s = NULL;
+	char bad[160];
+
+	snprintf(bad, sizeof bad, "%s/no/such/dir.db", dir);
+	cr_expect_eq(store_open(bad, &s, err, sizeof err), -1);
+	cr_expect_null(s);
+	cr_expect(strstr(err, bad) == err, "%s", err);
+}
+
+Test(store, close_of_null_is_a_no_op)
+{
+	store_close(NULL);
+}
+
+/* ---- batches ------------------------------------------------------------- */
+
+Test(store, reopen_keeps_what_was_written)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct got g = { 0 };
+
+	store_batch_add_position(&b, &(struct store_position){ 0 });
+	cr_assert_eq(store_batch_add_position(&b, &(struct store_position){
+	                     .tag = "badge-1", .floor = "f0", .t_us = 5 * S,
+	                     .x = 1, .y = 2, .r = 1 }),
+	             0);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	store_close(s);
+	store_batch_free(&b);
+
+	s = open_ok();
+	cr_expect_eq(store_history(s, "badge-1", 0, 10 * S, 100, got_position,
+	                           &g),
+	             0);
+	cr_expect_eq(g.n, 1);
+	cr_expect_eq(g.t[0], 5 * S);
+	cr_expect_str_eq(g.zone[0], "-", "no zone is NULL, not \"\"");
+	store_close(s);
+}
+
+Test(store, a_batch_commits_positions_events_alarms_and_occupancy_together)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct store_alarm al = alarm_open(7, "badge-2", 3);
+
+	for (int i = 0; i < 3; i++) {
+		struct store_position p = pos("badge-2", i, i, 0, "icu");
+
+		cr_assert_eq(store_batch_add_position(&b, &p), 0);
+	}
+	cr_assert_eq(store_batch_add_event(&b, &(struct store_event){
+	                     .t_us = 3 * S, .type = "distress",
+	                     .tag = "badge-2", .x = NAN, .y = NAN }),
+	             0);
+	cr_assert_eq(store_batch_add_alarm(&b, &al), 0);
+	cr_assert_eq(store_batch_add_occupancy(&b, &(struct store_occupancy){
+	                     .zone = "icu", .t_us = 0, .mean = 0.5,
+	                     .peak = 1 }),
+	             0);
+	cr_expect_eq(store_batch_rows(&b), 6);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(count("SELECT count(*) FROM positions"), 3);
+	cr_expect_eq(count("SELECT count(*) FROM events WHERE x IS NULL"), 1,
+	             "an unknown place is NULL");
+	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7 AND "
+	                   "acked IS NULL"),
+	             1);
+	cr_expect_eq(count("SELECT count(*) FROM occupancy"), 1);
+	cr_expect_eq(count("SELECT t FROM last_positions WHERE tag = "
+	                   "'badge-2'"),
+	             2 * S);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, a_batch_that_fails_halfway_writes_nothing)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct store_position p = pos("badge-3", 1, 0, 0, NULL);
+	struct store_event good = event("zone_enter", "badge-3", 1);
+	struct store_event bad = event("zone_exit", "poison", 2);
+	sqlite3 *db = raw();
+
+	/* An event the database refuses, after rows it took. */
+	exec(db, "CREATE TRIGGER no_poison BEFORE INSERT ON events "
+	         "WHEN NEW.tag = 'poison' "
+	         "BEGIN SELECT RAISE(ABORT, 'no'); END");
+	store_batch_add_position(&b, &p);
+	store_batch_add_event(&b, &good);
+	store_batch_add_event(&b, &bad);
+	cr_expect_eq(store_write(s, &b), -1);
+	cr_expect(strstr(store_error(s), "PUT_EVENT: no"), "%s",
+	          store_error(s));
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM positions"), 0);
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM last_positions"), 0);
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM events"), 0);
+	cr_expect_eq(store_batch_rows(&b), 3, "the batch is kept");
+
+	exec(db, "DROP TRIGGER no_poison");
+	cr_expect_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM events"), 2);
+	sqlite3_close(db);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, a_locked_database_fails_the_write_and_the_retry_succeeds)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct store_position p = pos("badge-4", 1, 0, 0, NULL);
+	sqlite3 *db = raw();
+
+	store_batch_add_position(&b, &p);
+	exec(db, "BEGIN IMMEDIATE");
+	cr_expect_eq(store_write(s, &b), -1);
+	cr_expect(strstr(store_error(s), "locked"), "%s", store_error(s));
+	exec(db, "COMMIT");
+	cr_expect_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_str_eq(store_error(s), "");
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM positions"), 1);
+	sqlite3_close(db);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, a_full_batch_drops_its_oldest_positions_and_counts_them)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(3);
+	struct got g = { 0 };
+
+	for (int i = 0; i < 5; i++) {
+		struct store_position p = pos("badge-5", i, i, 0, NULL);
+
+		store_batch_add_position(&b, &p);
+	}
+	cr_expect_eq(b.pos_n, 3);
+	cr_expect_eq(b.dropped, 2);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	store_history(s, "badge-5", 0, 10 * S, 100, got_position, &g);
+	cr_assert_eq(g.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		cr_expect_eq(g.t[i], (int64_t)(i + 2) * S);
+	store_batch_clear(&b);
+	cr_expect_eq(store_batch_rows(&b), 0);
+	cr_expect_eq(b.dropped, 2, "clear keeps the count");
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, rows_the_schema_would_refuse_never_enter_a_batch)
+{
+	struct store_batch b = batch_of(4);
+	struct store_position nan_x = pos("badge-6", 1, NAN, 0, NULL);
+	struct store_position no_tag = pos(NULL, 1, 0, 0, NULL);
+
+	cr_expect_eq(store_batch_add_position(&b, &nan_x), -1);
+	cr_expect_eq(store_batch_add_position(&b, &no_tag), -1);
+	cr_expect_eq(store_batch_add_event(&b, &(struct store_event){ 0 }), -1);
+	cr_expect_eq(store_batch_add_occupancy(&b,
+	                                       &(struct store_occupancy){ 0 }),
+	             -1);
+	cr_expect_eq(store_batch_rows(&b), 0);
+	cr_expect_eq(b.dropped, 0);
+	store_batch_free(&b);
+	store_batch_free(&b); /* a freed batch frees again harmlessly */
+}
+
+Test(store, an_empty_batch_writes_nothing)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(1);
+
+	cr_expect_eq(store_write(s, &b), 0);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+/* ---- queries ------------------------------------------------------------- */
+
+Test(store, history_gives_the_window_oldest_first_for_one_tag)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(64);
+	struct got g = { 0 };
+
+	/* Written newest first: the answer is sorted by time anyway. */
+	for (int i = 9; i >= 0; i--) {
+		struct store_position p = pos("badge-7", i, i, 0, NULL);
+		struct store_position q = pos("badge-8", i, i, 0, NULL);
+
+		store_batch_add_position(&b, &p);
+		store_batch_add_position(&b, &q);
+	}
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+
+	cr_expect_eq(store_history(s, "badge-7", 2 * S, 5 * S, 100,
+	                           got_position, &g),
+	             0);
+	cr_assert_eq(g.n, 3, "from is in, to is out");
+	for (size_t i = 0; i < 3; i++) {
+		cr_expect_eq(g.t[i], (int64_t)(i + 2) * S);
+		cr_expect_str_eq(g.tag[i], "badge-7");
+	}
+
+	memset(&g, 0, sizeof g);
+	store_history(s, "badge-7", 0, 10 * S, 4, got_position, &g);
+	cr_expect_eq(g.n, 4, "at most limit rows");
+
+	memset(&g, 0, sizeof g);
+	store_history(s, "badge-7", 20 * S, 30 * S, 100, got_position, &g);
+	cr_expect_eq(g.n, 0);
+	memset(&g, 0, sizeof g);
+	cr_expect_eq(store_history(s, "badge-7", 0, STORE_HISTORY_MAX_US + 1,
+	                           100, got_position, &g),
+	             -1, "a window longer than the longest is refused");
+	cr_expect(strstr(store_error(s), "window"), "%s", store_error(s));
+	cr_expect_eq(store_history(s, "badge-7", 0, STORE_HISTORY_MAX_US, 1,
+	                           got_position, &g),
+	             0, "the longest is taken");
+	cr_expect_eq(store_has_tag(s, "badge-7"), 1);
+	cr_expect_eq(store_has_tag(s, "badge-9"), 0);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, history_spans_many_index_buckets_in_time_order)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(128);
+	struct got g = { 0 };
+
+	/* Every 7 s for 280 s: rows in 28 buckets of 10 s, some empty. */
+	for (int i = 0; i < 40; i++) {
+		double t = 1000 + 7 * i;
+		struct store_position p = pos("badge-17", t, i, 0, NULL);
+		struct store_position q = pos("badge-18", t, i, 0, NULL);
+
+		store_batch_add_position(&b, &p);
+		store_batch_add_position(&b, &q);
+	}
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	/* [1015 s, 1105 s): 1015 is not a row; 1021 ... 1098 are. */
+	cr_expect_eq(store_history(s, "badge-17", 1015 * S, 1105 * S, 100,
+	                           got_position, &g),
+	             0);
+	cr_assert_eq(g.n, 12);
+	for (size_t i = 0; i < g.n; i++)
+		cr_expect_eq(g.t[i], (int64_t)(1021 + 7 * i) * S);
+	/* A window inside one bucket, and one ending exactly on a row. */
+	memset(&g, 0, sizeof g);
+	store_history(s, "badge-17", 1001 * S, 1007 * S, 100, got_position, &g);
+	cr_expect_eq(g.n, 0, "to is out");
+	memset(&g, 0, sizeof g);
+	store_history(s, "badge-17", 1000 * S, 1000 * S + 1, 100, got_position,
+	              &g);
+	cr_expect_eq(g.n, 1, "from is in");
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, last_positions_keep_the_newest_of_each_tag)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct store_position newer = pos("badge-10", 20, 5, 5, "icu");
+	struct store_position older = pos("badge-10", 10, 1, 1, NULL);
+	struct store_position other = pos("badge-11", 15, 2, 2, NULL);
+	struct got g = { 0 };
+
+	store_batch_add_position(&b, &newer);
+	store_batch_add_position(&b, &other);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	store_batch_clear(&b);
+	/* A late, older row does not move the tag back. */
+	store_batch_add_position(&b, &older);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+
+	cr_expect_eq(store_last_positions(s, got_position, &g), 0);
+	cr_assert_eq(g.n, 2);
+	cr_expect_str_eq(g.tag[0], "badge-10");
+	cr_expect_eq(g.t[0], 20 * S);
+	cr_expect_str_eq(g.zone[0], "icu");
+	cr_expect_str_eq(g.tag[1], "badge-11");
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, events_narrow_by_window_tag_and_type)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(1);
+	struct got g = { 0 };
+	static const char *const types[] = { "zone_enter", "zone_exit",
+		                             "distress" };
+
+	for (int i = 0; i < 9; i++) {
+		const char *tag = i % 2 ? "badge-12" : "badge-13";
+		struct store_event e = event(types[i % 3], tag, i);
+
+		store_batch_add_event(&b, &e);
+	}
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+
+	store_events(s, 0, 100 * S, NULL, NULL, 100, got_event, &g);
+	cr_expect_eq(g.n, 9);
+	memset(&g, 0, sizeof g);
+	store_events(s, 2 * S, 6 * S, NULL, NULL, 100, got_event, &g);
+	cr_expect_eq(g.n, 4);
+	cr_expect_eq(g.t[0], 2 * S);
+	memset(&g, 0, sizeof g);
+	store_events(s, 0, 100 * S, "badge-12", NULL, 100, got_event, &g);
+	cr_expect_eq(g.n, 4); /* 1, 3, 5, 7 */
+	memset(&g, 0, sizeof g);
+	store_events(s, 0, 100 * S, "badge-12", "zone_exit", 100, got_event,
+	             &g);
+	cr_assert_eq(g.n, 2); /* 1, 7 */
+	cr_expect_eq(g.t[0], 1 * S);
+	cr_expect_eq(g.t[1], 7 * S);
+	memset(&g, 0, sizeof g);
+	store_events(s, 0, 100 * S, NULL, "distress", 2, got_event, &g);
+	cr_expect_eq(g.n, 2, "at most limit rows");
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, an_acknowledgement_is_never_undone_by_an_older_copy)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(1);
+	struct store_alarm opened = alarm_open(3, "badge-14", 10);
+	struct store_alarm pressed = opened;
+	struct store_alarm acked = alarm_acked(opened, "nurse 7", 15);
+	struct got g = { 0 };
+	uint64_t max_id = 0;
+
+	/* The acknowledgement is stored at once, while the open alarm and
+	 * a second press still wait in a batch. */
+	pressed.pressed_us = 12 * S;
+	store_batch_add_alarm(&b, &opened);
+	store_batch_add_alarm(&b, &pressed);
+	cr_assert_eq(store_put_alarm(s, &acked), 0, "%s", store_error(s));
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+
+	cr_expect_eq(store_alarms(s, 10, &max_id, got_alarm, &g), 0);
+	cr_expect_eq(max_id, 3);
+	cr_assert_eq(g.n, 1);
+	cr_expect(g.al[0].acked);
+	cr_expect_str_eq(g.al[0].acked_by, "nurse 7");
+	cr_expect_eq(g.al[0].acked_us, 15 * S);
+	cr_expect_eq(g.al[0].pressed_us, 12 * S, "the later press is kept");
+	cr_expect_eq(g.al[0].opened_us, 10 * S);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, alarms_come_back_open_ones_all_and_only_the_newest_acknowledged)
+{
+	store *s = open_ok();
+	struct got g = { 0 };
+	uint64_t max_id = 0;
+
+	for (uint64_t id = 1; id <= 6; id++) {
+		struct store_alarm a = alarm_open(id, "badge-15", (double)id);
+
+		if (id != 2 && id != 5)
+			a = alarm_acked(a, "porter", (double)id + 1);
+		cr_assert_eq(store_put_alarm(s, &a), 0, "%s", store_error(s));
+	}
+	cr_expect_eq(store_alarms(s, 2, &max_id, got_alarm, &g), 0);
+	cr_expect_eq(max_id, 6);
+	/* Open 2 and 5, and the two newest acknowledged, 4 and 6, by id. */
+	cr_assert_eq(g.n, 4);
+	cr_expect_eq(g.al[0].id, 2);
+	cr_expect_not(g.al[0].acked);
+	cr_expect_str_eq(g.al[0].acked_by, "");
+	cr_expect_eq(g.al[1].id, 4);
+	cr_expect(g.al[1].acked);
+	cr_expect_eq(g.al[2].id, 5);
+	cr_expect_eq(g.al[3].id, 6);
+	store_close(s);
+}
+
+Test(store, an_empty_database_has_no_alarms_and_max_id_0)
+{
+	store *s = open_ok();
+	struct got g = { 0 };
+	uint64_t max_id = 99;
+
+	cr_expect_eq(store_alarms(s, 10, &max_id, got_alarm, &g), 0);
+	cr_expect_eq(max_id, 0);
+	cr_expect_eq(g.n, 0);
+	store_close(s);
+}
+
+Test(store, occupancy_buckets_are_one_row_per_zone_and_start)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(1);
+	struct got g = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		store_batch_add_occupancy(&b, &(struct store_occupancy){
+			.zone = "icu", .t_us = (int64_t)i * 60 * S,
+			.mean = i, .peak = (unsigned)i });
+	/* The same bucket again replaces it. */
+	store_batch_add_occupancy(&b, &(struct store_occupancy){
+		.zone = "icu", .t_us = 60 * S, .mean = 9 });
+	store_batch_add_occupancy(&b, &(struct store_occupancy){
+		.zone = "ward", .t_us = 60 * S, .mean = 4 });
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(store_occupancy(s, "icu", 60 * S, 180 * S, got_occupancy,
+	                             &g),
+	             0);
+	cr_assert_eq(g.n, 2);
+	cr_expect_eq(g.t[0], 60 * S);
+	cr_expect_float_eq(g.mean[0], 9.0, 1e-12);
+	cr_expect_eq(g.t[1], 120 * S);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+static int
+stop_at_first(void *ud, const struct store_position *p)
+{
+	(void)p;
+	++*(int *)ud;
+	return 1;
+}
+
+Test(store, a_callback_that_returns_nonzero_stops_the_query)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(8);
+	int calls = 0;
+
+	for (int i = 0; i < 5; i++) {
+		struct store_position p = pos("badge-16", i, 0, 0, NULL);
+
+		store_batch_add_position(&b, &p);
+	}
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(store_history(s, "badge-16", 0, 10 * S, 100,
+	                           stop_at_first, &calls),
+	             0);
+	cr_expect_eq(calls, 1);
+	/* And the statement is ready for the next query. */
+	calls = 0;
+	store_history(s, "badge-16", 0, 10 * S, 100, stop_at_first, &calls);
+	cr_expect_eq(calls, 1);
+	store_batch_free(&b);
+	store_close(s);
+}
