@@ -10,7 +10,9 @@ site=floorplans/demo/site.json
 log=${TMPDIR:-/tmp}/trackd-demo.$$
 
 "$build/libtrack/tools/track-site" check "$site"
-"$build/server/trackd" --site "$site" --port "$port" > "$log" 2>&1 &
+mkdir -p out
+"$build/server/trackd" --site "$site" --port "$port" --db out/demo.db \
+	> "$log" 2>&1 &
 trackd=$!
 sim=
 stop() {
