@@ -32,6 +32,7 @@ struct live_tag {
 };
 
 struct alarm;
+struct live_floor;
 
 struct live_event {
 	track_event ev;
@@ -44,6 +45,8 @@ struct live_event {
 #define JSON_OUT (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 #define EVENT_RING 4096
+/* A tag not heard for this long is shown as stale. */
+#define STALE_US 10000000
 #define MAX_BODY (1u << 20) /* largest ingest frame or POST body */
 
 struct app {
@@ -52,6 +55,7 @@ struct app {
 	track_site_doc *site;
 	char *site_text;        /* the site file as loaded, for /api/v1/site */
 	size_t site_len;
+	struct floor_image *images; /* one per floor (floorimg.c) */
 	int64_t tick_us;
 	struct lws_context *context;
 	lws_sorted_usec_list_t tick;
@@ -60,6 +64,10 @@ struct app {
 	size_t n_tags;
 	json_t *tag_index;      /* tag id -> index into tags */
 	uint64_t seq;           /* newest position change */
+
+	struct live_floor *live_floors; /* one per floor (live.c) */
+	uint64_t stats_seq;     /* newest head counts */
+	int64_t stats_next_us;
 
 	struct live_event *events; /* ring of EVENT_RING */
 	uint64_t ev_seq;        /* sequence of the newest event */
@@ -122,6 +130,12 @@ int ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
                     void *user, void *in, size_t len);
 int live_callback(struct lws *wsi, enum lws_callback_reasons reason,
                   void *user, void *in, size_t len);
+
+/* The live stream's per-floor state: made at start, refreshed by every
+ * update (head counts every few seconds). */
+int live_init(struct app *a);
+void live_update(struct app *a);
+void live_free(struct app *a);
 
 size_t http_pss_size(void);
 size_t ingest_pss_size(void);

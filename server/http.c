@@ -9,6 +9,7 @@
 
 #include "alarms.h"
 #include "app.h"
+#include "floorimg.h"
 #include "reports.h"
 
 #define CHUNK 16384
@@ -21,6 +22,7 @@ struct http_pss {
 	bool body_too_big;
 	char *resp;          /* the answer's body */
 	size_t resp_len, resp_sent;
+	bool sandbox;        /* a drawing: no scripts if opened on its own */
 	int status;
 	const char *ctype;
 };
@@ -46,6 +48,23 @@ reply_text(struct http_pss *p, int status, const char *ctype, char *body)
 	p->resp_sent = 0;
 	p->status = status;
 	p->ctype = ctype;
+}
+
+/* A copy of len bytes, for answers that are not text. */
+static void
+reply_bytes(struct http_pss *p, int status, const char *ctype,
+            const char *data, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+
+	free(p->resp);
+	p->resp = copy;
+	p->resp_len = copy ? len : 0;
+	p->resp_sent = 0;
+	p->status = copy ? status : 500;
+	p->ctype = ctype;
+	if (copy)
+		memcpy(copy, data, len);
 }
 
 static void
@@ -281,6 +300,47 @@ is_tag_path(const char *path)
 	       memchr(path + 13, '/', n - 13) == NULL;
 }
 
+/* /api/v1/site/floors/{id}/image: the id into id (size TRACK_ID_MAX). */
+static bool
+is_image_path(const char *path, char *id)
+{
+	static const char pre[] = "/api/v1/site/floors/", suf[] = "/image";
+	size_t n = strlen(path), k;
+
+	if (n <= sizeof pre - 1 + sizeof suf - 1 ||
+	    strncmp(path, pre, sizeof pre - 1) != 0 ||
+	    strcmp(path + n - (sizeof suf - 1), suf) != 0)
+		return false;
+	k = n - (sizeof pre - 1) - (sizeof suf - 1);
+	if (k >= TRACK_ID_MAX || memchr(path + sizeof pre - 1, '/', k))
+		return false;
+	memcpy(id, path + sizeof pre - 1, k);
+	id[k] = '\0';
+	return true;
+}
+
+static void
+get_floor_image(struct app *a, struct http_pss *p, const char *floor)
+{
+	const struct floor_image *img = floorimg_get(a, floor);
+
+	if (!img) {
+		reply_error(p, 404, "no drawing for this floor", floor);
+		return;
+	}
+	reply_bytes(p, 200, img->ctype, img->data, img->len);
+	p->sandbox = true;
+}
+
+/* Who the caller is. Until tokens are configured everyone is admin; the
+ * web page asks this to know what to show. */
+static void
+get_whoami(struct http_pss *p)
+{
+	reply_json(p, 200, json_pack("{s:s, s:n, s:b}", "role", "admin",
+	                             "name", "auth_required", 0));
+}
+
 /* /api/v1/tags/{id}/history: the id into id (size TRACK_ID_MAX). */
 static bool
 is_history_path(const char *path, char *id)
@@ -343,6 +403,10 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		get_metrics(a, p);
 	else if (strcmp(path, "/api/v1/site") == 0)
 		get_site(a, p);
+	else if (is_image_path(path, id))
+		get_floor_image(a, p, id);
+	else if (strcmp(path, "/api/v1/whoami") == 0)
+		get_whoami(p);
 	else if (strcmp(path, "/api/v1/tags") == 0)
 		get_tags(a, p);
 	else if (is_tag_path(path))
@@ -374,6 +438,12 @@ start_reply(struct lws *wsi, struct http_pss *p)
 	    lws_add_http_header_by_token(
 		    wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 		    (const unsigned char *)"no-store", 8, &q, end) ||
+	    (p->sandbox &&
+	     lws_add_http_header_by_name(
+		     wsi, (const unsigned char *)"content-security-policy:",
+		     (const unsigned char *)"default-src 'none'; "
+		                            "style-src 'unsafe-inline'; sandbox",
+		     54, &q, end)) ||
 	    lws_finalize_write_http_header(wsi, start, &q, end))
 		return -1;
 	lws_callback_on_writable(wsi);
@@ -405,6 +475,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		a->http_requests++;
 		free_pss(p);
 		p->body_too_big = false;
+		p->sandbox = false;
 		/* The whole path, mountpoint included: one router. */
 		p->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 		n = lws_hdr_copy(wsi, uri, sizeof uri,

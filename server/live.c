@@ -5,10 +5,17 @@
  * is paused (flow control), not buffered without end.
  *
  * track-live.v1: a client subscribes to a floor or follows one tag and gets
- * a snapshot, then the changes since what it was last sent, then events.
- * Nothing is queued per client: on each chance to write, it gets the
- * latest state of what changed, so a slow or stalled client costs memory
- * for one message at most and never holds up the others. */
+ * a snapshot, then the changes since what it was last sent, then events,
+ * and the floor's head counts every few seconds. Nothing is queued per
+ * client: on each chance to write, it gets the latest state of what
+ * changed, so a slow or stalled client costs memory for one message at
+ * most and never holds up the others.
+ *
+ * Clients watching a floor mostly want the same bytes (the changes since
+ * the last update), so each floor keeps its last snapshot, positions and
+ * stats message encoded once and every client in step sends that copy;
+ * only a client out of step (late, or just come) gets one of its own.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +27,21 @@
 #define ANSWERS 16
 /* At most this often a client gets positions (a few a second). */
 #define MIN_GAP_US 200000
+/* Head counts per zone go out this often. */
+#define STATS_EVERY_US 5000000
+
+/* One encoded message, with lws's headroom in front, sent as is to every
+ * client whose keys match. */
+struct shared_msg {
+	unsigned char *buf; /* LWS_PRE + len bytes; NULL when none */
+	size_t len;
+	uint64_t from, to;  /* what it covers (positions: seq range) */
+	int64_t built_us;
+};
+
+struct live_floor {
+	struct shared_msg snapshot, positions, stats;
+};
 
 static struct app *
 app_of(struct lws *wsi)
@@ -41,6 +63,35 @@ send_text(struct lws *wsi, const char *text)
 	w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
 	free(buf);
 	return w >= (int)n;
+}
+
+/* Encode doc (consumed) into m; false when out of memory. */
+static bool
+shared_set(struct shared_msg *m, json_t *doc, uint64_t from, uint64_t to)
+{
+	char *text = json_dumps(doc, JSON_OUT);
+	size_t n = text ? strlen(text) : 0;
+	unsigned char *buf = text ? malloc(LWS_PRE + n) : NULL;
+
+	json_decref(doc);
+	if (!buf) {
+		free(text);
+		return false;
+	}
+	memcpy(buf + LWS_PRE, text, n);
+	free(text);
+	free(m->buf);
+	*m = (struct shared_msg){ buf, n, from, to, app_now_us() };
+	return true;
+}
+
+/* lws writes the frame header into the headroom and leaves the payload
+ * alone (a server does not mask), so one buffer serves every client. */
+static bool
+send_shared(struct lws *wsi, const struct shared_msg *m)
+{
+	return lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) >=
+	       (int)m->len;
 }
 
 static bool
@@ -158,6 +209,7 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 struct live_pss {
 	bool subscribed;
+	size_t floor_ix;          /* the floor's index, when watching one */
 	char floor[TRACK_ID_MAX]; /* "" when following a tag */
 	char tag[TRACK_ID_MAX];   /* "" when watching a floor */
 	bool snapshot_due;
@@ -166,6 +218,7 @@ struct live_pss {
 	uint64_t ev_seq;          /* events sent up to this seq */
 	uint64_t alarm_seq;       /* alarm changes sent up to this seq */
 	uint64_t alarm_base;      /* alarm seq when the client came */
+	uint64_t stats_seq;       /* head counts sent up to this seq */
 	int64_t last_positions_us;
 };
 
@@ -236,8 +289,10 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 	if (json_is_string(floor)) {
 		for (size_t f = 0; f < site->n_floors; f++)
 			if (strcmp(site->floors[f].id,
-			           json_string_value(floor)) == 0)
+			           json_string_value(floor)) == 0) {
 				known = true;
+				p->floor_ix = f;
+			}
 		if (!known) {
 			p->error = strdup("{\"type\":\"error\",\"error\":"
 			                  "\"no such floor\"}");
@@ -254,6 +309,65 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 	p->subscribed = true;
 	p->snapshot_due = true;
 	json_decref(doc);
+}
+
+/* The tags of p's view that changed after seq from (all of them when
+ * snap) as a snapshot or positions message. */
+static json_t *
+positions_json(const struct app *a, const struct live_pss *p, bool snap,
+               uint64_t from)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < a->n_tags; i++) {
+		const struct live_tag *t = &a->tags[i];
+
+		if ((snap || t->seq > from) && wanted(p, t))
+			json_array_append_new(list, app_tag_json(a, t));
+	}
+	return json_pack("{s:s, s:o}", "type", snap ? "snapshot" : "positions",
+	                 "tags", list);
+}
+
+/* A floor watcher's snapshot or changes, from the floor's shared copy when
+ * it covers exactly what this client needs. 1 when sent, 0 when there was
+ * nothing to send, -1 when the connection must close. */
+static int
+send_floor_positions(struct lws *wsi, struct app *a,
+                     const struct live_pss *p, int64_t now)
+{
+	struct live_floor *lf = &a->live_floors[p->floor_ix];
+	bool snap = p->snapshot_due;
+	struct shared_msg *m = snap ? &lf->snapshot : &lf->positions;
+	uint64_t from = snap ? 0 : p->pos_seq;
+
+	/* A snapshot carries ages ("stale"): reused for a second at most. */
+	if (!m->buf || m->from != from || m->to != a->seq ||
+	    (snap && now - m->built_us > 1000000)) {
+		json_t *doc = positions_json(a, p, snap, from);
+
+		if (!snap && json_array_size(json_object_get(doc, "tags")) ==
+		                     0) {
+			json_decref(doc);
+			return 0;
+		}
+		if (!shared_set(m, doc, from, a->seq))
+			return -1;
+	}
+	return send_shared(wsi, m) ? 1 : -1;
+}
+
+static int
+send_tag_positions(struct lws *wsi, struct app *a, const struct live_pss *p)
+{
+	json_t *doc = positions_json(a, p, p->snapshot_due, p->pos_seq);
+
+	if (!p->snapshot_due &&
+	    json_array_size(json_object_get(doc, "tags")) == 0) {
+		json_decref(doc);
+		return 0;
+	}
+	return send_json(wsi, doc) ? 1 : -1;
 }
 
 /* Write one message: an error, the snapshot, changed positions, or the
@@ -300,28 +414,29 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 	}
 	if (p->snapshot_due || (p->pos_seq < a->seq &&
 	                        now - p->last_positions_us >= MIN_GAP_US)) {
-		json_t *list = json_array();
-		bool snap = p->snapshot_due;
+		int w = p->floor[0] ? send_floor_positions(wsi, a, p, now)
+		                    : send_tag_positions(wsi, a, p);
 
-		for (size_t i = 0; i < a->n_tags; i++) {
-			const struct live_tag *t = &a->tags[i];
-
-			if ((snap || t->seq > p->pos_seq) && wanted(p, t))
-				json_array_append_new(list, app_tag_json(a, t));
-		}
 		p->snapshot_due = false;
 		p->pos_seq = a->seq;
 		p->last_positions_us = now;
-		if (snap || json_array_size(list) > 0) {
-			if (!send_json(wsi,
-			               json_pack("{s:s, s:o}", "type",
-			                         snap ? "snapshot" : "positions",
-			                         "tags", list)))
+		if (w < 0)
+			return -1;
+		if (w > 0) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	}
+	if (p->floor[0] && p->stats_seq < a->stats_seq) {
+		const struct shared_msg *m = &a->live_floors[p->floor_ix].stats;
+
+		p->stats_seq = a->stats_seq;
+		if (m->buf) {
+			if (!send_shared(wsi, m))
 				return -1;
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
-		json_decref(list);
 	}
 	/* A client that fell behind the ring skips to what is still kept. */
 	if (a->ev_seq - p->ev_seq >= EVENT_RING)
@@ -357,6 +472,8 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p->pos_seq = a->seq;
 		p->ev_seq = a->ev_seq;
 		p->alarm_base = a->alarm_seq;
+		/* The newest head counts come right after the snapshot. */
+		p->stats_seq = a->stats_seq ? a->stats_seq - 1 : 0;
 		a->live_clients++;
 		return 0;
 
@@ -389,4 +506,77 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	default:
 		return 0;
 	}
+}
+
+/* ---- shared per-floor state --------------------------------------------- */
+
+int
+live_init(struct app *a)
+{
+	const track_site *site = track_site_engine(a->site);
+
+	a->live_floors = calloc(site->n_floors, sizeof *a->live_floors);
+	return a->live_floors ? 0 : -1;
+}
+
+void
+live_free(struct app *a)
+{
+	const track_site *site = track_site_engine(a->site);
+
+	for (size_t f = 0; a->live_floors && f < site->n_floors; f++) {
+		free(a->live_floors[f].snapshot.buf);
+		free(a->live_floors[f].positions.buf);
+		free(a->live_floors[f].stats.buf);
+	}
+	free(a->live_floors);
+	a->live_floors = NULL;
+}
+
+/* Head counts per zone of floor f: located tags that are not stale. */
+static json_t *
+stats_json(const struct app *a, size_t f, int64_t now)
+{
+	const track_site *site = track_site_engine(a->site);
+	const char *floor = site->floors[f].id;
+	json_t *zones = json_array();
+	size_t *count = calloc(site->n_zones ? site->n_zones : 1,
+	                       sizeof *count);
+	size_t on_floor = 0;
+
+	for (size_t i = 0; count && i < a->n_tags; i++) {
+		const track_position *pos = &a->tags[i].pos;
+
+		if (!pos->floor || strcmp(pos->floor, floor) != 0 ||
+		    now - pos->heard_us > STALE_US)
+			continue;
+		on_floor++;
+		for (size_t z = 0; pos->zone && z < site->n_zones; z++)
+			if (strcmp(site->zones[z].id, pos->zone) == 0)
+				count[z]++;
+	}
+	for (size_t z = 0; count && z < site->n_zones; z++)
+		if (strcmp(site->zones[z].floor, floor) == 0)
+			json_array_append_new(
+				zones, json_pack("{s:s, s:I}", "id",
+				                 site->zones[z].id, "count",
+				                 (json_int_t)count[z]));
+	free(count);
+	return json_pack("{s:s, s:f, s:s, s:o, s:I}", "type", "stats", "t",
+	                 (double)now * 1e-6, "floor", floor, "zones", zones,
+	                 "tags", (json_int_t)on_floor);
+}
+
+void
+live_update(struct app *a)
+{
+	const track_site *site = track_site_engine(a->site);
+	int64_t now = app_now_us();
+
+	if (now < a->stats_next_us)
+		return;
+	a->stats_next_us = now + STATS_EVERY_US;
+	for (size_t f = 0; f < site->n_floors; f++)
+		shared_set(&a->live_floors[f].stats, stats_json(a, f, now), 0, 0);
+	a->stats_seq++;
 }

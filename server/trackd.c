@@ -24,6 +24,7 @@
 
 #include "alarms.h"
 #include "app.h"
+#include "floorimg.h"
 #include "persist.h"
 #include "sitefile.h"
 
@@ -91,7 +92,7 @@ app_tag_json(const struct app *a, const struct live_tag *t)
 	                 round(p->y * 100) / 100, "r",
 	                 round(p->r * 100) / 100, "floor", p->floor, "zone",
 	                 p->zone, "t", (double)p->t_us * 1e-6, "moving",
-	                 p->moving, "stale", age > 10.0);
+	                 p->moving, "stale", age > STALE_US * 1e-6);
 }
 
 struct live_tag *
@@ -152,6 +153,7 @@ app_update(struct app *a)
 		}
 	}
 	alarms_follow(a);
+	live_update(a);
 	a->update_seconds += app_mono_s() - t0;
 	a->updates++;
 	lws_callback_on_writable_all_protocol(
@@ -281,6 +283,10 @@ main(int argc, char **argv)
 		        site_path, track_strerror(st));
 		return 1;
 	}
+	if (floorimg_load(a, site_path) < 0 || live_init(a) < 0) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return 1;
+	}
 	a->cfg = cfg;
 	a->tick_us = tick_ms * 1000;
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
@@ -358,6 +364,8 @@ main(int argc, char **argv)
 	free(a->events);
 	free(a->tags);
 	track_engine_destroy(a->engine);
+	floorimg_free(a);
+	live_free(a);
 	track_site_free(a->site);
 	free(a->site_text);
 	printf("trackd: stopped\n");

@@ -66,7 +66,27 @@ test('a floor: snapshot, then positions of its tags only, near the truth', async
 	assert.ok(!f0.tags().some((t) => t.id === ON_F1.tag),
 		`${ON_F1.tag} (on f1) sent to an f0 watcher`);
 	for (const m of f0.messages)
-		assert.ok(['snapshot', 'positions', 'event', 'alarm'].includes(m.type), m.type);
+		assert.ok(['snapshot', 'positions', 'event', 'alarm', 'stats'].includes(m.type), m.type);
+});
+
+test('a floor watcher gets head counts per zone of its floor', async () => {
+	const site = (await trackd.get('/api/v1/site')).json();
+	const f0Zones = site.zones.filter((z) => z.floor === 'f0').map((z) => z.id);
+	const f0 = await live({ floor: 'f0' });
+	// The tag stays put until it is in a zone and counted there.
+	let zone = null;
+	for (let round = 0; round < 20 && !zone; round++) {
+		await feed(ingest, [ON_F0], 1);
+		zone = (await trackd.get(`/api/v1/tags/${ON_F0.tag}`)).json().zone;
+	}
+	assert.ok(zone, `${ON_F0.tag} entered a zone`);
+	const stats = await f0.waitFor((m) => m.type === 'stats' &&
+		m.zones.some((z) => z.id === zone && z.count >= 1), 8000,
+		`stats counting ${ON_F0.tag} in ${zone}`);
+	assert.equal(stats.floor, 'f0');
+	assert.deepEqual(stats.zones.map((z) => z.id).sort(), [...f0Zones].sort());
+	assert.ok(stats.tags >= 1, `${stats.tags} tags on f0`);
+	assert.ok(Math.abs(stats.t - Date.now() / 1000) < 10, `stats time ${stats.t}`);
 });
 
 test('a new watcher\'s snapshot has the tags already on its floor', async () => {

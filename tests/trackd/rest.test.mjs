@@ -1,8 +1,10 @@
 // The REST API, /healthz, /metrics and the page.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { assertJsonError, assertNear, assertTag, feed, loadSite, now,
+import { SITE, assertJsonError, assertNear, assertTag, feed, loadSite, now,
 	startTrackd } from './trackd.mjs';
 
 let trackd;
@@ -29,6 +31,28 @@ test('GET /api/v1/site: the site file', async () => {
 	assert.equal(site.floors.length, 2);
 	assert.deepEqual(site.floors.map((f) => f.id), ['f0', 'f1']);
 	assert.deepEqual(site, loadSite());
+});
+
+test('GET /api/v1/site/floors/{id}/image: the floor drawing', async () => {
+	for (const f of loadSite().floors) {
+		const res = await trackd.get(`/api/v1/site/floors/${f.id}/image`);
+		assert.equal(res.status, 200);
+		assert.match(res.type, /^image\/svg\+xml/);
+		const file = fs.readFileSync(path.join(path.dirname(SITE), f.image), 'utf8');
+		assert.equal(res.text, file);
+	}
+	assertJsonError(await trackd.get('/api/v1/site/floors/nope/image'), 404,
+		'no drawing for this floor');
+	// The server decodes %2F to a slash: no floor id has one.
+	for (const bad of ['/api/v1/site/floors/f0%2F..%2F..%2Fsite.json/image',
+		'/api/v1/site/floors/../image', '/api/v1/site/floors/f0/../../site.json'])
+		assertJsonError(await trackd.get(bad), 404, 'not found');
+});
+
+test('GET /api/v1/whoami: who the caller is', async () => {
+	const res = await trackd.get('/api/v1/whoami');
+	assert.equal(res.status, 200);
+	assert.deepEqual(res.json(), { role: 'admin', name: null, auth_required: false });
 });
 
 test('GET /api/v1/tags: every located tag', async () => {
