@@ -4,6 +4,7 @@
 
 #include "alarms.h"
 #include "persist.h"
+#include "webhook.h"
 
 /* The alarm as the database keeps it. */
 static struct store_alarm
@@ -75,6 +76,7 @@ alarms_distress(struct app *a, const track_event *ev)
 	keep(a, al);
 	lwsl_user("alarm %llu opened: distress from %s\n",
 	          (unsigned long long)al->id, al->tag);
+	webhook_alarm(a, al, "opened");
 }
 
 void
@@ -149,6 +151,7 @@ alarm_ack(struct app *a, struct alarm *al, const char *by)
 	al->seq = ++a->alarm_seq;
 	lwsl_user("alarm %llu acknowledged by %s\n",
 	          (unsigned long long)al->id, al->acked_by);
+	webhook_alarm(a, al, "acknowledged");
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct live_tag {
 
 struct alarm;
 struct live_floor;
+struct webhook;
 
 struct live_event {
 	track_event ev;
@@ -89,6 +90,8 @@ struct app {
 	uint64_t db_rows;       /* rows in them */
 	uint64_t db_failures;   /* writes that failed (and were kept) */
 	double db_write_seconds;
+
+	struct webhook *webhook;  /* NULL without --webhook */
 
 	unsigned live_clients;
 	uint64_t ingest_frames;

@@ -11,6 +11,7 @@
 #include "app.h"
 #include "floorimg.h"
 #include "reports.h"
+#include "webhook.h"
 
 #define CHUNK 16384
 
@@ -168,7 +169,8 @@ static void
 get_metrics(struct app *a, struct http_pss *p)
 {
 	track_engine_stats st;
-	size_t cap = 4096, len = 0;
+	struct webhook_stats wh = webhook_stats(a);
+	size_t cap = 8192, len = 0;
 	char *b = malloc(cap);
 
 	if (!b) {
@@ -223,6 +225,17 @@ get_metrics(struct app *a, struct http_pss *p)
 	    (unsigned long long)a->batch.dropped);
 	PUT("# TYPE trackd_db_pending_rows gauge\n"
 	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
+	/* The alarm webhook (all 0 without one). */
+	PUT("# TYPE trackd_webhook_sent_total counter\n"
+	    "trackd_webhook_sent_total %llu\n", (unsigned long long)wh.sent);
+	PUT("# TYPE trackd_webhook_failures_total counter\n"
+	    "trackd_webhook_failures_total %llu\n",
+	    (unsigned long long)wh.failures);
+	PUT("# TYPE trackd_webhook_dropped_total counter\n"
+	    "trackd_webhook_dropped_total %llu\n",
+	    (unsigned long long)wh.dropped);
+	PUT("# TYPE trackd_webhook_pending gauge\n"
+	    "trackd_webhook_pending %llu\n", (unsigned long long)wh.pending);
 #undef PUT
 	if (len >= cap) {
 		free(b);

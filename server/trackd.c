@@ -27,6 +27,7 @@
 #include "floorimg.h"
 #include "persist.h"
 #include "sitefile.h"
+#include "webhook.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -184,6 +185,7 @@ static struct lws_protocols protocols[] = {
 	{ "http", http_callback, 0, 0, 0, NULL, 0 },
 	{ "track-ingest.v1", ingest_callback, 0, MAX_BODY, 0, NULL, 0 },
 	{ "track-live.v1", live_callback, 0, 4096, 0, NULL, 0 },
+	{ "trackd-webhook", webhook_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -191,7 +193,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
-	      "              [--web DIR] [--db FILE]\n"
+	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
 	      "live positions (ws track-live.v1), the REST API under "
@@ -199,7 +201,11 @@ usage(FILE *f)
 	      "and the web page in DIR (default server/web) on one port.\n"
 	      "With --db, history is kept in the SQLite file FILE (made when\n"
 	      "missing) and open alarms and last positions survive a "
-	      "restart.\n",
+	      "restart.\n"
+	      "With --webhook, each alarm opened or acknowledged is POSTed "
+	      "as JSON\n"
+	      "to URL (http or https), retried with backoff until it is "
+	      "taken.\n",
 	      f);
 }
 
@@ -212,6 +218,7 @@ main(int argc, char **argv)
 		{ "tick-ms", required_argument, NULL, 't' },
 		{ "web", required_argument, NULL, 'w' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "webhook", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -219,7 +226,8 @@ main(int argc, char **argv)
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
 	struct app *a = &the_app;
-	const char *site_path = NULL, *web_dir = "server/web", *db_path = NULL;
+	const char *site_path = NULL, *web_dir = "server/web", *db_path = NULL,
+		   *webhook_url = NULL;
 	long port = 8080, tick_ms = 1000;
 	const track_site *site;
 	track_config cfg = track_config_default();
@@ -254,6 +262,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			db_path = optarg;
+			break;
+		case 'k':
+			webhook_url = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -298,6 +309,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	if (webhook_url && webhook_init(a, webhook_url) < 0)
+		return 1;
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
@@ -335,7 +349,9 @@ main(int argc, char **argv)
 	info.vhost_name = "trackd";
 	info.user = a;
 	info.pt_serv_buf_size = 64 * 1024;
-	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	/* OpenSSL for https webhooks. */
+	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
+		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	a->context = lws_create_context(&info);
 	if (!a->context) {
 		fprintf(stderr, "trackd: cannot listen on port %ld\n", port);
@@ -347,6 +363,8 @@ main(int argc, char **argv)
 	       port, track_site_id(a->site), site->n_floors,
 	       site->n_scanners, site->n_zones, site->n_tags,
 	       db_path ? db_path : "none");
+	if (webhook_url)
+		printf("trackd: alarms are posted to %s\n", webhook_url);
 	fflush(stdout);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
 	persist_start(a);
@@ -355,10 +373,12 @@ main(int argc, char **argv)
 		n = lws_service(a->context, 0);
 
 	lws_sul_cancel(&a->tick);
+	webhook_stop(a);
 	/* The pending batch goes in before anything it points into (the
 	 * engine's and the site's strings) is freed. */
 	persist_close(a);
 	lws_context_destroy(a->context);
+	webhook_free(a);
 	json_decref(a->tag_index);
 	free(a->alarms);
 	free(a->events);
