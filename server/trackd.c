@@ -11,7 +11,6 @@
  * it everything lives in memory only.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
+#include "options.h"
 #include "persist.h"
 #include "sitefile.h"
 #include "webhook.h"
@@ -189,117 +189,39 @@ static struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-static void
-usage(FILE *f)
+static int
+run(struct app *a, const struct trackd_options *o)
 {
-	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
-	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
-	      "Serves scanner ingest (ws track-ingest.v1, POST "
-	      "/api/v1/ingest),\n"
-	      "live positions (ws track-live.v1), the REST API under "
-	      "/api/v1/\n"
-	      "and the web page in DIR (default server/web) on one port.\n"
-	      "With --db, history is kept in the SQLite file FILE (made when\n"
-	      "missing) and open alarms and last positions survive a "
-	      "restart.\n"
-	      "With --webhook, each alarm opened or acknowledged is POSTed "
-	      "as JSON\n"
-	      "to URL (http or https), retried with backoff until it is "
-	      "taken.\n",
-	      f);
-}
-
-int
-main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "site", required_argument, NULL, 's' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "tick-ms", required_argument, NULL, 't' },
-		{ "web", required_argument, NULL, 'w' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "webhook", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct lws_context_creation_info info;
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
-	struct app *a = &the_app;
-	const char *site_path = NULL, *web_dir = "server/web", *db_path = NULL,
-		   *webhook_url = NULL;
-	long port = 8080, tick_ms = 1000;
 	const track_site *site;
 	track_config cfg = track_config_default();
 	track_status st;
-	int c, n = 0;
+	int n = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 's':
-			site_path = optarg;
-			break;
-		case 'p':
-			port = strtol(optarg, &end, 10);
-			if (*end || port < 1 || port > 65535) {
-				fprintf(stderr, "trackd: --port: expected 1 to "
-				                "65535, got '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			tick_ms = strtol(optarg, &end, 10);
-			if (*end || tick_ms < 10 || tick_ms > 60000) {
-				fprintf(stderr, "trackd: --tick-ms: expected 10 "
-				                "to 60000, got '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'w':
-			web_dir = optarg;
-			break;
-		case 'd':
-			db_path = optarg;
-			break;
-		case 'k':
-			webhook_url = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!site_path || optind < argc) {
-		usage(stderr);
-		return 2;
-	}
 	/* The process's one global GSL setting: errors come back as
 	 * statuses, never as an abort. */
 	gsl_set_error_handler_off();
 
-	if (sitefile_read("trackd", site_path, &a->site_text, &a->site_len) <
+	if (sitefile_read("trackd", o->site, &a->site_text, &a->site_len) <
 	            0 ||
-	    sitefile_parse("trackd", site_path, a->site_text, a->site_len,
+	    sitefile_parse("trackd", o->site, a->site_text, a->site_len,
 	                   &a->site) < 0)
 		return 1;
 	site = track_site_engine(a->site);
 	st = track_engine_create(&cfg, site, &a->engine);
 	if (st != TRACK_OK) {
 		fprintf(stderr, "trackd: %s: cannot start the engine: %s\n",
-		        site_path, track_strerror(st));
+		        o->site, track_strerror(st));
 		return 1;
 	}
-	if (floorimg_load(a, site_path) < 0 || live_init(a) < 0) {
+	if (floorimg_load(a, o->site) < 0 || live_init(a) < 0) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
 	}
 	a->cfg = cfg;
-	a->tick_us = tick_ms * 1000;
+	a->tick_us = o->tick_ms * 1000;
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
 	a->tag_index = json_object();
@@ -309,13 +231,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	if (webhook_url && webhook_init(a, webhook_url) < 0)
+	if (o->webhook && webhook_init(a, o->webhook) < 0)
 		return 1;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
-	if (db_path && persist_open(a, db_path) < 0)
+	if (o->db && persist_open(a, o->db) < 0)
 		return 1;
 
 	/* /api, /healthz and /metrics are ours; everything else is a file
@@ -334,7 +256,7 @@ main(int argc, char **argv)
 		                           .origin_protocol = LWSMPRO_CALLBACK,
 		                           .mountpoint_len = 8 };
 	web = (struct lws_http_mount){ .mount_next = &metrics,
-		                       .mountpoint = "/", .origin = web_dir,
+		                       .mountpoint = "/", .origin = o->web,
 		                       .def = "index.html",
 		                       .origin_protocol = LWSMPRO_FILE,
 		                       .mountpoint_len = 1 };
@@ -343,7 +265,7 @@ main(int argc, char **argv)
 	protocols[2].per_session_data_size = live_pss_size();
 
 	memset(&info, 0, sizeof info);
-	info.port = (int)port;
+	info.port = (int)o->port;
 	info.protocols = protocols;
 	info.mounts = &web;
 	info.vhost_name = "trackd";
@@ -354,17 +276,17 @@ main(int argc, char **argv)
 		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	a->context = lws_create_context(&info);
 	if (!a->context) {
-		fprintf(stderr, "trackd: cannot listen on port %ld\n", port);
+		fprintf(stderr, "trackd: cannot listen on port %ld\n", o->port);
 		persist_close(a);
 		return 1;
 	}
 	printf("trackd: listening on http://127.0.0.1:%ld/ site %s (%zu "
 	       "floors, %zu scanners, %zu zones, %zu tags) db %s\n",
-	       port, track_site_id(a->site), site->n_floors,
+	       o->port, track_site_id(a->site), site->n_floors,
 	       site->n_scanners, site->n_zones, site->n_tags,
-	       db_path ? db_path : "none");
-	if (webhook_url)
-		printf("trackd: alarms are posted to %s\n", webhook_url);
+	       o->db ? o->db : "none");
+	if (o->webhook)
+		printf("trackd: alarms are posted to %s\n", o->webhook);
 	fflush(stdout);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
 	persist_start(a);
@@ -390,4 +312,16 @@ main(int argc, char **argv)
 	free(a->site_text);
 	printf("trackd: stopped\n");
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct trackd_options o;
+	int rc = options_parse(argc, argv, &o);
+
+	if (rc < 0)
+		rc = run(&the_app, &o);
+	options_free(&o);
+	return rc;
 }

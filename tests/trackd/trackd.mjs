@@ -62,8 +62,9 @@ process.on('exit', () => {
 
 function startOnce(port, extra) {
 	return new Promise((resolve, reject) => {
-		const args = ['--site', SITE, '--port', String(port), '--web', WEB,
-			...extra];
+		// With a config file, the site is the file's to name.
+		const site = extra.includes('--config') ? [] : ['--site', SITE];
+		const args = [...site, '--port', String(port), '--web', WEB, ...extra];
 		const proc = spawn(TRACKD, args, { cwd: ROOT,
 			stdio: ['ignore', 'pipe', 'pipe'] });
 		let out = '', err = '', started = false;

@@ -1,0 +1,218 @@
+/* trackd's settings: see options.h.
+ *
+ * A config file is one JSON object, for example
+ *	{"site": "floorplans/demo/site.json", "port": 8080, "db": "trackd.db",
+ *	 "webhook": "https://duty.example.org/alarms"}
+ * Paths in it are relative to the file's own directory, so a file and the
+ * site it names can move together. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "options.h"
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "site", required_argument, NULL, 's' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "tick-ms", required_argument, NULL, 't' },
+	{ "web", required_argument, NULL, 'w' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "webhook", required_argument, NULL, 'k' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
+	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
+	      "       trackd --config trackd.json [options]\n"
+	      "Serves scanner ingest (ws track-ingest.v1, POST "
+	      "/api/v1/ingest),\n"
+	      "live positions (ws track-live.v1), the REST API under "
+	      "/api/v1/\n"
+	      "and the web page in DIR (default server/web) on one port.\n"
+	      "With --db, history is kept in the SQLite file FILE (made when\n"
+	      "missing) and open alarms and last positions survive a "
+	      "restart.\n"
+	      "With --webhook, each alarm opened or acknowledged is POSTed "
+	      "as JSON\n"
+	      "to URL (http or https), retried with backoff until it is "
+	      "taken.\n"
+	      "--config reads the same settings from a JSON object (keys "
+	      "site, port,\n"
+	      "tick-ms, web, db, webhook; paths relative to the file); "
+	      "options given\n"
+	      "on the command line win.\n",
+	      f);
+}
+
+static int
+set_long(long *out, const char *name, const char *text, long lo, long hi,
+         const char *where)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (!*text || *end || v < lo || v > hi) {
+		fprintf(stderr, "trackd: %s%s: expected %ld to %ld, got '%s'\n",
+		        where, name, lo, hi, text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+set_text(char **out, const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return -1;
+	}
+	free(*out);
+	*out = copy;
+	return 0;
+}
+
+/* One setting, by its long option name; where says where it came from. */
+static int
+set(struct trackd_options *o, const char *name, const char *text,
+    const char *where)
+{
+	if (strcmp(name, "port") == 0)
+		return set_long(&o->port, name, text, 1, 65535, where);
+	if (strcmp(name, "tick-ms") == 0)
+		return set_long(&o->tick_ms, name, text, 10, 60000, where);
+	if (strcmp(name, "site") == 0)
+		return set_text(&o->site, text);
+	if (strcmp(name, "web") == 0)
+		return set_text(&o->web, text);
+	if (strcmp(name, "db") == 0)
+		return set_text(&o->db, text);
+	if (strcmp(name, "webhook") == 0)
+		return set_text(&o->webhook, text);
+	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
+	                "tick-ms, web, db or webhook)\n",
+	        where, name);
+	return -1;
+}
+
+static int
+load_config(struct trackd_options *o, const char *path)
+{
+	json_error_t err;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	const char *slash = strrchr(path, '/');
+	int dir_len = slash ? (int)(slash - path) + 1 : 0;
+	const char *key;
+	json_t *v;
+	char where[1100];
+	int rc = 0;
+
+	if (!doc && err.line < 1) {
+		fprintf(stderr, "trackd: %s\n", err.text);
+		return -1;
+	}
+	if (!doc) {
+		fprintf(stderr, "trackd: %s:%d:%d: %s\n", path, err.line,
+		        err.column, err.text);
+		return -1;
+	}
+	if (!json_is_object(doc)) {
+		fprintf(stderr, "trackd: %s: expected a JSON object of "
+		                "settings\n", path);
+		json_decref(doc);
+		return -1;
+	}
+	snprintf(where, sizeof where, "%s: ", path);
+	json_object_foreach(doc, key, v) {
+		char text[4096];
+		bool is_path = strcmp(key, "site") == 0 ||
+		               strcmp(key, "web") == 0 || strcmp(key, "db") == 0;
+
+		if (json_is_integer(v)) {
+			snprintf(text, sizeof text, "%lld",
+			         (long long)json_integer_value(v));
+		} else if (json_is_string(v)) {
+			const char *s = json_string_value(v);
+
+			if (is_path && s[0] != '/')
+				snprintf(text, sizeof text, "%.*s%s", dir_len,
+				         path, s);
+			else
+				snprintf(text, sizeof text, "%s", s);
+		} else {
+			fprintf(stderr, "trackd: %s%s: expected a string or a "
+			                "whole number\n", where, key);
+			rc = -1;
+			break;
+		}
+		if (set(o, key, text, where) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(doc);
+	return rc;
+}
+
+int
+options_parse(int argc, char **argv, struct trackd_options *o)
+{
+	int c;
+
+	*o = (struct trackd_options){ .port = 8080, .tick_ms = 1000 };
+	if (set_text(&o->web, "server/web") < 0)
+		return 1;
+	/* The file first, wherever --config stands, then the options. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		if (c == 'c' && load_config(o, optarg) < 0)
+			return 1;
+	opterr = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int ix = -1;
+
+		for (int i = 0; longopts[i].name; i++)
+			if (longopts[i].val == c)
+				ix = i;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c == '?' || ix < 0) {
+			usage(stderr);
+			return 2;
+		}
+		if (c != 'c' && set(o, longopts[ix].name, optarg, "--") < 0)
+			return 2;
+	}
+	if (!o->site || optind < argc) {
+		if (!o->site)
+			fprintf(stderr, "trackd: no site: give --site FILE or "
+			                "\"site\" in the config file\n");
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+void
+options_free(struct trackd_options *o)
+{
+	free(o->site);
+	free(o->web);
+	free(o->db);
+	free(o->webhook);
+	*o = (struct trackd_options){ 0 };
+}

@@ -1,0 +1,21 @@
+/* trackd's settings: from the command line, and from a JSON config file
+ * (--config FILE) with the same keys; the command line wins. */
+#ifndef TRACKD_OPTIONS_H
+#define TRACKD_OPTIONS_H
+
+struct trackd_options {
+	char *site;     /* required */
+	long port;      /* 8080 */
+	long tick_ms;   /* 1000 */
+	char *web;      /* "server/web" */
+	char *db;       /* NULL: no history */
+	char *webhook;  /* NULL: no webhook */
+};
+
+/* Fill o from argv. -1 to run; otherwise the exit status to leave with
+ * (0 after --help, 2 for a usage error, 1 for a config file that cannot
+ * be read), a message printed. */
+int options_parse(int argc, char **argv, struct trackd_options *o);
+void options_free(struct trackd_options *o);
+
+#endif
