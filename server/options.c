@@ -30,7 +30,7 @@ static const struct option longopts[] = {
 static void
 usage(FILE *f)
 {
-	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
+	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
@@ -170,7 +170,7 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 {
 	int c;
 
-	*o = (struct trackd_options){ .port = 8080, .tick_ms = 1000 };
+	*o = (struct trackd_options){ .port = 8080, .tick_ms = 100 };
 	if (set_text(&o->web, "server/web") < 0)
 		return 1;
 	/* The file first, wherever --config stands, then the options. */

@@ -6,7 +6,7 @@
 struct trackd_options {
 	char *site;     /* required */
 	long port;      /* 8080 */
-	long tick_ms;   /* 1000 */
+	long tick_ms;   /* 100 */
 	char *web;      /* "server/web" */
 	char *db;       /* NULL: no history */
 	char *webhook;  /* NULL: no webhook */

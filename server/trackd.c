@@ -3,7 +3,7 @@
  * out (track-live.v1), the REST API and the web page, on one port; the
  * engine runs inside the same loop on a timer.
  *
- *	trackd --site floorplans/demo/site.json [--port 8080] [--tick-ms 1000]
+ *	trackd --site floorplans/demo/site.json [--port 8080] [--tick-ms 100]
  *	       [--web server/web] [--db trackd.db]
  *
  * With --db, history (positions, events, alarms, occupancy) is kept in
@@ -210,6 +210,12 @@ run(struct app *a, const struct trackd_options *o)
 	                   &a->site) < 0)
 		return 1;
 	site = track_site_engine(a->site);
+	/* The server updates every tick (100 ms) so that news (a tag heard
+	 * again, a press) goes out at once; each tag is still solved about
+	 * once a second, the pace badges advertise at, rather than again for
+	 * every scanner's batch of mostly the same readings. */
+	cfg.fix_interval_us = 1000000;
+	cfg.predict_interval_us = 1000000;
 	st = track_engine_create(&cfg, site, &a->engine);
 	if (st != TRACK_OK) {
 		fprintf(stderr, "trackd: %s: cannot start the engine: %s\n",
