@@ -34,6 +34,7 @@ struct live_tag {
 struct alarm;
 struct live_floor;
 struct webhook;
+struct access;
 
 struct live_event {
 	track_event ev;
@@ -92,6 +93,7 @@ struct app {
 	double db_write_seconds;
 
 	struct webhook *webhook;  /* NULL without --webhook */
+	struct access *access;    /* tokens and the audit trail */
 
 	unsigned live_clients;
 	uint64_t ingest_frames;
@@ -113,6 +115,10 @@ void app_soon(struct app *a);
 
 /* The live slot of tag id, made when new; NULL when the table is full. */
 struct live_tag *app_live_slot(struct app *a, const char *id);
+
+/* Whether tag id is personal data: a person, or a tag the site does not
+ * name (a phone, a visitor's badge); only assets are not. */
+bool app_is_person(const struct app *a, const char *id);
 
 /* A tag object for the API and the live stream (a new reference). */
 json_t *app_tag_json(const struct app *a, const struct live_tag *t);

@@ -64,6 +64,18 @@ static const char *const migrations[] = {
 	"  mean_asset REAL NOT NULL, peak_person INTEGER NOT NULL,"
 	"  peak_asset INTEGER NOT NULL, PRIMARY KEY (zone, t))"
 	"  WITHOUT ROWID;",
+	/* 2: access (access.c). A token is kept only as its SHA-256; a
+	 * revoked one stays, so that the audit trail can name it. */
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+	"  hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL,"
+	"  revoked INTEGER);"
+	/* Every look-up of a person: who (the token), what, whom, from
+	 * where. */
+	"CREATE TABLE audit ("
+	"  t INTEGER NOT NULL, token INTEGER, name TEXT, role TEXT,"
+	"  action TEXT NOT NULL, whom TEXT NOT NULL, peer TEXT);"
+	"CREATE INDEX audit_t ON audit (t);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -497,6 +509,12 @@ store_close(store *s)
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	free(s);
+}
+
+sqlite3 *
+store_db(store *s)
+{
+	return s->db;
 }
 
 int

@@ -21,6 +21,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "access.h"
+#include "admin.h"
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
@@ -68,6 +70,19 @@ app_site_tag(const struct app *a, const char *id)
 		if (strcmp(tags[i].id, id) == 0)
 			return &tags[i];
 	return NULL;
+}
+
+bool
+app_is_person(const struct app *a, const char *id)
+{
+	const track_site_tag *info = app_site_tag(a, id);
+	json_t *ix;
+
+	if (info)
+		return info->kind != TRACK_TAG_ASSET;
+	ix = json_object_get(a->tag_index, id);
+	return !ix || a->tags[json_integer_value(ix)].pos.kind !=
+	                      TRACK_TAG_ASSET;
 }
 
 static const char *
@@ -245,6 +260,10 @@ run(struct app *a, const struct trackd_options *o)
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
 	if (o->db && persist_open(a, o->db) < 0)
 		return 1;
+	if (access_open(a) < 0) {
+		persist_close(a);
+		return 1;
+	}
 
 	/* /api, /healthz and /metrics are ours; everything else is a file
 	 * under the web directory (lws refuses paths that leave it). */
@@ -283,6 +302,7 @@ run(struct app *a, const struct trackd_options *o)
 	a->context = lws_create_context(&info);
 	if (!a->context) {
 		fprintf(stderr, "trackd: cannot listen on port %ld\n", o->port);
+		access_close(a);
 		persist_close(a);
 		return 1;
 	}
@@ -293,6 +313,12 @@ run(struct app *a, const struct trackd_options *o)
 	       o->db ? o->db : "none");
 	if (o->webhook)
 		printf("trackd: alarms are posted to %s\n", o->webhook);
+	if (access_required(a))
+		printf("trackd: access by token (%u valid; trackd token list "
+		       "--db %s)\n", access_tokens(a), o->db);
+	else
+		printf("trackd: open access: no tokens yet (trackd token add "
+		       "--role ROLE --db FILE closes it)\n");
 	fflush(stdout);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
 	persist_start(a);
@@ -304,6 +330,7 @@ run(struct app *a, const struct trackd_options *o)
 	webhook_stop(a);
 	/* The pending batch goes in before anything it points into (the
 	 * engine's and the site's strings) is freed. */
+	access_close(a);
 	persist_close(a);
 	lws_context_destroy(a->context);
 	webhook_free(a);
@@ -324,7 +351,11 @@ int
 main(int argc, char **argv)
 {
 	struct trackd_options o;
-	int rc = options_parse(argc, argv, &o);
+	int rc;
+
+	if (admin_command(argc, argv))
+		return admin_main(argc, argv);
+	rc = options_parse(argc, argv, &o);
 
 	if (rc < 0)
 		rc = run(&the_app, &o);
