@@ -267,6 +267,15 @@ get_metrics(struct app *a, struct http_pss *p)
 	    (unsigned long long)a->batch.dropped);
 	PUT("# TYPE trackd_db_pending_rows gauge\n"
 	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
+	PUT("# TYPE trackd_reports_rate_limited_total counter\n"
+	    "trackd_reports_rate_limited_total %llu\n",
+	    (unsigned long long)a->rate_limited);
+	PUT("# TYPE trackd_live_refused_total counter\n"
+	    "trackd_live_refused_total %llu\n",
+	    (unsigned long long)a->live_refused);
+	PUT("# TYPE trackd_db_purged_rows_total counter\n"
+	    "trackd_db_purged_rows_total %llu\n",
+	    (unsigned long long)a->purged_rows);
 	/* The alarm webhook (all 0 without one). */
 	PUT("# TYPE trackd_webhook_sent_total counter\n"
 	    "trackd_webhook_sent_total %llu\n", (unsigned long long)wh.sent);

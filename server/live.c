@@ -239,6 +239,7 @@ struct live_pss {
 	uint64_t alarm_base;      /* alarm seq when the client came */
 	uint64_t stats_seq;       /* head counts sent up to this seq */
 	int64_t last_positions_us;
+	int64_t last_subscribe_us;
 	struct caller who;
 };
 
@@ -311,6 +312,14 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 
 	free(p->error);
 	p->error = NULL;
+	/* Each subscription costs a snapshot: at most ten a second. */
+	if (app_now_us() - p->last_subscribe_us < 100000) {
+		p->error = strdup("{\"type\":\"error\",\"error\":\"too many "
+		                  "subscriptions: at most 10 a second\"}");
+		json_decref(doc);
+		return;
+	}
+	p->last_subscribe_us = app_now_us();
 	if (!json_is_object(sub) || json_is_string(floor) == json_is_string(tag)) {
 		p->error = strdup("{\"type\":\"error\",\"error\":\"expected "
 		                  "{\\\"subscribe\\\":{\\\"floor\\\":id} or "
@@ -519,6 +528,13 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		a = app_of(wsi);
+		if (a->live_clients >= (unsigned long)a->max_clients) {
+			a->live_refused++;
+			lwsl_warn("live client refused: %ld clients already\n",
+			          a->max_clients);
+			return -1;
+		}
 		/* Who it is, while the handshake's headers are at hand. */
 		memset(p, 0, sizeof *p);
 		access_caller(app_of(wsi), wsi, &p->who);

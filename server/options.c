@@ -23,6 +23,9 @@ static const struct option longopts[] = {
 	{ "web", required_argument, NULL, 'w' },
 	{ "db", required_argument, NULL, 'd' },
 	{ "webhook", required_argument, NULL, 'k' },
+	{ "retention-days", required_argument, NULL, 'R' },
+	{ "scanner-rate", required_argument, NULL, 'S' },
+	{ "max-clients", required_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -32,6 +35,8 @@ usage(FILE *f)
 {
 	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
+	      "              [--retention-days 30] [--scanner-rate 5000]\n"
+	      "              [--max-clients 1000]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
@@ -45,9 +50,18 @@ usage(FILE *f)
 	      "as JSON\n"
 	      "to URL (http or https), retried with backoff until it is "
 	      "taken.\n"
+	      "Positions and events older than --retention-days (0: kept "
+	      "for ever)\n"
+	      "are deleted hourly; alarms, occupancy and the audit trail "
+	      "stay.\n"
+	      "A scanner sending more than --scanner-rate reports/s (0: no "
+	      "limit)\n"
+	      "has the excess refused; live clients beyond --max-clients "
+	      "are refused.\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
-	      "tick-ms, web, db, webhook; paths relative to the file); "
+	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
+	      "max-clients; paths relative to the file); "
 	      "options given\n"
 	      "on the command line win.\n",
 	      f);
@@ -92,6 +106,12 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->port, name, text, 1, 65535, where);
 	if (strcmp(name, "tick-ms") == 0)
 		return set_long(&o->tick_ms, name, text, 10, 60000, where);
+	if (strcmp(name, "retention-days") == 0)
+		return set_long(&o->retention_days, name, text, 0, 36500, where);
+	if (strcmp(name, "scanner-rate") == 0)
+		return set_long(&o->scanner_rate, name, text, 0, 10000000, where);
+	if (strcmp(name, "max-clients") == 0)
+		return set_long(&o->max_clients, name, text, 1, 100000, where);
 	if (strcmp(name, "site") == 0)
 		return set_text(&o->site, text);
 	if (strcmp(name, "web") == 0)
@@ -101,7 +121,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 	if (strcmp(name, "webhook") == 0)
 		return set_text(&o->webhook, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
-	                "tick-ms, web, db or webhook)\n",
+	                "tick-ms, web, db, webhook, retention-days, "
+	                "scanner-rate or max-clients)\n",
 	        where, name);
 	return -1;
 }
@@ -170,7 +191,10 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 {
 	int c;
 
-	*o = (struct trackd_options){ .port = 8080, .tick_ms = 100 };
+	*o = (struct trackd_options){ .port = 8080, .tick_ms = 100,
+		                      .retention_days = 30,
+		                      .scanner_rate = 5000,
+		                      .max_clients = 1000 };
 	if (set_text(&o->web, "server/web") < 0)
 		return 1;
 	/* The file first, wherever --config stands, then the options. */

@@ -10,6 +10,9 @@ struct trackd_options {
 	char *web;      /* "server/web" */
 	char *db;       /* NULL: no history */
 	char *webhook;  /* NULL: no webhook */
+	long retention_days; /* 30; 0 keeps history for ever */
+	long scanner_rate;   /* 5000 reports/s per scanner; 0: no limit */
+	long max_clients;    /* 1000 live clients */
 };
 
 /* Fill o from argv. -1 to run; otherwise the exit status to leave with

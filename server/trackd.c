@@ -243,11 +243,21 @@ run(struct app *a, const struct trackd_options *o)
 	}
 	a->cfg = cfg;
 	a->tick_us = o->tick_ms * 1000;
+	a->retention_us = o->retention_days * 86400 * INT64_C(1000000);
+	a->scanner_rate = o->scanner_rate;
+	a->max_clients = o->max_clients;
+	a->scanner_index = json_object();
+	a->scanner_rates = calloc(site->n_scanners ? site->n_scanners : 1,
+	                          sizeof *a->scanner_rates);
+	for (size_t i = 0; a->scanner_index && i < site->n_scanners; i++)
+		json_object_set_new(a->scanner_index, site->scanners[i].id,
+		                    json_integer((json_int_t)i));
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
 	a->tag_index = json_object();
 	a->alarms = calloc(MAX_ALARMS, sizeof *a->alarms);
-	if (!a->tags || !a->events || !a->tag_index || !a->alarms) {
+	if (!a->tags || !a->events || !a->tag_index || !a->alarms ||
+	    !a->scanner_index || !a->scanner_rates) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
 	}
@@ -335,6 +345,8 @@ run(struct app *a, const struct trackd_options *o)
 	lws_context_destroy(a->context);
 	webhook_free(a);
 	json_decref(a->tag_index);
+	json_decref(a->scanner_index);
+	free(a->scanner_rates);
 	free(a->alarms);
 	free(a->events);
 	free(a->tags);

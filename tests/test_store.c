@@ -785,3 +785,51 @@ Test(store, a_callback_that_returns_nonzero_stops_the_query)
 	store_batch_free(&b);
 	store_close(s);
 }
+
+/* ---- retention ------------------------------------------------------------ */
+
+Test(store, retention_deletes_old_positions_and_events_in_slices_and_keeps_the_rest)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(4096);
+	struct store_alarm al = alarm_open(3, "old-1", 10);
+
+	/* 150 old positions (days 0..1) of one tag, 10 new of another, and
+	 * events and an alarm on both sides of the line at day 2. */
+	for (int i = 0; i < 150; i++) {
+		struct store_position p = pos("old-1", i * 1000.0, i, 0, NULL);
+
+		cr_assert_eq(store_batch_add_position(&b, &p), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		struct store_position p = pos("new-1", 3 * 86400.0 + i, i, 0,
+		                              NULL);
+
+		cr_assert_eq(store_batch_add_position(&b, &p), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		struct store_event e = event("zone_enter", "old-1", i * 100.0);
+
+		cr_assert_eq(store_batch_add_event(&b, &e), 0);
+	}
+	{
+		struct store_event e = event("zone_enter", "new-1", 3 * 86400.0);
+
+		cr_assert_eq(store_batch_add_event(&b, &e), 0);
+	}
+	cr_assert_eq(store_batch_add_alarm(&b, &al), 0);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+
+	/* Slices of at most 100 rows, until nothing is left to do. */
+	cr_expect_eq(store_purge(s, 2 * 86400 * (int64_t)S, 100), 100);
+	cr_expect_eq(count("SELECT count(*) FROM positions"), 60);
+	cr_expect_eq(store_purge(s, 2 * 86400 * (int64_t)S, 100), 71); /* 50 + 20 + 1 */
+	cr_expect_eq(store_purge(s, 2 * 86400 * (int64_t)S, 100), 0);
+	cr_expect_eq(count("SELECT count(*) FROM positions WHERE tag = 'old-1'"), 0);
+	cr_expect_eq(count("SELECT count(*) FROM positions WHERE tag = 'new-1'"), 10);
+	cr_expect_eq(count("SELECT count(*) FROM events"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM last_positions"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM alarms"), 1, "alarms stay");
+	store_batch_free(&b);
+	store_close(s);
+}
