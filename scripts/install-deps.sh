@@ -21,6 +21,8 @@ has_pc sqlite3 || need="$need libsqlite3-dev"
 has_pc libcrypto || need="$need libssl-dev"
 # The sqlite3 shell: a test holds the database's lock with it.
 has_cmd sqlite3 || need="$need sqlite3"
+# openssl: the TLS test makes its certificate with it.
+has_cmd openssl || need="$need openssl"
 has_cmd node || need="$need nodejs"
 
 [ -z "$need" ] && exit 0

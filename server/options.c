@@ -26,6 +26,8 @@ static const struct option longopts[] = {
 	{ "retention-days", required_argument, NULL, 'R' },
 	{ "scanner-rate", required_argument, NULL, 'S' },
 	{ "max-clients", required_argument, NULL, 'M' },
+	{ "tls-cert", required_argument, NULL, 'C' },
+	{ "tls-key", required_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -36,7 +38,8 @@ usage(FILE *f)
 	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
 	      "              [--retention-days 30] [--scanner-rate 5000]\n"
-	      "              [--max-clients 1000]\n"
+	      "              [--max-clients 1000] [--tls-cert PEM --tls-key "
+	      "PEM]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
@@ -58,10 +61,12 @@ usage(FILE *f)
 	      "limit)\n"
 	      "has the excess refused; live clients beyond --max-clients "
 	      "are refused.\n"
+	      "With --tls-cert and --tls-key, the port speaks only https and "
+	      "wss.\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
 	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
-	      "max-clients; paths relative to the file); "
+	      "max-clients, tls-cert, tls-key; paths relative to the file); "
 	      "options given\n"
 	      "on the command line win.\n",
 	      f);
@@ -112,6 +117,10 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->scanner_rate, name, text, 0, 10000000, where);
 	if (strcmp(name, "max-clients") == 0)
 		return set_long(&o->max_clients, name, text, 1, 100000, where);
+	if (strcmp(name, "tls-cert") == 0)
+		return set_text(&o->tls_cert, text);
+	if (strcmp(name, "tls-key") == 0)
+		return set_text(&o->tls_key, text);
 	if (strcmp(name, "site") == 0)
 		return set_text(&o->site, text);
 	if (strcmp(name, "web") == 0)
@@ -122,7 +131,7 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->webhook, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "tick-ms, web, db, webhook, retention-days, "
-	                "scanner-rate or max-clients)\n",
+	                "scanner-rate, max-clients, tls-cert or tls-key)\n",
 	        where, name);
 	return -1;
 }
@@ -158,7 +167,9 @@ load_config(struct trackd_options *o, const char *path)
 	json_object_foreach(doc, key, v) {
 		char text[4096];
 		bool is_path = strcmp(key, "site") == 0 ||
-		               strcmp(key, "web") == 0 || strcmp(key, "db") == 0;
+		               strcmp(key, "web") == 0 || strcmp(key, "db") == 0 ||
+		               strcmp(key, "tls-cert") == 0 ||
+		               strcmp(key, "tls-key") == 0;
 
 		if (json_is_integer(v)) {
 			snprintf(text, sizeof text, "%lld",
@@ -221,6 +232,10 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 		if (c != 'c' && set(o, longopts[ix].name, optarg, "--") < 0)
 			return 2;
 	}
+	if (!o->tls_cert != !o->tls_key) {
+		fprintf(stderr, "trackd: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
 	if (!o->site || optind < argc) {
 		if (!o->site)
 			fprintf(stderr, "trackd: no site: give --site FILE or "
@@ -238,5 +253,7 @@ options_free(struct trackd_options *o)
 	free(o->web);
 	free(o->db);
 	free(o->webhook);
+	free(o->tls_cert);
+	free(o->tls_key);
 	*o = (struct trackd_options){ 0 };
 }

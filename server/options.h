@@ -13,6 +13,8 @@ struct trackd_options {
 	long retention_days; /* 30; 0 keeps history for ever */
 	long scanner_rate;   /* 5000 reports/s per scanner; 0: no limit */
 	long max_clients;    /* 1000 live clients */
+	char *tls_cert;      /* both set: https and wss only */
+	char *tls_key;
 };
 
 /* Fill o from argv. -1 to run; otherwise the exit status to leave with

@@ -309,16 +309,36 @@ run(struct app *a, const struct trackd_options *o)
 	/* OpenSSL for https webhooks. */
 	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
 		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* TLS from PEM files: the same port, https and wss only. A file
+	 * that cannot be read is named here; lws would only fail. */
+	for (int k = 0; o->tls_cert && k < 2; k++) {
+		const char *f = k ? o->tls_key : o->tls_cert;
+		FILE *fp = fopen(f, "r");
+
+		if (!fp) {
+			fprintf(stderr, "trackd: %s %s: %s\n",
+			        k ? "--tls-key" : "--tls-cert", f, strerror(errno));
+			access_close(a);
+			persist_close(a);
+			return 1;
+		}
+		fclose(fp);
+	}
+	info.ssl_cert_filepath = o->tls_cert;
+	info.ssl_private_key_filepath = o->tls_key;
 	a->context = lws_create_context(&info);
 	if (!a->context) {
-		fprintf(stderr, "trackd: cannot listen on port %ld\n", o->port);
+		fprintf(stderr, "trackd: cannot listen on port %ld%s\n", o->port,
+		        o->tls_cert ? " (or cannot load the certificate and "
+		                      "key)"
+		                    : "");
 		access_close(a);
 		persist_close(a);
 		return 1;
 	}
-	printf("trackd: listening on http://127.0.0.1:%ld/ site %s (%zu "
+	printf("trackd: listening on %s://127.0.0.1:%ld/ site %s (%zu "
 	       "floors, %zu scanners, %zu zones, %zu tags) db %s\n",
-	       o->port, track_site_id(a->site), site->n_floors,
+	       o->tls_cert ? "https" : "http", o->port, track_site_id(a->site), site->n_floors,
 	       site->n_scanners, site->n_zones, site->n_tags,
 	       o->db ? o->db : "none");
 	if (o->webhook)
