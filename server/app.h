@@ -58,6 +58,7 @@ struct app {
 	char *site_text;        /* the site file as loaded, for /api/v1/site */
 	size_t site_len;
 	struct floor_image *images; /* one per floor (floorimg.c) */
+	char web_root[4096];    /* the web directory's real path */
 	int64_t tick_us;
 	struct lws_context *context;
 	lws_sorted_usec_list_t tick;
@@ -104,6 +105,8 @@ struct app {
 	uint64_t rate_limited;  /* reports refused by it */
 	long max_clients;       /* live clients at once */
 	uint64_t live_refused;  /* live clients refused by it */
+	uint64_t live_evicted;  /* tags dropped from a full live table */
+	uint64_t live_full;     /* positions not shown: table full of live tags */
 
 	unsigned live_clients;
 	uint64_t ingest_frames;

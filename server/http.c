@@ -1,7 +1,9 @@
 /* The REST API (/api/v1/...), /healthz and /metrics. Every answer is built
  * whole, then written in pieces as the connection takes them; errors are
  * JSON ({"error": ..., "detail": ...}) with the HTTP status, never HTML. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +275,12 @@ get_metrics(struct app *a, struct http_pss *p)
 	PUT("# TYPE trackd_live_refused_total counter\n"
 	    "trackd_live_refused_total %llu\n",
 	    (unsigned long long)a->live_refused);
+	PUT("# TYPE trackd_tags_evicted_total counter\n"
+	    "trackd_tags_evicted_total %llu\n",
+	    (unsigned long long)a->live_evicted);
+	PUT("# TYPE trackd_tags_table_full_total counter\n"
+	    "trackd_tags_table_full_total %llu\n",
+	    (unsigned long long)a->live_full);
 	PUT("# TYPE trackd_db_purged_rows_total counter\n"
 	    "trackd_db_purged_rows_total %llu\n",
 	    (unsigned long long)a->purged_rows);
@@ -552,6 +560,25 @@ free_pss(struct http_pss *p)
 	p->body_len = p->resp_len = 0;
 }
 
+/* A static file is served only when its real path (symlinks followed) is
+ * inside the web root: lws refuses "..", but would follow a link out. */
+static bool
+inside_web_root(const struct app *a, const char *uri)
+{
+	char path[PATH_MAX + 256], real[PATH_MAX];
+	size_t root = strlen(a->web_root);
+
+	if (strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/healthz") == 0 ||
+	    strcmp(uri, "/metrics") == 0)
+		return true;
+	snprintf(path, sizeof path, "%s%s%s", a->web_root, uri,
+	         uri[strlen(uri) - 1] == '/' ? "index.html" : "");
+	if (!realpath(path, real))
+		return true; /* missing: lws answers 404 */
+	return strncmp(real, a->web_root, root) == 0 &&
+	       (real[root] == '/' || real[root] == '\0');
+}
+
 int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
               void *in, size_t len)
@@ -560,6 +587,17 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct app *a;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		/* in: the URI, decoded, before any mount serves it. */
+		a = app_of(wsi);
+		if (a->web_root[0] && !inside_web_root(a, in)) {
+			lwsl_warn("refused %s: it leads out of the web root\n",
+			          (const char *)in);
+			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+			return -1;
+		}
+		return 0;
+
 	case LWS_CALLBACK_HTTP: {
 		char uri[256];
 		int n;

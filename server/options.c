@@ -26,6 +26,7 @@ static const struct option longopts[] = {
 	{ "retention-days", required_argument, NULL, 'R' },
 	{ "scanner-rate", required_argument, NULL, 'S' },
 	{ "max-clients", required_argument, NULL, 'M' },
+	{ "max-tags", required_argument, NULL, 'T' },
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
@@ -38,8 +39,8 @@ usage(FILE *f)
 	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
 	      "              [--retention-days 30] [--scanner-rate 5000]\n"
-	      "              [--max-clients 1000] [--tls-cert PEM --tls-key "
-	      "PEM]\n"
+	      "              [--max-clients 1000] [--max-tags 16384]\n"
+	      "              [--tls-cert PEM --tls-key PEM]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
@@ -61,12 +62,16 @@ usage(FILE *f)
 	      "limit)\n"
 	      "has the excess refused; live clients beyond --max-clients "
 	      "are refused.\n"
+	      "At most --max-tags tags are tracked at once; when full, the "
+	      "stalest\n"
+	      "makes room (a flood of passing phones cannot exhaust memory).\n"
 	      "With --tls-cert and --tls-key, the port speaks only https and "
 	      "wss.\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
 	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
-	      "max-clients, tls-cert, tls-key; paths relative to the file); "
+	      "max-clients, max-tags, tls-cert, tls-key; paths relative to "
+	      "the file); "
 	      "options given\n"
 	      "on the command line win.\n",
 	      f);
@@ -117,6 +122,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->scanner_rate, name, text, 0, 10000000, where);
 	if (strcmp(name, "max-clients") == 0)
 		return set_long(&o->max_clients, name, text, 1, 100000, where);
+	if (strcmp(name, "max-tags") == 0)
+		return set_long(&o->max_tags, name, text, 16, 1L << 24, where);
 	if (strcmp(name, "tls-cert") == 0)
 		return set_text(&o->tls_cert, text);
 	if (strcmp(name, "tls-key") == 0)
@@ -131,7 +138,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->webhook, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "tick-ms, web, db, webhook, retention-days, "
-	                "scanner-rate, max-clients, tls-cert or tls-key)\n",
+	                "scanner-rate, max-clients, max-tags, tls-cert or "
+	                "tls-key)\n",
 	        where, name);
 	return -1;
 }
@@ -205,7 +213,8 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 	*o = (struct trackd_options){ .port = 8080, .tick_ms = 100,
 		                      .retention_days = 30,
 		                      .scanner_rate = 5000,
-		                      .max_clients = 1000 };
+		                      .max_clients = 1000,
+		                      .max_tags = 16384 };
 	if (set_text(&o->web, "server/web") < 0)
 		return 1;
 	/* The file first, wherever --config stands, then the options. */

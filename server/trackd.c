@@ -10,6 +10,7 @@
  * SQLite and open alarms and last positions come back at start; without
  * it everything lives in memory only.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -111,6 +112,25 @@ app_tag_json(const struct app *a, const struct live_tag *t)
 	                 p->moving, "stale", age > STALE_US * 1e-6);
 }
 
+/* When the table is full, the slot of the tag heard longest ago makes room,
+ * if it is stale (not heard for STALE_US): a flood of passing phones
+ * cannot keep new badges off the map for long, and memory stays bounded.
+ * The evicted tag's last place is still in the database. */
+static struct live_tag *
+evict_stalest(struct app *a)
+{
+	struct live_tag *old = NULL;
+
+	for (size_t i = 0; i < a->n_tags; i++)
+		if (!old || a->tags[i].pos.heard_us < old->pos.heard_us)
+			old = &a->tags[i];
+	if (!old || app_now_us() - old->pos.heard_us < STALE_US)
+		return NULL;
+	json_object_del(a->tag_index, old->id);
+	a->live_evicted++;
+	return old;
+}
+
 struct live_tag *
 app_live_slot(struct app *a, const char *id)
 {
@@ -119,13 +139,16 @@ app_live_slot(struct app *a, const char *id)
 
 	if (ix)
 		return &a->tags[json_integer_value(ix)];
-	if (a->n_tags == a->cfg.max_tags)
+	if (a->n_tags < a->cfg.max_tags) {
+		t = &a->tags[a->n_tags++];
+	} else if (!(t = evict_stalest(a))) {
+		a->live_full++;
 		return NULL;
-	t = &a->tags[a->n_tags];
+	}
+	memset(t, 0, sizeof *t);
 	snprintf(t->id, sizeof t->id, "%s", id);
 	json_object_set_new(a->tag_index, t->id,
-	                    json_integer((json_int_t)a->n_tags));
-	a->n_tags++;
+	                    json_integer((json_int_t)(t - a->tags)));
 	return t;
 }
 
@@ -225,6 +248,7 @@ run(struct app *a, const struct trackd_options *o)
 	                   &a->site) < 0)
 		return 1;
 	site = track_site_engine(a->site);
+	cfg.max_tags = (size_t)o->max_tags;
 	/* The server updates every tick (100 ms) so that news (a tag heard
 	 * again, a press) goes out at once; each tag is still solved about
 	 * once a second, the pace badges advertise at, rather than again for
@@ -275,6 +299,12 @@ run(struct app *a, const struct trackd_options *o)
 		return 1;
 	}
 
+	if (!realpath(o->web, a->web_root)) {
+		fprintf(stderr, "trackd: --web %s: %s\n", o->web, strerror(errno));
+		access_close(a);
+		persist_close(a);
+		return 1;
+	}
 	/* /api, /healthz and /metrics are ours; everything else is a file
 	 * under the web directory (lws refuses paths that leave it). */
 	api = (struct lws_http_mount){ .mountpoint = "/api", .protocol = "http",
