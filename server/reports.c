@@ -283,6 +283,28 @@ occupancy(struct app *a, const struct query *q)
 		                                  "zones", list) };
 }
 
+/* A window reaching back before this run started: the visits come from
+ * the stored zone events, which outlive restarts (the engine's ring holds
+ * only this run's). false: use the engine's. */
+static bool
+stored_dwell(struct app *a, const char *zone, const struct query *q,
+             track_dwell *d)
+{
+	double *lengths;
+	size_t n;
+
+	if (!a->store || q->from_us >= a->started_us)
+		return false;
+	if (store_visits(a->store, zone, q->from_us, q->to_us, &lengths, &n) <
+	    0) {
+		lwsl_err("db: dwell in %s: %s\n", zone, store_error(a->store));
+		return false;
+	}
+	track_dwell_of(lengths, n, d);
+	free(lengths);
+	return true;
+}
+
 static struct report
 dwell(struct app *a, const struct query *q)
 {
@@ -298,8 +320,9 @@ dwell(struct app *a, const struct query *q)
 
 		if (!zone_selected(&zones[z], q))
 			continue;
-		track_engine_dwell(a->engine, zones[z].id, q->from_us, q->to_us,
-		                   &d);
+		if (!stored_dwell(a, zones[z].id, q, &d))
+			track_engine_dwell(a->engine, zones[z].id, q->from_us,
+			                   q->to_us, &d);
 		if (q->csv)
 			put(&csv, "%s,%zu,%.1f,%.1f,%.1f,%.1f\n", zones[z].id,
 			    d.visits, d.total_s, d.mean_s, d.median_s, d.p90_s);

@@ -135,6 +135,12 @@ static const char *const migrations[] = {
 	XX(PURGE_EVENTS, "DELETE FROM events WHERE rowid IN (SELECT rowid "  \
 	   "FROM events WHERE t < ?1 ORDER BY t LIMIT ?2)")                  \
 	XX(PURGE_LAST, "DELETE FROM last_positions WHERE t < ?1")            \
+	/* Each exit from the zone in the window with the tag's latest     \
+	 * entry before it: a visit's length. */                            \
+	XX(VISITS, "SELECT x.t - (SELECT max(e.t) FROM events e WHERE "       \
+	   "e.tag = x.tag AND e.zone = x.zone AND e.type IN ('zone_enter', "  \
+	   "'restricted_entry') AND e.t <= x.t) FROM events x WHERE "        \
+	   "x.type = 'zone_exit' AND x.zone = ?1 AND x.t >= ?2 AND x.t < ?3") \
 	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
 	   "peak_person, peak_asset FROM occupancy "                         \
 	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")
@@ -517,6 +523,46 @@ store_close(store *s)
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	free(s);
+}
+
+int
+store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
+              double **lengths_s, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_VISITS];
+	double *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*lengths_s = NULL;
+	*n = 0;
+	bind_text(st, 1, zone);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue; /* an exit whose entry is not kept */
+		if (*n == cap) {
+			double *m = realloc(v, (cap = cap ? 2 * cap : 64) *
+			                               sizeof *v);
+
+			if (!m) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = m;
+		}
+		v[(*n)++] = (double)sqlite3_column_int64(st, 0) * 1e-6;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "VISITS: %s", sqlite3_errstr(rc));
+		free(v);
+		*n = 0;
+		return -1;
+	}
+	*lengths_s = v;
+	return 0;
 }
 
 int

@@ -123,6 +123,12 @@ int store_migrations_applied(const store *s);
  * call on s. */
 const char *store_error(const store *s);
 
+/* The lengths (seconds, malloc'd into *lengths_s, *n of them) of the
+ * visits to zone that ended in [from_us, to_us), from the stored zone
+ * entries and exits. 0, or -1. */
+int store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
+                 double **lengths_s, size_t *n);
+
 /* Retention: delete positions and events older than before_us, and last
  * positions not renewed since, at most about max_rows of them (so that a
  * long backlog is worked off in slices, never in one long stall). The

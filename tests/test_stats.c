@@ -244,3 +244,19 @@ Test(stats, a_window_of_years_costs_no_more_than_the_ring)
 	cr_expect_gt(mean, 0.0);
 	track_engine_destroy(e);
 }
+
+Test(stats, dwell_figures_of_lengths_kept_elsewhere)
+{
+	double v[] = { 30, 10, 20, 40 };
+	track_dwell d;
+
+	track_dwell_of(v, 4, &d);
+	cr_expect_eq(d.visits, 4);
+	cr_expect_float_eq(d.total_s, 100, 1e-9);
+	cr_expect_float_eq(d.mean_s, 25, 1e-9);
+	cr_expect_float_eq(d.median_s, 25, 1e-9);
+	cr_expect_float_eq(d.p90_s, 37, 1e-9);
+	track_dwell_of(NULL, 0, &d);
+	cr_expect_eq(d.visits, 0);
+	cr_expect_float_eq(d.total_s, 0, 1e-9);
+}

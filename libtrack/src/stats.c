@@ -439,13 +439,30 @@ percentile(const double *v, size_t n, double p)
 	return v[lo] + (v[hi] - v[lo]) * (k - (double)lo);
 }
 
+void
+track_dwell_of(double *lengths_s, size_t n, track_dwell *out)
+{
+	double total = 0.0;
+
+	memset(out, 0, sizeof *out);
+	out->visits = n;
+	if (!lengths_s || n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		total += lengths_s[i];
+	qsort(lengths_s, n, sizeof *lengths_s, cmp_double);
+	out->total_s = total;
+	out->mean_s = total / (double)n;
+	out->median_s = percentile(lengths_s, n, 0.5);
+	out->p90_s = percentile(lengths_s, n, 0.9);
+}
+
 track_status
 track_engine_dwell(track_engine *e, const char *zone, int64_t from_us,
                    int64_t to_us, track_dwell *out)
 {
 	int32_t z;
 	size_t n = 0;
-	double total = 0.0;
 
 	if (!e || !out || from_us >= to_us)
 		return TRACK_EINVAL;
@@ -458,18 +475,9 @@ track_engine_dwell(track_engine *e, const char *zone, int64_t from_us,
 
 		if (v->zone != z || v->exit_us < from_us || v->exit_us >= to_us)
 			continue;
-		e->scratch[n] = (double)(v->exit_us - v->enter_us) * 1e-6;
-		total += e->scratch[n++];
+		e->scratch[n++] = (double)(v->exit_us - v->enter_us) * 1e-6;
 	}
-	memset(out, 0, sizeof *out);
-	out->visits = n;
-	if (n == 0)
-		return TRACK_OK;
-	qsort(e->scratch, n, sizeof *e->scratch, cmp_double);
-	out->total_s = total;
-	out->mean_s = total / (double)n;
-	out->median_s = percentile(e->scratch, n, 0.5);
-	out->p90_s = percentile(e->scratch, n, 0.9);
+	track_dwell_of(e->scratch, n, out);
 	return TRACK_OK;
 }
 

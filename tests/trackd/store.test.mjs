@@ -395,3 +395,33 @@ test('trackd backup: a consistent copy taken while trackd writes', async () => {
 	assert.equal(bad.status, 1);
 	assert.match(bad.stderr, /backup: .*dir\.db/);
 });
+
+test('dwell survives a restart: visits come from the stored zone events', async () => {
+	const { trackd, db } = await startWithDb('dwell.db');
+	const from = now() - 1;
+	const tag = 'badge-0021';
+	try {
+		const ingest = await trackd.ingest();
+		// In the ICU for 6 s, then in the corridor for 7 s: one visit.
+		await feed(ingest, [{ tag, floor: 'f0', x: 31.0, y: 5.0 }], 6);
+		await feed(ingest, [{ tag, floor: 'f0', x: 20.0, y: 11.0 }], 7);
+		ingest.close();
+		await until(async () => {
+			const ev = await trackd.get(`/api/v1/events?tag=${tag}&type=zone_exit&from=${from}`);
+			return ev.json().events.some((e) => e.zone === 'icu') ? true : null;
+		}, 5000, 'the exit from the ICU stored');
+	} finally {
+		await trackd.kill();
+	}
+	const again = await startTrackd(['--db', db]);
+	try {
+		const res = await again.get(`/api/v1/reports/dwell?zone=icu&from=${from}`);
+		assert.equal(res.status, 200, res.text);
+		const icu = res.json().zones.find((z) => z.zone === 'icu');
+		assert.equal(icu.visits, 1, res.text);
+		assert.ok(icu.total_s > 3 && icu.total_s < 10, `${icu.total_s} s in the ICU`);
+		assert.equal(icu.median_s, icu.total_s);
+	} finally {
+		await again.stopClean();
+	}
+});

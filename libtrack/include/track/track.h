@@ -469,6 +469,10 @@ typedef struct {
 	double total_s, mean_s, median_s, p90_s;
 } track_dwell;
 
+/* The figures of n visit lengths (seconds; sorted in place): what
+ * track_engine_dwell() gives, for visits kept elsewhere (a database). */
+TRACK_API void track_dwell_of(double *lengths_s, size_t n, track_dwell *out);
+
 /* Visit lengths in zone for visits that ended in [from_us, to_us). The
  * engine sorts in a buffer of its own, hence not const. */
 TRACK_API track_status track_engine_dwell(track_engine *e, const char *zone,
