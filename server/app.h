@@ -95,6 +95,7 @@ struct app {
 	int64_t retention_us;   /* personal history kept this long; 0: ever */
 	int64_t purge_next_us;
 	uint64_t purged_rows;
+	int64_t snap_last_us;   /* heatmap and utilization kept up to here */
 
 	struct webhook *webhook;  /* NULL without --webhook */
 	struct access *access;    /* tokens and the audit trail */

@@ -3,7 +3,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "alarms.h"
 
@@ -210,6 +213,92 @@ flush(struct app *a)
 	a->db_error[0] = '\0';
 }
 
+/* This run's heatmap and utilization, from the engine into the database
+ * every few minutes and at exit, so that a restart (or a crash, losing
+ * at most SNAP_EVERY_US) does not wipe the reports: the hours and days
+ * touched since the last snapshot, rewritten whole, in one transaction. */
+#define SNAP_EVERY_US (300 * LWS_US_PER_SEC)
+#define DAY_US (86400 * LWS_US_PER_SEC)
+
+static int
+snapshot_heat(struct app *a, int64_t from, int64_t now)
+{
+	const track_site *site = track_site_engine(a->site);
+	int64_t hb = a->cfg.heatmap_bucket_us;
+
+	for (size_t f = 0; f < site->n_floors; f++) {
+		const char *floor = site->floors[f].id;
+		size_t cols, rows;
+		double cell, x0, y0;
+		float *grid;
+
+		if (track_engine_heatmap(a->engine, floor, 0, 1, NULL, 0, &cols,
+		                         &rows, &cell, &x0, &y0) == TRACK_ENOENT)
+			continue;
+		grid = malloc(cols * rows * sizeof *grid);
+		if (!grid)
+			return -1;
+		for (int64_t h = from / hb * hb; h <= now; h += hb) {
+			track_engine_heatmap(a->engine, floor, h, h + hb, grid,
+			                     cols * rows, &cols, &rows, &cell, &x0,
+			                     &y0);
+			if (store_put_heatmap(a->store, floor, h, a->started_us,
+			                      cols, rows, grid) < 0) {
+				free(grid);
+				return -1;
+			}
+		}
+		free(grid);
+	}
+	return 0;
+}
+
+static int
+snapshot_utilization(struct app *a, int64_t from, int64_t now)
+{
+	const track_site_tag *tags;
+	size_t nt = track_site_tags(a->site, &tags);
+
+	for (int64_t d = from / DAY_US * DAY_US; d <= now; d += DAY_US)
+		for (size_t i = 0; i < nt; i++) {
+			double moving = 0, idle = 0;
+
+			if (tags[i].kind != TRACK_TAG_ASSET)
+				continue;
+			track_engine_utilization(a->engine, tags[i].id, d,
+			                         d + DAY_US, &moving, &idle);
+			if (moving + idle <= 0)
+				continue;
+			if (store_put_utilization(a->store, tags[i].id, d,
+			                          a->started_us, moving,
+			                          idle) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static void
+snapshot(struct app *a, int64_t now, bool at_exit)
+{
+	sqlite3 *db = store_db(a->store);
+	int64_t from = a->snap_last_us ? a->snap_last_us : a->started_us;
+	double t0 = app_mono_s();
+
+	if (!at_exit && now - from < SNAP_EVERY_US)
+		return;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	            SQLITE_OK ||
+	    snapshot_heat(a, from, now) < 0 ||
+	    snapshot_utilization(a, from, now) < 0 ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		lwsl_err("db: statistics snapshot: %s\n", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return; /* tried again at the next flush */
+	}
+	a->snap_last_us = now;
+	a->db_write_seconds += app_mono_s() - t0;
+}
+
 /* Retention: personal history older than the setting goes, hourly, in
  * slices of PURGE_SLICE rows a second until the backlog is gone. */
 #define PURGE_SLICE 5000
@@ -239,6 +328,7 @@ flush_cb(lws_sorted_usec_list_t *sul)
 
 	keep_occupancy(a, app_now_us());
 	flush(a);
+	snapshot(a, app_now_us(), false);
 	purge(a, app_now_us());
 	lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
 }
@@ -257,6 +347,7 @@ persist_close(struct app *a)
 		return;
 	lws_sul_cancel(&a->flush);
 	flush(a);
+	snapshot(a, app_now_us(), true);
 	if (a->db_degraded)
 		lwsl_err("db: %zu rows not written at exit\n",
 		         store_batch_rows(&a->batch));

@@ -14,6 +14,9 @@
 #include "app.h"
 #include "reports.h"
 
+/* Utilization is kept per UTC day. */
+#define DAY_US (86400 * INT64_C(1000000))
+
 /* The most occupancy buckets one answer carries (a week of minutes). */
 #define MAX_ROWS 10080
 /* The most positions one history answer carries (a day of one a second),
@@ -369,6 +372,12 @@ utilization(struct app *a, const struct query *q)
 			continue;
 		track_engine_utilization(a->engine, tags[i].id, q->from_us,
 		                         q->to_us, &moving, &idle);
+		/* Earlier runs' days, from the database. */
+		if (a->store &&
+		    store_utilization(a->store, tags[i].id,
+		                      q->from_us / DAY_US * DAY_US, q->to_us,
+		                      a->started_us, &moving, &idle) < 0)
+			lwsl_err("db: utilization: %s\n", store_error(a->store));
 		u = moving + idle > 0 ? moving / (moving + idle) : 0.0;
 		if (q->csv)
 			put(&csv, "%s,%s,%s,%.0f,%.0f,%.3f\n", tags[i].id,
@@ -383,8 +392,16 @@ utilization(struct app *a, const struct query *q)
 	}
 	n = track_engine_not_seen(a->engine, app_now_us(),
 	                          llround(q->days * 86400e6), ids, nt);
-	for (size_t i = 0; i < n && i < nt; i++)
+	for (size_t i = 0; i < n && i < nt; i++) {
+		/* Heard before this run (a restored last position) counts. */
+		json_t *ix = json_object_get(a->tag_index, ids[i]);
+
+		if (ix && app_now_us() -
+		                  a->tags[json_integer_value(ix)].pos.heard_us <
+		          llround(q->days * 86400e6))
+			continue;
 		json_array_append_new(unseen, json_string(ids[i]));
+	}
 	free(ids);
 	if (q->csv) {
 		json_decref(list);
@@ -421,6 +438,11 @@ heatmap(struct app *a, const struct query *q)
 		return (struct report){ .status = 500, .error = "out of memory" };
 	track_engine_heatmap(a->engine, q->floor, q->from_us, q->to_us, grid,
 	                     cols * rows, &cols, &rows, &cell, &x0, &y0);
+	/* Earlier runs' hours, from the database. */
+	if (a->store && store_add_heatmap(a->store, q->floor, q->from_us,
+	                                  q->to_us, a->started_us, cols, rows,
+	                                  grid) < 0)
+		lwsl_err("db: heatmap: %s\n", store_error(a->store));
 	if (q->csv) {
 		put(&csv, "row,col,x,y,seconds\n");
 		for (size_t r = 0; r < rows; r++)

@@ -76,6 +76,17 @@ static const char *const migrations[] = {
 	"  t INTEGER NOT NULL, token INTEGER, name TEXT, role TEXT,"
 	"  action TEXT NOT NULL, whom TEXT NOT NULL, peer TEXT);"
 	"CREATE INDEX audit_t ON audit (t);",
+	/* 3: statistics that outlive a restart. Each run of trackd (run =
+	 * its start time) keeps its own rows, rewritten as they grow; a
+	 * report adds up the rows of earlier runs and the engine's own. */
+	"CREATE TABLE heatmap ("
+	"  floor TEXT NOT NULL, t INTEGER NOT NULL, run INTEGER NOT NULL,"
+	"  cols INTEGER NOT NULL, rows INTEGER NOT NULL, cells BLOB NOT NULL,"
+	"  PRIMARY KEY (floor, t, run)) WITHOUT ROWID;"
+	"CREATE TABLE utilization ("
+	"  tag TEXT NOT NULL, day INTEGER NOT NULL, run INTEGER NOT NULL,"
+	"  moving REAL NOT NULL, idle REAL NOT NULL,"
+	"  PRIMARY KEY (tag, day, run)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -141,6 +152,15 @@ static const char *const migrations[] = {
 	   "e.tag = x.tag AND e.zone = x.zone AND e.type IN ('zone_enter', "  \
 	   "'restricted_entry') AND e.t <= x.t) FROM events x WHERE "        \
 	   "x.type = 'zone_exit' AND x.zone = ?1 AND x.t >= ?2 AND x.t < ?3") \
+	XX(PUT_HEAT, "INSERT OR REPLACE INTO heatmap (floor, t, run, cols, "  \
+	   "rows, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                   \
+	XX(HEAT, "SELECT cols, rows, cells FROM heatmap WHERE floor = ?1 "    \
+	   "AND t >= ?2 AND t < ?3 AND run <> ?4")                            \
+	XX(PUT_UTIL, "INSERT OR REPLACE INTO utilization (tag, day, run, "   \
+	   "moving, idle) VALUES (?1, ?2, ?3, ?4, ?5)")                      \
+	XX(UTIL, "SELECT coalesce(sum(moving), 0), coalesce(sum(idle), 0) "   \
+	   "FROM utilization WHERE tag = ?1 AND day >= ?2 AND day < ?3 AND "  \
+	   "run <> ?4")                                                      \
 	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
 	   "peak_person, peak_asset FROM occupancy "                         \
 	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")
@@ -562,6 +582,111 @@ store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
 		return -1;
 	}
 	*lengths_s = v;
+	return 0;
+}
+
+static int
+step_done(store *s, enum stmt i)
+{
+	int rc = sqlite3_step(s->st[i]);
+
+	sqlite3_reset(s->st[i]);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
+                  size_t cols, size_t rows, const float *cells)
+{
+	sqlite3_stmt *st = s->st[ST_PUT_HEAT];
+
+	bind_text(st, 1, floor);
+	sqlite3_bind_int64(st, 2, t_us);
+	sqlite3_bind_int64(st, 3, run);
+	sqlite3_bind_int64(st, 4, (int64_t)cols);
+	sqlite3_bind_int64(st, 5, (int64_t)rows);
+	sqlite3_bind_blob(st, 6, cells, (int)(cols * rows * sizeof *cells),
+	                  SQLITE_STATIC);
+	return step_done(s, ST_PUT_HEAT);
+}
+
+int
+store_add_heatmap(store *s, const char *floor, int64_t from_us,
+                  int64_t to_us, int64_t run, size_t cols, size_t rows,
+                  float *cells)
+{
+	sqlite3_stmt *st = s->st[ST_HEAT];
+	int rc;
+
+	bind_text(st, 1, floor);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	sqlite3_bind_int64(st, 4, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const float *v = sqlite3_column_blob(st, 2);
+
+		/* A grid of another shape: the site's floor has changed
+		 * since; it does not add up with this one. */
+		if ((size_t)sqlite3_column_int64(st, 0) != cols ||
+		    (size_t)sqlite3_column_int64(st, 1) != rows ||
+		    (size_t)sqlite3_column_bytes(st, 2) !=
+		            cols * rows * sizeof *cells)
+			continue;
+		for (size_t i = 0; i < cols * rows; i++) {
+			float x;
+
+			memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+			cells[i] += x;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "HEAT: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_put_utilization(store *s, const char *tag, int64_t day_us, int64_t run,
+                      double moving_s, double idle_s)
+{
+	sqlite3_stmt *st = s->st[ST_PUT_UTIL];
+
+	bind_text(st, 1, tag);
+	sqlite3_bind_int64(st, 2, day_us);
+	sqlite3_bind_int64(st, 3, run);
+	sqlite3_bind_double(st, 4, moving_s);
+	sqlite3_bind_double(st, 5, idle_s);
+	return step_done(s, ST_PUT_UTIL);
+}
+
+int
+store_utilization(store *s, const char *tag, int64_t from_day_us,
+                  int64_t to_us, int64_t run, double *moving_s,
+                  double *idle_s)
+{
+	sqlite3_stmt *st = s->st[ST_UTIL];
+	int rc;
+
+	bind_text(st, 1, tag);
+	sqlite3_bind_int64(st, 2, from_day_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	sqlite3_bind_int64(st, 4, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*moving_s += sqlite3_column_double(st, 0);
+		*idle_s += sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		set_err(s, "UTIL: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
 	return 0;
 }
 

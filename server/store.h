@@ -129,6 +129,25 @@ const char *store_error(const store *s);
 int store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
                  double **lengths_s, size_t *n);
 
+/* Statistics that outlive a restart, kept per run of trackd (run: its
+ * start time) and rewritten as they grow. A heatmap row is one floor's
+ * grid (cols x rows floats, tag-seconds) for the hour starting at t_us; a
+ * utilization row one tag's moving and idle seconds on the day starting
+ * at day_us. The readers add the rows of every run but run (the caller's
+ * own, which its engine still holds) into what they are given: heatmap
+ * rows of hours starting in [from_us, to_us) of the same shape, and
+ * utilization of days starting in [from_day_us, to_us). 0, or -1. */
+int store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
+                      size_t cols, size_t rows, const float *cells);
+int store_add_heatmap(store *s, const char *floor, int64_t from_us,
+                      int64_t to_us, int64_t run, size_t cols, size_t rows,
+                      float *cells);
+int store_put_utilization(store *s, const char *tag, int64_t day_us,
+                          int64_t run, double moving_s, double idle_s);
+int store_utilization(store *s, const char *tag, int64_t from_day_us,
+                      int64_t to_us, int64_t run, double *moving_s,
+                      double *idle_s);
+
 /* Retention: delete positions and events older than before_us, and last
  * positions not renewed since, at most about max_rows of them (so that a
  * long backlog is worked off in slices, never in one long stall). The

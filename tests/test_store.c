@@ -206,21 +206,22 @@ batch_of(size_t cap)
 
 /* ---- schema -------------------------------------------------------------- */
 
-Test(store, open_creates_the_schema_at_version_2_in_wal_mode)
+Test(store, open_creates_the_schema_at_version_3_in_wal_mode)
 {
 	store *s = open_ok();
 	sqlite3 *db;
 
-	cr_expect_eq(store_schema_version(s), 2);
-	cr_expect_eq(store_migrations_applied(s), 2);
+	cr_expect_eq(store_schema_version(s), 3);
+	cr_expect_eq(store_migrations_applied(s), 3);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(scalar(db, "PRAGMA user_version"), 2);
+	cr_expect_eq(scalar(db, "PRAGMA user_version"), 3);
 	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
-	                        "'occupancy', 'tokens', 'audit')"),
-	             7);
+	                        "'occupancy', 'tokens', 'audit', 'heatmap', "
+	                        "'utilization')"),
+	             9);
 	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "name = 'positions_bucket_tag_t'"),
 	             1);
@@ -235,13 +236,13 @@ Test(store, the_migration_runs_once)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_migrations_applied(s), 2);
+	cr_expect_eq(store_migrations_applied(s), 3);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		s = open_ok();
 		cr_expect_eq(store_migrations_applied(s), 0,
 		             "reopen %d migrated again", i + 1);
-		cr_expect_eq(store_schema_version(s), 2);
+		cr_expect_eq(store_schema_version(s), 3);
 		store_close(s);
 	}
 }
@@ -275,8 +276,8 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	         "PRAGMA user_version = 1");
 	sqlite3_close(db);
 	s = open_ok();
-	cr_expect_eq(store_migrations_applied(s), 1);
-	cr_expect_eq(store_schema_version(s), 2);
+	cr_expect_eq(store_migrations_applied(s), 2);
+	cr_expect_eq(store_schema_version(s), 3);
 	store_close(s);
 	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7"), 1);
 	cr_expect_eq(count("SELECT count(*) FROM tokens"), 0);
@@ -291,7 +292,7 @@ Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 	db = raw();
 	exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
-	cr_expect_eq(store_schema_version(s), 2);
+	cr_expect_eq(store_schema_version(s), 3);
 	store_close(s);
 	exec(db, "COMMIT");
 	sqlite3_close(db);
@@ -831,5 +832,41 @@ Test(store, retention_deletes_old_positions_and_events_in_slices_and_keeps_the_r
 	cr_expect_eq(count("SELECT count(*) FROM last_positions"), 1);
 	cr_expect_eq(count("SELECT count(*) FROM alarms"), 1, "alarms stay");
 	store_batch_free(&b);
+	store_close(s);
+}
+
+/* ---- statistics kept per run ---------------------------------------------- */
+
+Test(store, heatmaps_and_utilization_add_up_over_earlier_runs_only)
+{
+	store *s = open_ok();
+	float a[6] = { 1, 0, 2, 0, 0, 3 }, b[6] = { 1, 1, 1, 1, 1, 1 };
+	float sum[6] = { 0 }, odd[4] = { 9, 9, 9, 9 };
+	double moving = 1, idle = 2;
+
+	/* Run 100 wrote hour 3600 twice (the second replaces the first);
+	 * run 200 the same hour; run 300 is the caller's own. */
+	cr_assert_eq(store_put_heatmap(s, "f0", 3600 * (int64_t)S, 100, 3, 2, b), 0);
+	cr_assert_eq(store_put_heatmap(s, "f0", 3600 * (int64_t)S, 100, 3, 2, a), 0);
+	cr_assert_eq(store_put_heatmap(s, "f0", 3600 * (int64_t)S, 200, 3, 2, b), 0);
+	cr_assert_eq(store_put_heatmap(s, "f0", 3600 * (int64_t)S, 300, 3, 2, b), 0);
+	cr_assert_eq(store_put_heatmap(s, "f0", 7200 * (int64_t)S, 100, 2, 2, odd), 0);
+	cr_assert_eq(store_put_heatmap(s, "f1", 3600 * (int64_t)S, 100, 3, 2, b), 0);
+	cr_assert_eq(store_add_heatmap(s, "f0", 0, 86400 * (int64_t)S, 300, 3, 2,
+	                               sum),
+	             0);
+	for (int i = 0; i < 6; i++)
+		cr_expect_float_eq(sum[i], a[i] + b[i], 1e-6, "cell %d", i);
+
+	cr_assert_eq(store_put_utilization(s, "pump-1", 0, 100, 10, 20), 0);
+	cr_assert_eq(store_put_utilization(s, "pump-1", 86400 * (int64_t)S, 100,
+	                                   5, 5),
+	             0);
+	cr_assert_eq(store_put_utilization(s, "pump-1", 0, 300, 99, 99), 0);
+	cr_assert_eq(store_utilization(s, "pump-1", 0, 86400 * (int64_t)S, 300,
+	                               &moving, &idle),
+	             0);
+	cr_expect_float_eq(moving, 11, 1e-9);
+	cr_expect_float_eq(idle, 22, 1e-9);
 	store_close(s);
 }

@@ -425,3 +425,47 @@ test('dwell survives a restart: visits come from the stored zone events', async 
 		await again.stopClean();
 	}
 });
+
+test('heatmap, utilization and "not seen" survive a restart', async () => {
+	const { trackd, db } = await startWithDb('stats.db');
+	// Heatmap buckets are whole hours: the window takes in this one.
+	const from = now() - 7200;
+	const asset = { tag: 'pump-003', floor: 'f0', x: 20.0, y: 11.0 };
+	const report = async (t, what, q) => {
+		const res = await t.get(`/api/v1/reports/${what}?from=${from}${q}`);
+		assert.equal(res.status, 200, res.text);
+		return res.json();
+	};
+	const heat = (body) => body.seconds.reduce((s, x) => s + x, 0);
+	let before;
+	try {
+		const ingest = await trackd.ingest();
+		await feed(ingest, [asset], 4);
+		ingest.close();
+		await sleep(500);
+		before = {
+			heat: heat(await report(trackd, 'heatmap', '&floor=f0')),
+			util: (await report(trackd, 'utilization', '&days=1')).assets
+				.find((x) => x.tag === asset.tag),
+		};
+		assert.ok(before.heat > 0, 'a heatmap before the restart');
+		assert.ok(before.util.moving_s + before.util.idle_s > 0);
+	} finally {
+		await trackd.stopClean(); // writes this run's statistics
+	}
+	const again = await startTrackd(['--db', db]);
+	try {
+		const h = heat(await report(again, 'heatmap', '&floor=f0'));
+		assert.ok(Math.abs(h - before.heat) <= 0.5 + before.heat * 0.01,
+			`heatmap ${h} tag-s after the restart, ${before.heat} before`);
+		const util = await report(again, 'utilization', '&days=1');
+		const u = util.assets.find((x) => x.tag === asset.tag);
+		assert.ok(Math.abs(u.moving_s + u.idle_s - before.util.moving_s -
+			before.util.idle_s) < 1.5, `${JSON.stringify(u)} vs ${JSON.stringify(before.util)}`);
+		assert.ok(!util.not_seen.includes(asset.tag),
+			'an asset heard before the restart is not "not seen"');
+		assert.ok(util.not_seen.includes('pump-004'), 'one never heard is');
+	} finally {
+		await again.stopClean();
+	}
+});
