@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ingest-client.h"
 
 static const char usage[] =
 "usage: trackscan --server ws://HOST:PORT[/PATH] --scanner ID [--token T]\n"
