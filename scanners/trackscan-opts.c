@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ingest-client.h"
+
 
 static const char usage[] =
 "usage: trackscan --server ws://HOST:PORT[/PATH] --scanner ID [--token T]\n"
@@ -208,6 +210,21 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 		fprintf(stderr, "trackscan: --server needs --scanner ID, the "
 			"scanner's id in the site file\n");
 		return EXIT_USAGE;
+	}
+	if (o->server) {
+		struct ws_url u;
+		const char *why = ingest_url_parse(o->server, &u);
+
+		if (why) {
+			fprintf(stderr, "trackscan: --server '%s': %s\n",
+				o->server, why);
+			return EXIT_USAGE;
+		}
+		why = o->token ? ingest_token_check(o->token) : NULL;
+		if (why) {
+			fprintf(stderr, "trackscan: --token: %s\n", why);
+			return EXIT_USAGE;
+		}
 	}
 	if (o->realtime && !o->replay) {
 		fprintf(stderr, "trackscan: --realtime goes with --replay\n");
