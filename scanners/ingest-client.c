@@ -464,6 +464,15 @@ writeable(struct ingest_client *c, struct lws *wsi)
 	return 0;
 }
 
+/* Over: the program's loop must see it now, not after its next timer
+ * (lws_service would otherwise go on waiting in poll). */
+static void
+finish(struct ingest_client *c)
+{
+	c->done = true;
+	lws_cancel_service(c->ctx);
+}
+
 static void
 lost(struct ingest_client *c, const char *what, const char *why)
 {
@@ -478,7 +487,7 @@ lost(struct ingest_client *c, const char *what, const char *why)
 	c->rx_len = 0;
 	c->rx_too_big = false;
 	if (c->stop == CLOSING || (c->stop == STOPPING && all_answered(c))) {
-		c->done = true;
+		finish(c);
 		return;
 	}
 	schedule_retry(c, was ? "lost the connection to" : what, why);
@@ -626,7 +635,7 @@ stop_cb(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	c->stop = CLOSING;
-	c->done = true;
+	finish(c);
 }
 
 void
@@ -639,7 +648,7 @@ ingest_client_stop(struct ingest_client *c, int64_t wait_us)
 		lws_sul_cancel(&c->retry);
 		c->retry_armed = false;
 		c->stop = CLOSING;
-		c->done = true;
+		finish(c);
 		return;
 	}
 	if (c->connected)

@@ -308,10 +308,13 @@ start_stop(struct scan *s)
 	lws_sul_cancel(&s->scan_timer);
 	lws_sul_cancel(&s->batch_timer);
 	flush(s);
-	if (s->client)
+	if (s->client) {
 		ingest_client_stop(s->client, (int64_t)(s->o->drain_s * 1e6));
-	else
+	} else {
 		s->done = true;
+		/* Out of lws_service now, not at its next timer. */
+		lws_cancel_service(s->ctx);
+	}
 }
 
 static void
@@ -351,6 +354,15 @@ live_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->scan_timer, live_cb, SCAN_US);
 }
 
+static bool
+connected(const struct scan *s)
+{
+	struct ingest_client_stats st;
+
+	ingest_client_stats(s->client, &st);
+	return st.connected;
+}
+
 static void
 replay_cb(lws_sorted_usec_list_t *sul)
 {
@@ -376,6 +388,16 @@ replay_cb(lws_sorted_usec_list_t *sul)
 				s->replay_t0 = s->next_us;
 				s->wall_t0 = wall_us();
 			}
+		}
+		if (!s->o->realtime && s->n == s->cap)
+			flush(s);  /* a file can wait; the air cannot */
+		if (!s->o->realtime && s->client && connected(s) &&
+		    ingest_client_queued(s->client) >= s->cap) {
+			/* Let trackd catch up rather than drop; while it is
+			 * away the bounded queue drops, as it would live. */
+			lws_sul_schedule(s->ctx, 0, &s->scan_timer, replay_cb,
+					 10 * LWS_US_PER_MS);
+			return;
 		}
 		if (s->o->realtime) {
 			int64_t due = s->wall_t0 + (s->next_us - s->replay_t0);

@@ -19,6 +19,11 @@ has_pc criterion || need="$need libcriterion-dev"
 has_pc libwebsockets || need="$need libwebsockets-dev"
 has_pc sqlite3 || need="$need libsqlite3-dev"
 has_cmd node || need="$need nodejs"
+# The scanner agents: trackscan (libbluetooth), trackbridge (libmosquitto)
+# and its tests' broker.
+has_pc bluez || need="$need libbluetooth-dev"
+has_pc libmosquitto || need="$need libmosquitto-dev"
+[ -x /usr/sbin/mosquitto ] || has_cmd mosquitto || need="$need mosquitto"
 
 [ -z "$need" ] && exit 0
 

@@ -192,3 +192,18 @@ test('the token goes in an Authorization: Bearer header of the handshake', async
 	assert.equal(seen[0].authorization, 'Bearer scanner-secret');
 	assert.equal(seen[0]['sec-websocket-protocol'], 'track-ingest.v1');
 });
+
+test('while trackd is unreachable the queue is bounded: the oldest are dropped, counted and logged', async () => {
+	const port = await freePort();   // nobody listens there
+	const file = writeBtsnoop(path.join(dir, 'drops.btsnoop'),
+		steady(20, Date.now() / 1000 - 20));
+	const r = await runToEnd(TRACKSCAN, ['--replay', file, '--server',
+		`ws://127.0.0.1:${port}/`, '--scanner', 'ap-f0-01', '--buffer', '50',
+		'--drain', '0.3']);
+	assert.equal(r.code, 1, 'a replay that could not deliver fails');
+	assert.match(r.stderr, /trackscan: dropped \d+ reports \(queue full while trackd is unreachable; \d+ in all\)/);
+	assert.match(r.stderr, /cannot connect to ws:\/\/127\.0\.0\.1:\d+\/.*retrying in/);
+	// 200 heard, at most 50 kept: 150 or more dropped in all.
+	const m = /(\d+) dropped, stopped/.exec(r.stderr);
+	assert.ok(m && Number(m[1]) === 200, r.stderr);
+});
