@@ -215,7 +215,8 @@ mqtt_cb(lws_sorted_usec_list_t *sul)
 			fprintf(stderr, "trackbridge: no broker at mqtt://%s:%d "
 				"(%s); retrying in %.1f s\n", b->o.mqtt_host,
 				b->o.mqtt_port, rc == MOSQ_ERR_ERRNO ?
-				strerror(errno) : mosquitto_strerror(rc),
+				strerror(errno) : rc == MOSQ_ERR_NO_CONN ?
+				"cannot connect" : mosquitto_strerror(rc),
 				(double)us / 1e6);
 		b->mqtt_retry_at = mono_us() + us;
 		mosquitto_reconnect_async(b->m);

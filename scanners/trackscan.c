@@ -280,7 +280,10 @@ status(struct scan *s)
 		fprintf(stderr, "; %llu reports sent (%llu accepted, %llu "
 			"rejected), %llu dropped", st.sent, st.accepted,
 			st.rejected, st.dropped + s->ring_dropped);
-	else
+	if (s->client && st.unanswered)
+		/* Sent as trackd went: it may or may not have them. */
+		fprintf(stderr, ", %llu unanswered", st.unanswered);
+	if (!s->client)
 		fprintf(stderr, "; %llu reports printed", s->printed);
 	fprintf(stderr, ", %s\n", state);
 }

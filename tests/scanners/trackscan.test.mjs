@@ -157,7 +157,12 @@ test('trackd killed and restarted: the agent reconnects and delivers what it buf
 		await sleep(3000);             // ~30 reports made while it is away
 		trackd = await trackdOn(port);
 		const st = await scan.exited;
-		assert.equal(st.code, 0, scan.stderr);
+		// A batch on the wire when trackd died is unanswered (trackd may
+		// or may not have taken it), and then the replay says so in its
+		// exit status; nothing is dropped.
+		const unanswered = Number(/(\d+) unanswered/.exec(scan.stderr)?.[1] ?? 0);
+		assert.ok(unanswered <= 5, scan.stderr);
+		assert.equal(st.code, unanswered ? 1 : 0, scan.stderr);
 		assert.equal((scan.stderr.match(/connected to/g) || []).length, 2,
 			scan.stderr);
 		// The new trackd got what was buffered while it was down as well as
