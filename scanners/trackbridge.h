@@ -1,7 +1,8 @@
 /*
  * trackbridge: what its files share (internal to trackbridge).
  *
- *   trackbridge.c  main, options, MQTT in, batches to trackd
+ *   trackbridge.c  main, MQTT in, batches to trackd
+ *   trackbridge-opts.c  options and --help
  *   bridge-msg.c   ESPresense messages to reports, rooms to scanners (pure)
  *   bridge-ha.c    zones from trackd's live stream, back out to MQTT as
  *                  Home Assistant device trackers
@@ -15,6 +16,27 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <mosquitto.h>
+
+#include "bridge-msg.h"
+
+#define EXIT_USAGE 2
+
+struct opts {
+	const char *mqtt_host;
+	int mqtt_port;
+	const char *mqtt_user, *mqtt_password;
+	const char *prefix;
+	const char *server, *token;
+	const char *site;
+	const char *ha_prefix, *state_prefix;
+	bool ha, quiet;
+	long batch_ms, buffer;
+};
+
+/* Parses argv into *o, --map entries into *map.  Returns 0 to run, -1
+ * after --help, or the exit status after printing why not. */
+int bridge_opts_parse(int argc, char **argv, struct opts *o,
+		      struct bridge_map *map);
 
 struct ha;
 

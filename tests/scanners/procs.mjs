@@ -110,9 +110,9 @@ export async function trackdOn(port, extra = []) {
 }
 
 // A mosquitto broker on a loopback port, from a config file written here.
-export async function mosquitto() {
+export async function mosquitto(port) {
 	const dir = tempDir('mosquitto-');
-	const port = await freePort();
+	port ??= await freePort();
 	const conf = path.join(dir, 'mosquitto.conf');
 	writeFileSync(conf, [
 		`listener ${port} 127.0.0.1`,

@@ -112,3 +112,27 @@ test('the tag shows up for Home Assistant: discovery config and its zone as stat
 	const zone = loadSite().zones.find((z) => z.id === where.zone);
 	assert.equal(state.payload, zone ? zone.name : 'not_home');
 });
+
+test('the broker restarts: the bridge reconnects, subscribes again and goes on', async () => {
+	const port = broker.port;
+	pub.close();
+	sub.close();
+	await broker.kill();
+	await bridge.waitFor(/lost the broker/);
+	broker = await mosquitto(port);
+	const seen = bridge.stderr.length;
+	const end = Date.now() + 15000;
+	while (!/subscribed to/.test(bridge.stderr.slice(seen))) {
+		assert.ok(Date.now() < end, `no reconnection\n${bridge.stderr}`);
+		await sleep(100);
+	}
+	pub = await Mqtt.connect(broker.port);
+	sub = await Mqtt.connect(broker.port);
+	const before = await trackd.metric('trackd_reports_total');
+	espresense('ap-f0-03', -66);
+	const end2 = Date.now() + 5000;
+	while (await trackd.metric('trackd_reports_total') === before &&
+	       Date.now() < end2)
+		await sleep(100);
+	assert.equal(await trackd.metric('trackd_reports_total'), before + 1);
+});
