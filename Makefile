@@ -53,6 +53,7 @@ bench: build
 	meson test -C $(BUILD) --benchmark --verbose
 	sh bench/bench-replay.sh $(BUILD)
 	sh bench/bench-trackd.sh $(BUILD)
+	sh bench/bench-trackscan.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) out

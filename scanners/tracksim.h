@@ -92,21 +92,6 @@ int opts_parse(int argc, char **argv, struct options *o);
 /* Whether option name was given on the command line. */
 bool opts_given(const struct options *o, const char *name);
 
-/* The parts of a ws:// URL. */
-struct ws_url {
-	char host[256];      /* to connect to: IPv6 without brackets */
-	char hostport[264];  /* for the Host header */
-	char path[1024];
-	int port;
-};
-
-/* --token goes into the lws handshake buffer, which has a few hundred
- * bytes left for headers. */
-#define MAX_TOKEN 256
-
-/* Parses "ws://HOST:PORT[/PATH]" into *u.  Returns NULL, or why not. */
-const char *opts_parse_url(const char *url, struct ws_url *u);
-
 struct scanner {
 	double x, y, z;  /* z absolute */
 	double n;        /* path-loss exponent */

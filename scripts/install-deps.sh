@@ -24,6 +24,11 @@ has_cmd sqlite3 || need="$need sqlite3"
 # openssl: the TLS test makes its certificate with it.
 has_cmd openssl || need="$need openssl"
 has_cmd node || need="$need nodejs"
+# The scanner agents: trackscan (libbluetooth), trackbridge (libmosquitto)
+# and its tests' broker.
+has_pc bluez || need="$need libbluetooth-dev"
+has_pc libmosquitto || need="$need libmosquitto-dev"
+[ -x /usr/sbin/mosquitto ] || has_cmd mosquitto || need="$need mosquitto"
 
 [ -z "$need" ] && exit 0
 

@@ -1,0 +1,122 @@
+/*
+ * ingest-client: a track-ingest.v1 WebSocket client for scanner programs
+ * (tracksim, trackscan, trackbridge).
+ *
+ * The program builds each ingest message (one JSON document) and hands it
+ * over; the client queues it, connects, sends in order, counts the
+ * answers, and while trackd cannot be reached retries with exponential
+ * backoff and jitter, keeping at most max_reports reports queued (the
+ * oldest messages are dropped, counted and logged).  Nothing here blocks:
+ * it all runs in the program's lws event loop, and every call is made
+ * from that loop's thread.
+ *
+ * The program creates the lws context with INGEST_CLIENT_PROTOCOL in its
+ * protocol list; a client finds itself from its connection (lws opaque
+ * user data), so the context's user pointer stays the program's.
+ */
+#ifndef INGEST_CLIENT_H
+#define INGEST_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#define INGEST_PROTOCOL "track-ingest.v1"
+
+/* The token goes into the lws handshake buffer, which has a few hundred
+ * bytes left for headers. */
+#define INGEST_MAX_TOKEN 256
+
+/* trackd takes up to 1 MiB a message; programs keep well below. */
+#define INGEST_MAX_PER_MESSAGE 1000
+
+int ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			   void *user, void *in, size_t len);
+
+#define INGEST_CLIENT_PROTOCOL \
+	{ INGEST_PROTOCOL, ingest_client_callback, 0, 0, 0, NULL, 0 }
+
+/* The parts of a ws:// URL. */
+struct ws_url {
+	char host[256];      /* to connect to: IPv6 without brackets */
+	char hostport[264];  /* for the Host header */
+	char path[1024];
+	int port;
+};
+
+/* Parses "ws://HOST:PORT[/PATH]" into *u.  Returns NULL, or why not. */
+const char *ingest_url_parse(const char *url, struct ws_url *u);
+
+/* Whether token can go into an Authorization header: NULL, or why not. */
+const char *ingest_token_check(const char *token);
+
+/* Called for each report (index into the message; -1: the whole message)
+ * that trackd refuses; user is the copy given to ingest_client_send. */
+typedef void ingest_refusal_fn(void *ctx, const void *user, long long index,
+			       const char *why);
+
+struct ingest_client_config {
+	const char *prog;       /* names the program in log lines */
+	const char *url;        /* ws://HOST:PORT[/PATH]; copied */
+	const char *token;      /* NULL: none; sent as "Authorization: Bearer" */
+	size_t max_reports;     /* queued, unsent reports kept (0: no bound) */
+	uint64_t seed;          /* for the retry jitter */
+	bool quiet;             /* no connect / retry / drop lines */
+	ingest_refusal_fn *on_refusal;  /* NULL: refusals only counted */
+	void *ctx;
+};
+
+struct ingest_client_stats {
+	unsigned long long sent, accepted, rejected, dropped, unanswered;
+	bool connected;
+};
+
+struct ingest_client;
+
+/* Creates a client in ctx (which must list INGEST_CLIENT_PROTOCOL) and
+ * starts connecting.  Returns 0 and *out, or -1 (bad URL or token: the
+ * reason is printed; out of memory), *out untouched. */
+int ingest_client_create(struct lws_context *ctx,
+			 const struct ingest_client_config *cfg,
+			 struct ingest_client **out);
+
+/* Starts nothing more (no retry, no timer): call it just before
+ * lws_context_destroy(), which may still call back while it closes. */
+void ingest_client_halt(struct ingest_client *c);
+
+/* Frees c; call it after the context is destroyed (lws may still call
+ * back while it closes).  NULL is a no-op.  Whatever is still queued is
+ * counted as dropped or unanswered in the last stats. */
+void ingest_client_destroy(struct ingest_client *c);
+
+/* Queues one ingest message of n_reports reports, stamped t_ms (its newest
+ * report, for ingest_client_expire).  json (len bytes) and user (user_len
+ * bytes, handed back to on_refusal) are copied.  Returns 0, or -1 out of
+ * memory (nothing queued). */
+int ingest_client_send(struct ingest_client *c, const char *json, size_t len,
+		       size_t n_reports, int64_t t_ms, const void *user,
+		       size_t user_len);
+
+/* Drops the queued, unsent messages stamped before t_ms; returns how many
+ * reports they held (counted as dropped). */
+size_t ingest_client_expire(struct ingest_client *c, int64_t t_ms);
+
+/* Sends what is queued, waits for the answers (retrying the connection
+ * meanwhile), then closes; gives up after wait_us.  ingest_client_done()
+ * says when it is over. */
+void ingest_client_stop(struct ingest_client *c, int64_t wait_us);
+bool ingest_client_done(const struct ingest_client *c);
+
+/* Reports queued and not yet sent. */
+size_t ingest_client_queued(const struct ingest_client *c);
+
+void ingest_client_stats(const struct ingest_client *c,
+			 struct ingest_client_stats *st);
+
+/* "connected", "disconnected (retry in 1.5 s)", ... into buf. */
+void ingest_client_state(const struct ingest_client *c, char *buf,
+			 size_t size);
+
+#endif /* INGEST_CLIENT_H */

@@ -1,0 +1,93 @@
+/* The URL and token a scanner program gives its ingest client: checked
+ * when the options are read, so that a typo is a usage error, not a
+ * retry loop. */
+#include "ingest-client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+ingest_url_parse(const char *url, struct ws_url *u)
+{
+	const char *h, *end, *colon, *p;
+	char *num_end;
+	long port;
+	size_t len;
+
+	memset(u, 0, sizeof *u);
+	if (strncmp(url, "wss://", 6) == 0)
+		return "wss:// (TLS) is not supported yet; use ws://";
+	if (strncmp(url, "ws://", 5) != 0)
+		return "expected ws://HOST:PORT[/PATH]";
+	h = url + 5;
+	end = h + strcspn(h, "/?#");
+	if (*h == '[') {
+		/* An IPv6 literal: [addr]:port. */
+		const char *close = memchr(h, ']', (size_t)(end - h));
+
+		if (!close || close == h + 1)
+			return "expected [IPv6 address] after ws://";
+		len = (size_t)(close - h - 1);
+		if (len >= sizeof u->host)
+			return "host name too long";
+		memcpy(u->host, h + 1, len);
+		colon = close + 1;
+		if (colon == end)
+			colon = NULL;
+		else if (*colon != ':')
+			return "expected :PORT after the IPv6 address";
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		len = (size_t)((colon ? colon : end) - h);
+		if (len == 0)
+			return "missing host name";
+		if (len >= sizeof u->host)
+			return "host name too long";
+		memcpy(u->host, h, len);
+	}
+	for (p = u->host; *p; p++) {
+		if (*p <= ' ' || *p > '~' || *p == '@')
+			return "bad character in the host name";
+	}
+	if (!colon)
+		return "missing :PORT (expected ws://HOST:PORT[/PATH])";
+	if (colon[1] < '0' || colon[1] > '9')
+		return "expected a port number after ':'";
+	errno = 0;
+	port = strtol(colon + 1, &num_end, 10);
+	if (num_end != end || errno == ERANGE || port < 1 || port > 65535)
+		return "expected a port number in 1..65535";
+	u->port = (int)port;
+	len = (size_t)(end - h);
+	if (len >= sizeof u->hostport)
+		return "host name too long";
+	memcpy(u->hostport, h, len);
+	if (*end == '\0') {
+		strcpy(u->path, "/");
+		return NULL;
+	}
+	if (*end != '/')
+		return "expected the path to start with '/'";
+	if (strlen(end) >= sizeof u->path)
+		return "path too long";
+	for (p = end; *p; p++) {
+		if (*p <= ' ' || *p > '~')
+			return "bad character in the path";
+	}
+	strcpy(u->path, end);
+	return NULL;
+}
+
+const char *
+ingest_token_check(const char *token)
+{
+	if (strlen(token) > INGEST_MAX_TOKEN)
+		return "too long (at most 256 characters)";
+	for (const char *c = token; *c; c++) {
+		if (*c < 0x21 || *c > 0x7e)
+			return "expected visible ASCII characters only "
+			       "(no spaces)";
+	}
+	return NULL;
+}
