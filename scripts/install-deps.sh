@@ -29,6 +29,8 @@ has_cmd node || need="$need nodejs"
 has_pc bluez || need="$need libbluetooth-dev"
 has_pc libmosquitto || need="$need libmosquitto-dev"
 [ -x /usr/sbin/mosquitto ] || has_cmd mosquitto || need="$need mosquitto"
+# Its tests publish and subscribe with Mosquitto's own clients.
+has_cmd mosquitto_pub || need="$need mosquitto-clients"
 
 [ -z "$need" ] && exit 0
 
