@@ -353,7 +353,8 @@ async function main() {
 		renderTagList();
 	}, 1000);
 	setInterval(pollFollowed, FOLLOW_POLL_MS);
-	window.addEventListener('resize', () => map.invalidateSize());
+	// The alarm banner and narrow screens change the map's size.
+	new ResizeObserver(() => map.invalidateSize()).observe($('map'));
 }
 
 main();

@@ -10,7 +10,8 @@ const TRAIL_POINTS = 60;  // about a minute at one update a second
 
 export function shortName(tag) {
 	const name = tag.name || tag.id;
-	return tag.kind === 'person' ? name.split(',')[0] : name;
+	// "Frank Hughes (ICU, bed 3)" and "Helen Marsh, charge nurse": the name.
+	return tag.kind === 'person' ? name.split(',')[0].replace(/\s*\([^)]*$/, '') : name;
 }
 
 export function ageText(s) {
@@ -42,6 +43,10 @@ export class TagLayer {
 		this.following = false;
 		this.alarmed = new Set();
 		map.on('dragstart', () => this.setFollow(false));
+		// Equipment names only when zoomed in: a whole floor of them is noise.
+		const zoomed = () => map.getContainer().classList.toggle('zoomed-out', map.getZoom() < 5);
+		map.on('zoomend', zoomed);
+		map.whenReady(zoomed);
 		this.tick = this.tick.bind(this);
 		requestAnimationFrame(this.tick);
 		setInterval(() => this.refreshAges(), 1000);
@@ -148,6 +153,7 @@ export class TagLayer {
 		el.dataset.floor = tag.floor;
 		e.age.textContent = stale ? ` · ${ageText(ageOf(tag))} ago` : '';
 		e.circle.getElement()?.classList.toggle('stale', stale);
+		e.circle.getElement()?.classList.toggle('selected', this.selected === tag.id);
 		if (this.alarmed.has(tag.id) || this.selected === tag.id)
 			e.marker.setZIndexOffset(1000);
 		else

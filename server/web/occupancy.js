@@ -49,6 +49,7 @@ export function drawOccupancy(el, report, old) {
 		axes: [{}, { label: 'people and equipment', size: 50 }],
 		series: [{}, ...zones.map((z, i) => ({
 			label: z.name, stroke: COLOURS[i % COLOURS.length], width: 2,
+			points: { show: data[0].length <= 30 },
 			value: (u, v) => (v == null ? '–' : v.toFixed(1)),
 		}))],
 	}, data, el);

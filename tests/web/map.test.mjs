@@ -44,6 +44,9 @@ test('the map loads the demo site and its markers move', async () => {
 	// Zones carry their head counts.
 	const counts = await page.$$eval('.zone-count', (els) => els.map((e) => e.textContent));
 	assert.ok(counts.length >= 10 && counts.every((c) => /^\d+$/.test(c)), counts.join(','));
+	// Someone has been in a zone for 3 s by now.
+	await page.waitForFunction(() => [...document.querySelectorAll('.zone-count')]
+		.some((e) => Number(e.textContent) > 0), null, { timeout: 10000 });
 	await shot(page, 'map.png');
 	noErrors(page);
 });
