@@ -65,6 +65,7 @@ export async function drawFloor(map, site, floor, { labels = true } = {}) {
 			count = document.createElement('span');
 			count.className = 'zone-count';
 			el.append(name, count);
+			el.dataset.width = String(Math.max(...xs) - Math.min(...xs));
 			L.marker(f.toLatLng(Math.min(...xs), down ? Math.min(...ys) : Math.max(...ys)), {
 				icon: L.divIcon({ className: `zone-label zone-label-${z.kind}`, html: el,
 					iconSize: null }),
@@ -74,6 +75,18 @@ export async function drawFloor(map, site, floor, { labels = true } = {}) {
 		zones.set(z.id, { zone: z, polygon, count });
 	}
 	group.addTo(map);
+	// A label no wider than its zone, so neighbours do not run together.
+	const fit = () => {
+		const scale = 2 ** map.getZoom(); // pixels a metre
+		for (const { count } of zones.values()) {
+			const el = count?.parentElement;
+			if (el)
+				el.style.maxWidth = `${Math.max(24, Number(el.dataset.width) * scale - 6)}px`;
+		}
+	};
+	map.on('zoomend', fit);
+	group.on('remove', () => map.off('zoomend', fit));
+	fit();
 	return { group, zones, frame: f, hasImage: !!url };
 }
 
