@@ -97,4 +97,5 @@ export function setupSearch({ input, list, status, filter, onChoose }) {
 		}
 	});
 	input.addEventListener('blur', () => setTimeout(close, 150));
+	input.form?.addEventListener('submit', (ev) => ev.preventDefault());
 }
