@@ -118,14 +118,30 @@ stop_trackd() {
 	fi
 }
 
-# One run: $1 name, $2 tags, $3 live clients.
+# One run: $1 name, $2 tags, $3 live clients, $4 "secure" for tokens and
+# TLS (an admin token for every connection, a certificate made here).
 run() {
+	scheme=ws
+	auth=
+	saved_extra=$extra
+	if [ "${4:-}" = secure ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+			-nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 \
+			-subj /CN=127.0.0.1 >/dev/null 2>&1
+		token=$("$trackd" token add --role admin --name bench \
+			--db "$dir/trackd-$1.db" | tail -n 1)
+		extra="$extra --tls-cert $dir/cert.pem --tls-key $dir/key.pem"
+		scheme=wss
+		auth="--token $token"
+	fi
 	start_trackd "$1"
+	extra=$saved_extra
 	echo "bench-trackd: $1: trackd on port $port; $2 tags, $3 live" \
 		"clients, ${warmup} s + ${duration} s" >&2
-	if ! "$load" --url "ws://127.0.0.1:$port" --site "$site" \
+	# shellcheck disable=SC2086
+	if ! "$load" --url "$scheme://127.0.0.1:$port" --site "$site" \
 		--tags "$2" --rate 1 --clients "$3" --duration "$duration" \
-		--warmup "$warmup" --pid "$pid" >"$dir/$1.txt"; then
+		--warmup "$warmup" --pid "$pid" $auth >"$dir/$1.txt"; then
 		echo "bench-trackd: $1: trackd-load failed" >&2
 		failed=yes
 	fi
@@ -135,6 +151,9 @@ run() {
 failed=
 run heavy "$tags" "$clients"
 run light 2000 10
+if [ -n "$with_db" ] && command -v openssl >/dev/null 2>&1; then
+	run secure 2000 10 secure
+fi
 
 cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
 echo "# bench-trackd: $cores cores, shared by trackd and trackd-load;" \
@@ -149,6 +168,11 @@ cat "$dir/heavy.txt"
 echo
 echo "## lighter: 2000 tags x 1 Hz, 10 live clients"
 cat "$dir/light.txt"
+if [ -f "$dir/secure.txt" ]; then
+	echo
+	echo "## the lighter load with tokens and TLS (wss, https)"
+	cat "$dir/secure.txt"
+fi
 if [ -n "$failed" ]; then
 	exit 1
 fi

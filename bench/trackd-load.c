@@ -197,6 +197,7 @@ proc_sample(pid_t pid, struct proc_sample *ps)
 
 struct options {
 	const char *url, *site, *token;
+	bool tls;     /* wss:// */
 	char host[256], hostport[300], path[256];
 	int port;
 	long tags, clients, probes;
@@ -1186,6 +1187,11 @@ connect_one(struct load *L, const char *protocol, struct lws **pwsi,
 	i.local_protocol_name = protocol;
 	i.pwsi = pwsi;
 	i.opaque_user_data = owner;
+	/* A bench against a test certificate: encrypted, not verified. */
+	if (L->o.tls)
+		i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
+		                   LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+		                   LCCSCF_ALLOW_INSECURE;
 	if (!lws_client_connect_via_info(&i)) {
 		*pwsi = NULL;
 		L->client_errors++;
@@ -1463,7 +1469,7 @@ report(struct load *L)
 static void
 usage(FILE *f)
 {
-	fputs("usage: trackd-load --url ws://HOST:PORT --site site.json\n"
+	fputs("usage: trackd-load --url ws[s]://HOST:PORT --site site.json\n"
 	      "         [--tags 10000] [--rate 1] [--clients 100]\n"
 	      "         [--duration 30] [--warmup 5] [--pid PID] [--seed 1]\n"
 	      "         [--probes 100] [--token T]\n"
@@ -1508,9 +1514,15 @@ parse_url(struct options *o)
 	char *end;
 	long port = 80;
 
-	if (strncmp(u, "ws://", 5) != 0)
+	if (strncmp(u, "wss://", 6) == 0) {
+		o->tls = true;
+		port = 443;
+		u += 6;
+	} else if (strncmp(u, "ws://", 5) == 0) {
+		u += 5;
+	} else {
 		goto bad;
-	u += 5;
+	}
 	slash = strchr(u, '/');
 	if (!slash)
 		slash = u + strlen(u);
@@ -1531,8 +1543,8 @@ parse_url(struct options *o)
 	snprintf(o->path, sizeof o->path, "%s", *slash ? slash : "/");
 	return 0;
 bad:
-	fprintf(stderr, "trackd-load: --url: expected ws://HOST[:PORT][/PATH], "
-	                "got '%s'\n", o->url);
+	fprintf(stderr, "trackd-load: --url: expected ws[s]://HOST[:PORT]"
+	                "[/PATH], got '%s'\n", o->url);
 	return -1;
 }
 
@@ -1829,6 +1841,8 @@ main(int argc, char **argv)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.user = L;
+	if (L->o.tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	L->ctx = lws_create_context(&info);
 	if (!L->ctx) {
 		fprintf(stderr, "trackd-load: cannot set up libwebsockets\n");

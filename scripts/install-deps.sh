@@ -20,6 +20,11 @@ has_pc yaml-0.1 || need="$need libyaml-dev"
 has_pc criterion || need="$need libcriterion-dev"
 has_pc libwebsockets || need="$need libwebsockets-dev"
 has_pc sqlite3 || need="$need libsqlite3-dev"
+has_pc libcrypto || need="$need libssl-dev"
+# The sqlite3 shell: a test holds the database's lock with it.
+has_cmd sqlite3 || need="$need sqlite3"
+# openssl: the TLS test makes its certificate with it.
+has_cmd openssl || need="$need openssl"
 has_cmd node || need="$need nodejs"
 has_cmd npm || need="$need npm"
 has_cmd chromium || need="$need chromium"

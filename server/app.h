@@ -34,6 +34,7 @@ struct live_tag {
 struct alarm;
 struct live_floor;
 struct webhook;
+struct access;
 
 struct live_event {
 	track_event ev;
@@ -90,8 +91,19 @@ struct app {
 	uint64_t db_rows;       /* rows in them */
 	uint64_t db_failures;   /* writes that failed (and were kept) */
 	double db_write_seconds;
+	int64_t retention_us;   /* personal history kept this long; 0: ever */
+	int64_t purge_next_us;
+	uint64_t purged_rows;
 
 	struct webhook *webhook;  /* NULL without --webhook */
+	struct access *access;    /* tokens and the audit trail */
+
+	json_t *scanner_index;  /* scanner id -> index into scanner_rates */
+	struct scanner_rate *scanner_rates;
+	long scanner_rate;      /* reports/s per scanner (0: no limit) */
+	uint64_t rate_limited;  /* reports refused by it */
+	long max_clients;       /* live clients at once */
+	uint64_t live_refused;  /* live clients refused by it */
 
 	unsigned live_clients;
 	uint64_t ingest_frames;
@@ -113,6 +125,16 @@ void app_soon(struct app *a);
 
 /* The live slot of tag id, made when new; NULL when the table is full. */
 struct live_tag *app_live_slot(struct app *a, const char *id);
+
+/* Limits (options.h): beyond them, a clear error and a counter. */
+struct scanner_rate {
+	double tokens;
+	int64_t at_us;
+};
+
+/* Whether tag id is personal data: a person, or a tag the site does not
+ * name (a phone, a visitor's badge); only assets are not. */
+bool app_is_person(const struct app *a, const char *id);
 
 /* A tag object for the API and the live stream (a new reference). */
 json_t *app_tag_json(const struct app *a, const struct live_tag *t);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
@@ -24,6 +25,7 @@ struct http_pss {
 	char *resp;          /* the answer's body */
 	size_t resp_len, resp_sent;
 	bool sandbox;        /* a drawing: no scripts if opened on its own */
+	struct caller who;
 	int status;
 	const char *ctype;
 };
@@ -84,6 +86,29 @@ reply_error(struct http_pss *p, int status, const char *error,
 	                                "detail", detail));
 }
 
+/* ---- access --------------------------------------------------------------- */
+
+/* May the caller do what perm allows? If not, the answer (401 without a
+ * valid token, 403 with one whose role does not allow it) is set. */
+static bool
+allow(struct http_pss *p, unsigned perm)
+{
+	char detail[160];
+
+	if (!p->who.known) {
+		reply_error(p, 401, "unauthorized",
+		            "send a token: Authorization: Bearer <token>");
+		return false;
+	}
+	if ((p->who.perms & perm) != perm) {
+		snprintf(detail, sizeof detail, "the %s role may not do this",
+		         p->who.role);
+		reply_error(p, 403, "forbidden", detail);
+		return false;
+	}
+	return true;
+}
+
 /* ---- GET handlers ------------------------------------------------------- */
 
 static void
@@ -103,10 +128,19 @@ get_site(struct app *a, struct http_pss *p)
 static void
 get_tags(struct app *a, struct http_pss *p)
 {
+	bool people = p->who.perms & PERM_PEOPLE, any_person = false;
 	json_t *list = json_array();
 
-	for (size_t i = 0; i < a->n_tags; i++)
+	for (size_t i = 0; i < a->n_tags; i++) {
+		bool person = a->tags[i].pos.kind != TRACK_TAG_ASSET;
+
+		if (person && !people)
+			continue;
+		any_person |= person;
 		json_array_append_new(list, app_tag_json(a, &a->tags[i]));
+	}
+	if (any_person)
+		access_audit(a, &p->who, "positions", "*");
 	reply_json(p, 200, json_pack("{s:o}", "tags", list));
 }
 
@@ -115,6 +149,11 @@ get_tag(struct app *a, struct http_pss *p, const char *id)
 {
 	json_t *ix = json_object_get(a->tag_index, id);
 
+	if (app_is_person(a, id)) {
+		if (!allow(p, PERM_PEOPLE))
+			return;
+		access_audit(a, &p->who, "position", id);
+	}
 	if (!ix) {
 		reply_error(p, 404, "not found",
 		            "no tag with this id has been located");
@@ -153,6 +192,9 @@ get_search(struct app *a, struct lws *wsi, struct http_pss *p)
 	for (size_t i = 0; i < n; i++) {
 		if (!contains_nocase(tags[i].id, q) &&
 		    !contains_nocase(tags[i].name, q))
+			continue;
+		if (tags[i].kind != TRACK_TAG_ASSET &&
+		    !(p->who.perms & PERM_PEOPLE))
 			continue;
 		json_array_append_new(
 			list, json_pack("{s:s, s:s, s:s, s:s}", "id",
@@ -225,6 +267,15 @@ get_metrics(struct app *a, struct http_pss *p)
 	    (unsigned long long)a->batch.dropped);
 	PUT("# TYPE trackd_db_pending_rows gauge\n"
 	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
+	PUT("# TYPE trackd_reports_rate_limited_total counter\n"
+	    "trackd_reports_rate_limited_total %llu\n",
+	    (unsigned long long)a->rate_limited);
+	PUT("# TYPE trackd_live_refused_total counter\n"
+	    "trackd_live_refused_total %llu\n",
+	    (unsigned long long)a->live_refused);
+	PUT("# TYPE trackd_db_purged_rows_total counter\n"
+	    "trackd_db_purged_rows_total %llu\n",
+	    (unsigned long long)a->purged_rows);
 	/* The alarm webhook (all 0 without one). */
 	PUT("# TYPE trackd_webhook_sent_total counter\n"
 	    "trackd_webhook_sent_total %llu\n", (unsigned long long)wh.sent);
@@ -345,13 +396,17 @@ get_floor_image(struct app *a, struct http_pss *p, const char *floor)
 	p->sandbox = true;
 }
 
-/* Who the caller is. Until tokens are configured everyone is admin; the
- * web page asks this to know what to show. */
+/* Who the caller is: the web page asks this to know what to show. While
+ * no token exists everyone is an admin. */
 static void
-get_whoami(struct http_pss *p)
+get_whoami(struct app *a, struct http_pss *p)
 {
-	reply_json(p, 200, json_pack("{s:s, s:n, s:b}", "role", "admin",
-	                             "name", "auth_required", 0));
+	if (!allow(p, 0))
+		return;
+	reply_json(p, 200, json_pack("{s:s, s:s?, s:b}", "role", p->who.role,
+	                             "name",
+	                             p->who.token ? p->who.name : NULL,
+	                             "auth_required", access_required(a)));
 }
 
 /* /api/v1/tags/{id}/history: the id into id (size TRACK_ID_MAX). */
@@ -412,29 +467,54 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 
 	if (strcmp(path, "/healthz") == 0)
 		get_health(a, p);
-	else if (strcmp(path, "/metrics") == 0)
-		get_metrics(a, p);
-	else if (strcmp(path, "/api/v1/site") == 0)
-		get_site(a, p);
-	else if (is_image_path(path, id))
-		get_floor_image(a, p, id);
-	else if (strcmp(path, "/api/v1/whoami") == 0)
-		get_whoami(p);
-	else if (strcmp(path, "/api/v1/tags") == 0)
-		get_tags(a, p);
-	else if (is_tag_path(path))
-		get_tag(a, p, path + 13);
-	else if (is_history_path(path, id))
-		reply_report(p, reports_history(a, wsi, id));
-	else if (strcmp(path, "/api/v1/events") == 0)
-		reply_report(p, reports_events(a, wsi));
-	else if (strcmp(path, "/api/v1/search") == 0)
-		get_search(a, wsi, p);
-	else if (strcmp(path, "/api/v1/alarms") == 0)
-		get_alarms(a, p);
-	else if (strncmp(path, "/api/v1/reports/", 16) == 0)
-		reply_report(p, reports_get(a, wsi, path + 16));
-	else
+	else if (strcmp(path, "/metrics") == 0) {
+		if (allow(p, 0))
+			get_metrics(a, p);
+	} else if (strcmp(path, "/api/v1/whoami") == 0)
+		get_whoami(a, p);
+	else if (!allow(p, 0))
+		return;
+	else if (strcmp(path, "/api/v1/site") == 0) {
+		if (allow(p, PERM_SITE))
+			get_site(a, p);
+	} else if (is_image_path(path, id)) {
+		if (allow(p, PERM_SITE))
+			get_floor_image(a, p, id);
+	} else if (strcmp(path, "/api/v1/tags") == 0) {
+		if (allow(p, PERM_ASSETS))
+			get_tags(a, p);
+	} else if (is_tag_path(path)) {
+		if (allow(p, PERM_ASSETS))
+			get_tag(a, p, path + 13);
+	} else if (is_history_path(path, id)) {
+		bool person = app_is_person(a, id);
+
+		if (allow(p, person ? PERM_HISTORY : PERM_ASSETS)) {
+			if (person)
+				access_audit(a, &p->who, "history", id);
+			reply_report(p, reports_history(a, wsi, id));
+		}
+	} else if (strcmp(path, "/api/v1/events") == 0) {
+		if (allow(p, PERM_HISTORY)) {
+			access_audit(a, &p->who, "events", "*");
+			reply_report(p, reports_events(a, wsi));
+		}
+	} else if (strcmp(path, "/api/v1/search") == 0) {
+		if (allow(p, PERM_ASSETS))
+			get_search(a, wsi, p);
+	} else if (strcmp(path, "/api/v1/alarms") == 0) {
+		if (allow(p, PERM_ALARMS)) {
+			if (a->n_alarms)
+				access_audit(a, &p->who, "alarms", "*");
+			get_alarms(a, p);
+		}
+	} else if (strncmp(path, "/api/v1/reports/", 16) == 0) {
+		if (allow(p, PERM_REPORTS))
+			reply_report(p, reports_get(a, wsi, path + 16));
+	} else if (strcmp(path, "/api/v1/audit") == 0) {
+		if (allow(p, PERM_ADMIN))
+			reply_report(p, access_audit_query(a, wsi));
+	} else
 		reply_error(p, 404, "not found", path);
 }
 
@@ -499,6 +579,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return start_reply(wsi, p);
 		}
 		snprintf(p->path, sizeof p->path, "%s", uri);
+		access_caller(a, wsi, &p->who);
 		if (p->post) {
 			if (strcmp(p->path, "/api/v1/ingest") != 0 &&
 			    strncmp(p->path, "/api/v1/alarms/", 15) != 0) {
@@ -555,9 +636,12 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return start_reply(wsi, p);
 		}
 		if (strncmp(p->path, "/api/v1/alarms/", 15) == 0) {
-			post_ack(a, p, p->path + 15);
+			if (allow(p, PERM_ALARMS))
+				post_ack(a, p, p->path + 15);
 			return start_reply(wsi, p);
 		}
+		if (!allow(p, PERM_INGEST))
+			return start_reply(wsi, p);
 		answer = ingest_document(a, p->body ? p->body : "",
 		                         p->body_len, &bad);
 		if (bad) {

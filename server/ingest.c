@@ -63,6 +63,33 @@ read_report(json_t *o, const char *scanner, track_report *r)
 	return NULL;
 }
 
+/* Per scanner, a token bucket of a->scanner_rate reports a second with two
+ * seconds' burst: a scanner gone wild (or a forged one) cannot flood the
+ * engine. Presses always pass. true when the report may go in. */
+static bool
+within_rate(struct app *a, const char *scanner, int64_t now)
+{
+	json_t *ix = json_object_get(a->scanner_index, scanner);
+	struct scanner_rate *b;
+	double cap = 2.0 * (double)a->scanner_rate;
+
+	if (!ix || a->scanner_rate <= 0)
+		return true; /* the engine refuses an unknown scanner */
+	b = &a->scanner_rates[json_integer_value(ix)];
+	if (b->at_us == 0)
+		b->tokens = cap;
+	else
+		b->tokens += (double)(now - b->at_us) * 1e-6 *
+		             (double)a->scanner_rate;
+	if (b->tokens > cap)
+		b->tokens = cap;
+	b->at_us = now;
+	if (b->tokens < 1.0)
+		return false;
+	b->tokens -= 1.0;
+	return true;
+}
+
 static json_t *
 document_error(struct app *a, bool *bad, const char *what)
 {
@@ -80,6 +107,8 @@ ingest_document(struct app *a, const char *text, size_t len, bool *bad)
 	size_t accepted = 0, i;
 	json_t *o;
 	bool button = false;
+	int64_t now = app_now_us();
+	char limited[96];
 
 	*bad = false;
 	a->ingest_frames++;
@@ -106,7 +135,14 @@ ingest_document(struct app *a, const char *text, size_t len, bool *bad)
 		                              &r);
 		track_status st;
 
-		if (!why) {
+		if (!why && !(r.flags & TRACK_REPORT_BUTTON) &&
+		    !within_rate(a, r.scanner, now)) {
+			snprintf(limited, sizeof limited, "rate limit: more than "
+			         "%ld reports/s from this scanner",
+			         a->scanner_rate);
+			why = limited;
+			a->rate_limited++;
+		} else if (!why) {
 			st = track_engine_ingest(a->engine, &r);
 			if (st == TRACK_OK)
 				accepted++;

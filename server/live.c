@@ -21,12 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "alarms.h"
 #include "app.h"
 
 #define ANSWERS 16
-/* At most this often a client gets positions (a few a second). */
-#define MIN_GAP_US 200000
+/* At most this often a client gets positions: every update's changes at
+ * the default tick (100 ms), batched. Total traffic does not grow with the
+ * rate (each tag changes about once a second); latency shrinks with it. */
+#define MIN_GAP_US 100000
 /* Head counts per zone go out this often. */
 #define STATS_EVERY_US 5000000
 
@@ -39,8 +42,10 @@ struct shared_msg {
 	int64_t built_us;
 };
 
+/* Per floor, one set of messages for callers who may see people and one
+ * for those who may see assets only. */
 struct live_floor {
-	struct shared_msg snapshot, positions, stats;
+	struct shared_msg snapshot[2], positions[2], stats;
 };
 
 static struct app *
@@ -145,6 +150,20 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct ingest_pss *p = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+		struct caller who;
+
+		/* Refused before the upgrade: the client sees the handshake
+		 * fail and trackd's log says why. */
+		access_caller(app_of(wsi), wsi, &who);
+		if (!who.known || !(who.perms & PERM_INGEST)) {
+			lwsl_warn("ingest from %s refused: %s\n", who.peer,
+			          who.known ? "role may not send reports"
+			                    : "no valid token");
+			return -1;
+		}
+		return 0;
+	}
 	case LWS_CALLBACK_RECEIVE:
 		if (!p->too_big && p->len + len <= MAX_BODY) {
 			char *m = realloc(p->msg, p->len + len + 1);
@@ -220,7 +239,15 @@ struct live_pss {
 	uint64_t alarm_base;      /* alarm seq when the client came */
 	uint64_t stats_seq;       /* head counts sent up to this seq */
 	int64_t last_positions_us;
+	int64_t last_subscribe_us;
+	struct caller who;
 };
+
+static bool
+sees_people(const struct live_pss *p)
+{
+	return p->who.perms & PERM_PEOPLE;
+}
 
 size_t
 live_pss_size(void)
@@ -231,17 +258,23 @@ live_pss_size(void)
 static bool
 wanted(const struct live_pss *p, const struct live_tag *t)
 {
+	if (t->pos.kind != TRACK_TAG_ASSET && !sees_people(p))
+		return false;
 	if (p->tag[0])
 		return strcmp(p->tag, t->id) == 0;
 	return t->pos.floor && strcmp(p->floor, t->pos.floor) == 0;
 }
 
 static bool
-event_wanted(const struct live_pss *p, const track_event *ev)
+event_wanted(const struct app *a, const struct live_pss *p,
+             const track_event *ev)
 {
-	/* A call for help goes to every watcher, whatever they watch. */
+	/* A call for help goes to every watcher who may answer it, whatever
+	 * they watch. */
 	if (ev->type == TRACK_EVENT_DISTRESS)
-		return true;
+		return p->who.perms & PERM_ALARMS;
+	if (!sees_people(p) && app_is_person(a, ev->tag))
+		return false;
 	if (p->tag[0])
 		return strcmp(p->tag, ev->tag) == 0;
 	return ev->floor && strcmp(p->floor, ev->floor) == 0;
@@ -279,6 +312,14 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 
 	free(p->error);
 	p->error = NULL;
+	/* Each subscription costs a snapshot: at most ten a second. */
+	if (app_now_us() - p->last_subscribe_us < 100000) {
+		p->error = strdup("{\"type\":\"error\",\"error\":\"too many "
+		                  "subscriptions: at most 10 a second\"}");
+		json_decref(doc);
+		return;
+	}
+	p->last_subscribe_us = app_now_us();
 	if (!json_is_object(sub) || json_is_string(floor) == json_is_string(tag)) {
 		p->error = strdup("{\"type\":\"error\",\"error\":\"expected "
 		                  "{\\\"subscribe\\\":{\\\"floor\\\":id} or "
@@ -302,8 +343,26 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 		snprintf(p->floor, sizeof p->floor, "%s",
 		         json_string_value(floor));
 		p->tag[0] = '\0';
+		if (sees_people(p)) {
+			char whom[TRACK_ID_MAX + 8];
+
+			snprintf(whom, sizeof whom, "floor:%s", p->floor);
+			access_audit(a, &p->who, "live", whom);
+		}
 	} else {
-		snprintf(p->tag, sizeof p->tag, "%s", json_string_value(tag));
+		const char *id = json_string_value(tag);
+
+		if (app_is_person(a, id)) {
+			if (!sees_people(p)) {
+				p->error = strdup("{\"type\":\"error\",\"error\":"
+				                  "\"forbidden: this role may not "
+				                  "follow a person\"}");
+				json_decref(doc);
+				return;
+			}
+			access_audit(a, &p->who, "follow", id);
+		}
+		snprintf(p->tag, sizeof p->tag, "%s", id);
 		p->floor[0] = '\0';
 	}
 	p->subscribed = true;
@@ -338,7 +397,8 @@ send_floor_positions(struct lws *wsi, struct app *a,
 {
 	struct live_floor *lf = &a->live_floors[p->floor_ix];
 	bool snap = p->snapshot_due;
-	struct shared_msg *m = snap ? &lf->snapshot : &lf->positions;
+	int v = sees_people(p);
+	struct shared_msg *m = snap ? &lf->snapshot[v] : &lf->positions[v];
 	uint64_t from = snap ? 0 : p->pos_seq;
 
 	/* A snapshot carries ages ("stale"): reused for a second at most. */
@@ -387,9 +447,10 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 	}
 	if (!p->subscribed)
 		return 0;
-	/* Alarms first, to every watcher: open ones on arrival, then every
-	 * change (a new press, a new position, the acknowledgement). */
-	{
+	/* Alarms first, to every watcher who may answer them: open ones on
+	 * arrival, then every change (a new press, a new position, the
+	 * acknowledgement). */
+	if (p->who.perms & PERM_ALARMS) {
 		const struct alarm *next = NULL;
 
 		for (size_t i = 0; i < a->n_alarms; i++) {
@@ -445,7 +506,7 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 		const struct live_event *le =
 			&a->events[++p->ev_seq % EVENT_RING];
 
-		if (!event_wanted(p, &le->ev))
+		if (!event_wanted(a, p, &le->ev))
 			continue;
 		if (!send_json(wsi, event_json(&le->ev)))
 			return -1;
@@ -466,9 +527,32 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct app *a;
 
 	switch (reason) {
-	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		a = app_of(wsi);
+		if (a->live_clients >= (unsigned long)a->max_clients) {
+			a->live_refused++;
+			lwsl_warn("live client refused: %ld clients already\n",
+			          a->max_clients);
+			return -1;
+		}
+		/* Who it is, while the handshake's headers are at hand. */
+		memset(p, 0, sizeof *p);
+		access_caller(app_of(wsi), wsi, &p->who);
+		if (!p->who.known || !(p->who.perms & PERM_ASSETS)) {
+			lwsl_warn("live client from %s refused: %s\n",
+			          p->who.peer,
+			          p->who.known ? "role may not watch positions"
+			                       : "no valid token");
+			return -1;
+		}
+		return 0;
+
+	case LWS_CALLBACK_ESTABLISHED: {
+		struct caller who = p->who;
+
 		a = app_of(wsi);
 		memset(p, 0, sizeof *p);
+		p->who = who;
 		p->pos_seq = a->seq;
 		p->ev_seq = a->ev_seq;
 		p->alarm_base = a->alarm_seq;
@@ -476,6 +560,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p->stats_seq = a->stats_seq ? a->stats_seq - 1 : 0;
 		a->live_clients++;
 		return 0;
+	}
 
 	case LWS_CALLBACK_RECEIVE:
 		/* Subscriptions are small: a fragmented one is refused. */
@@ -525,8 +610,10 @@ live_free(struct app *a)
 	const track_site *site = track_site_engine(a->site);
 
 	for (size_t f = 0; a->live_floors && f < site->n_floors; f++) {
-		free(a->live_floors[f].snapshot.buf);
-		free(a->live_floors[f].positions.buf);
+		for (int v = 0; v < 2; v++) {
+			free(a->live_floors[f].snapshot[v].buf);
+			free(a->live_floors[f].positions[v].buf);
+		}
 		free(a->live_floors[f].stats.buf);
 	}
 	free(a->live_floors);

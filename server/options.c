@@ -23,6 +23,11 @@ static const struct option longopts[] = {
 	{ "web", required_argument, NULL, 'w' },
 	{ "db", required_argument, NULL, 'd' },
 	{ "webhook", required_argument, NULL, 'k' },
+	{ "retention-days", required_argument, NULL, 'R' },
+	{ "scanner-rate", required_argument, NULL, 'S' },
+	{ "max-clients", required_argument, NULL, 'M' },
+	{ "tls-cert", required_argument, NULL, 'C' },
+	{ "tls-key", required_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -30,8 +35,11 @@ static const struct option longopts[] = {
 static void
 usage(FILE *f)
 {
-	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 1000]\n"
+	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
+	      "              [--retention-days 30] [--scanner-rate 5000]\n"
+	      "              [--max-clients 1000] [--tls-cert PEM --tls-key "
+	      "PEM]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
@@ -45,9 +53,20 @@ usage(FILE *f)
 	      "as JSON\n"
 	      "to URL (http or https), retried with backoff until it is "
 	      "taken.\n"
+	      "Positions and events older than --retention-days (0: kept "
+	      "for ever)\n"
+	      "are deleted hourly; alarms, occupancy and the audit trail "
+	      "stay.\n"
+	      "A scanner sending more than --scanner-rate reports/s (0: no "
+	      "limit)\n"
+	      "has the excess refused; live clients beyond --max-clients "
+	      "are refused.\n"
+	      "With --tls-cert and --tls-key, the port speaks only https and "
+	      "wss.\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
-	      "tick-ms, web, db, webhook; paths relative to the file); "
+	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
+	      "max-clients, tls-cert, tls-key; paths relative to the file); "
 	      "options given\n"
 	      "on the command line win.\n",
 	      f);
@@ -92,6 +111,16 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->port, name, text, 1, 65535, where);
 	if (strcmp(name, "tick-ms") == 0)
 		return set_long(&o->tick_ms, name, text, 10, 60000, where);
+	if (strcmp(name, "retention-days") == 0)
+		return set_long(&o->retention_days, name, text, 0, 36500, where);
+	if (strcmp(name, "scanner-rate") == 0)
+		return set_long(&o->scanner_rate, name, text, 0, 10000000, where);
+	if (strcmp(name, "max-clients") == 0)
+		return set_long(&o->max_clients, name, text, 1, 100000, where);
+	if (strcmp(name, "tls-cert") == 0)
+		return set_text(&o->tls_cert, text);
+	if (strcmp(name, "tls-key") == 0)
+		return set_text(&o->tls_key, text);
 	if (strcmp(name, "site") == 0)
 		return set_text(&o->site, text);
 	if (strcmp(name, "web") == 0)
@@ -101,7 +130,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 	if (strcmp(name, "webhook") == 0)
 		return set_text(&o->webhook, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
-	                "tick-ms, web, db or webhook)\n",
+	                "tick-ms, web, db, webhook, retention-days, "
+	                "scanner-rate, max-clients, tls-cert or tls-key)\n",
 	        where, name);
 	return -1;
 }
@@ -137,7 +167,9 @@ load_config(struct trackd_options *o, const char *path)
 	json_object_foreach(doc, key, v) {
 		char text[4096];
 		bool is_path = strcmp(key, "site") == 0 ||
-		               strcmp(key, "web") == 0 || strcmp(key, "db") == 0;
+		               strcmp(key, "web") == 0 || strcmp(key, "db") == 0 ||
+		               strcmp(key, "tls-cert") == 0 ||
+		               strcmp(key, "tls-key") == 0;
 
 		if (json_is_integer(v)) {
 			snprintf(text, sizeof text, "%lld",
@@ -170,7 +202,10 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 {
 	int c;
 
-	*o = (struct trackd_options){ .port = 8080, .tick_ms = 1000 };
+	*o = (struct trackd_options){ .port = 8080, .tick_ms = 100,
+		                      .retention_days = 30,
+		                      .scanner_rate = 5000,
+		                      .max_clients = 1000 };
 	if (set_text(&o->web, "server/web") < 0)
 		return 1;
 	/* The file first, wherever --config stands, then the options. */
@@ -197,6 +232,10 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 		if (c != 'c' && set(o, longopts[ix].name, optarg, "--") < 0)
 			return 2;
 	}
+	if (!o->tls_cert != !o->tls_key) {
+		fprintf(stderr, "trackd: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
 	if (!o->site || optind < argc) {
 		if (!o->site)
 			fprintf(stderr, "trackd: no site: give --site FILE or "
@@ -214,5 +253,7 @@ options_free(struct trackd_options *o)
 	free(o->web);
 	free(o->db);
 	free(o->webhook);
+	free(o->tls_cert);
+	free(o->tls_key);
 	*o = (struct trackd_options){ 0 };
 }

@@ -6,10 +6,15 @@
 struct trackd_options {
 	char *site;     /* required */
 	long port;      /* 8080 */
-	long tick_ms;   /* 1000 */
+	long tick_ms;   /* 100 */
 	char *web;      /* "server/web" */
 	char *db;       /* NULL: no history */
 	char *webhook;  /* NULL: no webhook */
+	long retention_days; /* 30; 0 keeps history for ever */
+	long scanner_rate;   /* 5000 reports/s per scanner; 0: no limit */
+	long max_clients;    /* 1000 live clients */
+	char *tls_cert;      /* both set: https and wss only */
+	char *tls_key;
 };
 
 /* Fill o from argv. -1 to run; otherwise the exit status to leave with

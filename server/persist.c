@@ -210,6 +210,28 @@ flush(struct app *a)
 	a->db_error[0] = '\0';
 }
 
+/* Retention: personal history older than the setting goes, hourly, in
+ * slices of PURGE_SLICE rows a second until the backlog is gone. */
+#define PURGE_SLICE 5000
+#define PURGE_EVERY_US (3600 * LWS_US_PER_SEC)
+
+static void
+purge(struct app *a, int64_t now)
+{
+	int n;
+
+	if (a->retention_us <= 0 || !a->store || now < a->purge_next_us)
+		return;
+	n = store_purge(a->store, now - a->retention_us, PURGE_SLICE);
+	if (n < 0) {
+		lwsl_err("db: retention purge: %s\n", store_error(a->store));
+		a->purge_next_us = now + 60 * LWS_US_PER_SEC;
+		return;
+	}
+	a->purged_rows += (uint64_t)n;
+	a->purge_next_us = n >= PURGE_SLICE ? now : now + PURGE_EVERY_US;
+}
+
 static void
 flush_cb(lws_sorted_usec_list_t *sul)
 {
@@ -217,6 +239,7 @@ flush_cb(lws_sorted_usec_list_t *sul)
 
 	keep_occupancy(a, app_now_us());
 	flush(a);
+	purge(a, app_now_us());
 	lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
 }
 

@@ -64,6 +64,18 @@ static const char *const migrations[] = {
 	"  mean_asset REAL NOT NULL, peak_person INTEGER NOT NULL,"
 	"  peak_asset INTEGER NOT NULL, PRIMARY KEY (zone, t))"
 	"  WITHOUT ROWID;",
+	/* 2: access (access.c). A token is kept only as its SHA-256; a
+	 * revoked one stays, so that the audit trail can name it. */
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+	"  hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL,"
+	"  revoked INTEGER);"
+	/* Every look-up of a person: who (the token), what, whom, from
+	 * where. */
+	"CREATE TABLE audit ("
+	"  t INTEGER NOT NULL, token INTEGER, name TEXT, role TEXT,"
+	"  action TEXT NOT NULL, whom TEXT NOT NULL, peer TEXT);"
+	"CREATE INDEX audit_t ON audit (t);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -115,6 +127,14 @@ static const char *const migrations[] = {
 	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
 	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT ?1) ORDER BY id") \
 	XX(MAX_ALARM, "SELECT coalesce(max(id), 0) FROM alarms")             \
+	/* Retention: oldest first, a slice at a time; positions by the  \
+	 * bucket expression, which their index starts with. */              \
+	XX(PURGE_POSITIONS, "DELETE FROM positions WHERE rowid IN (SELECT "  \
+	   "rowid FROM positions WHERE t / " BUCKET_SQL " < ?1 / "           \
+	   BUCKET_SQL " LIMIT ?2)")                                          \
+	XX(PURGE_EVENTS, "DELETE FROM events WHERE rowid IN (SELECT rowid "  \
+	   "FROM events WHERE t < ?1 ORDER BY t LIMIT ?2)")                  \
+	XX(PURGE_LAST, "DELETE FROM last_positions WHERE t < ?1")            \
 	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
 	   "peak_person, peak_asset FROM occupancy "                         \
 	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")
@@ -497,6 +517,40 @@ store_close(store *s)
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	free(s);
+}
+
+int
+store_purge(store *s, int64_t before_us, size_t max_rows)
+{
+	static const enum stmt order[] = { ST_PURGE_POSITIONS, ST_PURGE_EVENTS,
+		                           ST_PURGE_LAST };
+	int64_t done = 0;
+
+	for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
+		sqlite3_stmt *st = s->st[order[k]];
+		int rc;
+
+		if ((size_t)done >= max_rows)
+			break;
+		sqlite3_bind_int64(st, 1, before_us);
+		if (order[k] != ST_PURGE_LAST)
+			sqlite3_bind_int64(st, 2, (int64_t)max_rows - done);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			set_err(s, "%s: %s", stmt_name[order[k]],
+			        sqlite3_errmsg(s->db));
+			return -1;
+		}
+		done += sqlite3_changes(s->db);
+	}
+	return (int)done;
+}
+
+sqlite3 *
+store_db(store *s)
+{
+	return s->db;
 }
 
 int

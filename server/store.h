@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sqlite3;
+
 /* Longest tag id or acknowledger's name kept, including the NUL. */
 #define STORE_ID_MAX 64
 
@@ -120,6 +122,17 @@ int store_migrations_applied(const store *s);
 /* The message of the newest failure, "" when none. Valid until the next
  * call on s. */
 const char *store_error(const store *s);
+
+/* Retention: delete positions and events older than before_us, and last
+ * positions not renewed since, at most about max_rows of them (so that a
+ * long backlog is worked off in slices, never in one long stall). The
+ * number deleted (0 when nothing is left to do), or -1. Alarms, occupancy
+ * (aggregates) and the audit trail are kept. */
+int store_purge(store *s, int64_t before_us, size_t max_rows);
+
+/* The connection, for modules with tables of their own in the same file
+ * (access.c: tokens and audit); same thread rules. */
+struct sqlite3 *store_db(store *s);
 
 /* Commit every row of b in one transaction: all of them or, on failure,
  * none (b is left as it was, to be tried again). Positions also update

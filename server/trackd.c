@@ -3,7 +3,7 @@
  * out (track-live.v1), the REST API and the web page, on one port; the
  * engine runs inside the same loop on a timer.
  *
- *	trackd --site floorplans/demo/site.json [--port 8080] [--tick-ms 1000]
+ *	trackd --site floorplans/demo/site.json [--port 8080] [--tick-ms 100]
  *	       [--web server/web] [--db trackd.db]
  *
  * With --db, history (positions, events, alarms, occupancy) is kept in
@@ -21,6 +21,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "access.h"
+#include "admin.h"
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
@@ -68,6 +70,19 @@ app_site_tag(const struct app *a, const char *id)
 		if (strcmp(tags[i].id, id) == 0)
 			return &tags[i];
 	return NULL;
+}
+
+bool
+app_is_person(const struct app *a, const char *id)
+{
+	const track_site_tag *info = app_site_tag(a, id);
+	json_t *ix;
+
+	if (info)
+		return info->kind != TRACK_TAG_ASSET;
+	ix = json_object_get(a->tag_index, id);
+	return !ix || a->tags[json_integer_value(ix)].pos.kind !=
+	                      TRACK_TAG_ASSET;
 }
 
 static const char *
@@ -210,6 +225,12 @@ run(struct app *a, const struct trackd_options *o)
 	                   &a->site) < 0)
 		return 1;
 	site = track_site_engine(a->site);
+	/* The server updates every tick (100 ms) so that news (a tag heard
+	 * again, a press) goes out at once; each tag is still solved about
+	 * once a second, the pace badges advertise at, rather than again for
+	 * every scanner's batch of mostly the same readings. */
+	cfg.fix_interval_us = 1000000;
+	cfg.predict_interval_us = 1000000;
 	st = track_engine_create(&cfg, site, &a->engine);
 	if (st != TRACK_OK) {
 		fprintf(stderr, "trackd: %s: cannot start the engine: %s\n",
@@ -222,11 +243,21 @@ run(struct app *a, const struct trackd_options *o)
 	}
 	a->cfg = cfg;
 	a->tick_us = o->tick_ms * 1000;
+	a->retention_us = o->retention_days * 86400 * INT64_C(1000000);
+	a->scanner_rate = o->scanner_rate;
+	a->max_clients = o->max_clients;
+	a->scanner_index = json_object();
+	a->scanner_rates = calloc(site->n_scanners ? site->n_scanners : 1,
+	                          sizeof *a->scanner_rates);
+	for (size_t i = 0; a->scanner_index && i < site->n_scanners; i++)
+		json_object_set_new(a->scanner_index, site->scanners[i].id,
+		                    json_integer((json_int_t)i));
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
 	a->tag_index = json_object();
 	a->alarms = calloc(MAX_ALARMS, sizeof *a->alarms);
-	if (!a->tags || !a->events || !a->tag_index || !a->alarms) {
+	if (!a->tags || !a->events || !a->tag_index || !a->alarms ||
+	    !a->scanner_index || !a->scanner_rates) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
 	}
@@ -239,6 +270,10 @@ run(struct app *a, const struct trackd_options *o)
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
 	if (o->db && persist_open(a, o->db) < 0)
 		return 1;
+	if (access_open(a) < 0) {
+		persist_close(a);
+		return 1;
+	}
 
 	/* /api, /healthz and /metrics are ours; everything else is a file
 	 * under the web directory (lws refuses paths that leave it). */
@@ -274,19 +309,46 @@ run(struct app *a, const struct trackd_options *o)
 	/* OpenSSL for https webhooks. */
 	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
 		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* TLS from PEM files: the same port, https and wss only. A file
+	 * that cannot be read is named here; lws would only fail. */
+	for (int k = 0; o->tls_cert && k < 2; k++) {
+		const char *f = k ? o->tls_key : o->tls_cert;
+		FILE *fp = fopen(f, "r");
+
+		if (!fp) {
+			fprintf(stderr, "trackd: %s %s: %s\n",
+			        k ? "--tls-key" : "--tls-cert", f, strerror(errno));
+			access_close(a);
+			persist_close(a);
+			return 1;
+		}
+		fclose(fp);
+	}
+	info.ssl_cert_filepath = o->tls_cert;
+	info.ssl_private_key_filepath = o->tls_key;
 	a->context = lws_create_context(&info);
 	if (!a->context) {
-		fprintf(stderr, "trackd: cannot listen on port %ld\n", o->port);
+		fprintf(stderr, "trackd: cannot listen on port %ld%s\n", o->port,
+		        o->tls_cert ? " (or cannot load the certificate and "
+		                      "key)"
+		                    : "");
+		access_close(a);
 		persist_close(a);
 		return 1;
 	}
-	printf("trackd: listening on http://127.0.0.1:%ld/ site %s (%zu "
+	printf("trackd: listening on %s://127.0.0.1:%ld/ site %s (%zu "
 	       "floors, %zu scanners, %zu zones, %zu tags) db %s\n",
-	       o->port, track_site_id(a->site), site->n_floors,
+	       o->tls_cert ? "https" : "http", o->port, track_site_id(a->site), site->n_floors,
 	       site->n_scanners, site->n_zones, site->n_tags,
 	       o->db ? o->db : "none");
 	if (o->webhook)
 		printf("trackd: alarms are posted to %s\n", o->webhook);
+	if (access_required(a))
+		printf("trackd: access by token (%u valid; trackd token list "
+		       "--db %s)\n", access_tokens(a), o->db);
+	else
+		printf("trackd: open access: no tokens yet (trackd token add "
+		       "--role ROLE --db FILE closes it)\n");
 	fflush(stdout);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
 	persist_start(a);
@@ -298,10 +360,13 @@ run(struct app *a, const struct trackd_options *o)
 	webhook_stop(a);
 	/* The pending batch goes in before anything it points into (the
 	 * engine's and the site's strings) is freed. */
+	access_close(a);
 	persist_close(a);
 	lws_context_destroy(a->context);
 	webhook_free(a);
 	json_decref(a->tag_index);
+	json_decref(a->scanner_index);
+	free(a->scanner_rates);
 	free(a->alarms);
 	free(a->events);
 	free(a->tags);
@@ -318,7 +383,11 @@ int
 main(int argc, char **argv)
 {
 	struct trackd_options o;
-	int rc = options_parse(argc, argv, &o);
+	int rc;
+
+	if (admin_command(argc, argv))
+		return admin_main(argc, argv);
+	rc = options_parse(argc, argv, &o);
 
 	if (rc < 0)
 		rc = run(&the_app, &o);

@@ -419,6 +419,89 @@ Test(engine, changed_positions_are_kept_until_read)
 	track_engine_destroy(e);
 }
 
+/* How many positions of tag the update at t_us gave. */
+static size_t
+changed_of(track_engine *e, int64_t t_us, const char *tag)
+{
+	track_position buf[64];
+	size_t n, hits = 0;
+
+	track_engine_update(e, t_us);
+	while ((n = track_engine_changed(e, buf, 64)) > 0)
+		for (size_t i = 0; i < n; i++)
+			hits += strcmp(buf[i].tag, tag) == 0;
+	return hits;
+}
+
+Test(engine, a_fix_interval_solves_a_tag_at_most_that_often_and_loses_nothing)
+{
+	track_config cfg = track_config_default();
+	track_engine *e;
+	track_event ev[8];
+	track_report press;
+
+	cfg.fix_interval_us = S;
+	cfg.predict_interval_us = S;
+	e = engine(&cfg, 1);
+	hear(e, "a", 1, 0, 10, 10, 10 * S, NULL);
+	cr_expect_eq(changed_of(e, 10 * S + S / 10, "a"), 1, "first fix");
+	/* New reports 0.3 s later: too soon for another solve. */
+	hear(e, "a", 1, 0, 20, 10, 10 * S + 3 * S / 10, NULL);
+	cr_expect_eq(changed_of(e, 10 * S + 4 * S / 10, "a"), 0);
+	/* A press meanwhile goes out at the next update, fix or not. */
+	press = (track_report){ .scanner = scanners[0].id, .tag = "a",
+		                .rssi_dbm = -70, .t_us = 10 * S + S / 2,
+		                .tx_dbm = NAN, .flags = TRACK_REPORT_BUTTON };
+	cr_assert_eq(track_engine_ingest(e, &press), TRACK_OK);
+	cr_expect_eq(changed_of(e, 10 * S + 6 * S / 10, "a"), 0);
+	cr_assert_eq(track_engine_events(e, ev, 8), 1);
+	cr_expect_eq(ev[0].type, TRACK_EVENT_DISTRESS);
+	/* Once the interval is up, the queued reports are solved without
+	 * any new one: the tag has moved towards (20, 10). */
+	cr_expect_eq(changed_of(e, 11 * S + 2 * S / 10, "a"), 1);
+	cr_expect_gt(where(e, "a").x, 12.0);
+	track_engine_destroy(e);
+}
+
+Test(engine, a_predict_interval_moves_silent_tags_on_that_often)
+{
+	track_config cfg = track_config_default();
+	track_engine *e;
+	size_t moved = 0;
+
+	cfg.predict_interval_us = S / 2;
+	e = engine(&cfg, 1);
+	hear(e, "a", 1, 0, 10, 10, 10 * S, NULL);
+	cr_expect_eq(changed_of(e, 10 * S + S / 10, "a"), 1);
+	/* Silent, updates every 100 ms for a second: moved on twice. */
+	for (int k = 2; k <= 11; k++)
+		moved += changed_of(e, 10 * S + k * S / 10, "a");
+	cr_expect_eq(moved, 2);
+	track_engine_destroy(e);
+
+	/* Without it, at every update. */
+	e = engine(NULL, 1);
+	hear(e, "a", 1, 0, 10, 10, 10 * S, NULL);
+	moved = changed_of(e, 10 * S + S / 10, "a");
+	for (int k = 2; k <= 11; k++)
+		moved += changed_of(e, 10 * S + k * S / 10, "a");
+	cr_expect_eq(moved, 11);
+	track_engine_destroy(e);
+}
+
+Test(engine, negative_intervals_are_refused)
+{
+	track_config cfg = track_config_default();
+	track_site s = site(1);
+	track_engine *e = NULL;
+
+	cfg.fix_interval_us = -1;
+	cr_expect_eq(track_engine_create(&cfg, &s, &e), TRACK_EINVAL);
+	cfg.fix_interval_us = 0;
+	cfg.predict_interval_us = -1;
+	cr_expect_eq(track_engine_create(&cfg, &s, &e), TRACK_EINVAL);
+}
+
 /* Positions point into their engine: ids are copied out before it goes. */
 static void
 noisy_run(track_position *out, char (*ids)[TRACK_ID_MAX], size_t cap,

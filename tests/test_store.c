@@ -206,21 +206,21 @@ batch_of(size_t cap)
 
 /* ---- schema -------------------------------------------------------------- */
 
-Test(store, open_creates_the_schema_at_version_1_in_wal_mode)
+Test(store, open_creates_the_schema_at_version_2_in_wal_mode)
 {
 	store *s = open_ok();
 	sqlite3 *db;
 
-	cr_expect_eq(store_schema_version(s), 1);
-	cr_expect_eq(store_migrations_applied(s), 1);
+	cr_expect_eq(store_schema_version(s), 2);
+	cr_expect_eq(store_migrations_applied(s), 2);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(scalar(db, "PRAGMA user_version"), 1);
+	cr_expect_eq(scalar(db, "PRAGMA user_version"), 2);
 	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
-	                        "'occupancy')"),
-	             5);
+	                        "'occupancy', 'tokens', 'audit')"),
+	             7);
 	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "name = 'positions_bucket_tag_t'"),
 	             1);
@@ -235,15 +235,51 @@ Test(store, the_migration_runs_once)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_migrations_applied(s), 1);
+	cr_expect_eq(store_migrations_applied(s), 2);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		s = open_ok();
 		cr_expect_eq(store_migrations_applied(s), 0,
 		             "reopen %d migrated again", i + 1);
-		cr_expect_eq(store_schema_version(s), 1);
+		cr_expect_eq(store_schema_version(s), 2);
 		store_close(s);
 	}
+}
+
+Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
+{
+	sqlite3 *db = raw();
+	store *s;
+
+	/* Version 1 as it shipped, with one alarm in it. */
+	exec(db, "CREATE TABLE positions (tag TEXT NOT NULL, t INTEGER NOT "
+	         "NULL, floor TEXT, x REAL NOT NULL, y REAL NOT NULL, r REAL "
+	         "NOT NULL, zone TEXT);"
+	         "CREATE INDEX positions_bucket_tag_t ON positions "
+	         "(t / 10000000, tag, t);"
+	         "CREATE TABLE last_positions (tag TEXT PRIMARY KEY, t "
+	         "INTEGER NOT NULL, floor TEXT, x REAL NOT NULL, y REAL NOT "
+	         "NULL, r REAL NOT NULL, zone TEXT) WITHOUT ROWID;"
+	         "CREATE TABLE events (t INTEGER NOT NULL, type TEXT NOT "
+	         "NULL, tag TEXT NOT NULL, zone TEXT, floor TEXT, x REAL, y "
+	         "REAL);"
+	         "CREATE TABLE alarms (id INTEGER PRIMARY KEY, tag TEXT NOT "
+	         "NULL, opened INTEGER NOT NULL, pressed INTEGER NOT NULL, "
+	         "acked_by TEXT, acked INTEGER);"
+	         "CREATE TABLE occupancy (zone TEXT NOT NULL, t INTEGER NOT "
+	         "NULL, mean REAL NOT NULL, peak INTEGER NOT NULL, "
+	         "mean_person REAL NOT NULL, mean_asset REAL NOT NULL, "
+	         "peak_person INTEGER NOT NULL, peak_asset INTEGER NOT NULL, "
+	         "PRIMARY KEY (zone, t)) WITHOUT ROWID;"
+	         "INSERT INTO alarms VALUES (7, 'nurse-1', 1, 1, NULL, NULL);"
+	         "PRAGMA user_version = 1");
+	sqlite3_close(db);
+	s = open_ok();
+	cr_expect_eq(store_migrations_applied(s), 1);
+	cr_expect_eq(store_schema_version(s), 2);
+	store_close(s);
+	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM tokens"), 0);
 }
 
 Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
@@ -255,7 +291,7 @@ Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 	db = raw();
 	exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
-	cr_expect_eq(store_schema_version(s), 1);
+	cr_expect_eq(store_schema_version(s), 2);
 	store_close(s);
 	exec(db, "COMMIT");
 	sqlite3_close(db);
@@ -746,6 +782,54 @@ Test(store, a_callback_that_returns_nonzero_stops_the_query)
 	calls = 0;
 	store_history(s, "badge-16", 0, 10 * S, 100, stop_at_first, &calls);
 	cr_expect_eq(calls, 1);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+/* ---- retention ------------------------------------------------------------ */
+
+Test(store, retention_deletes_old_positions_and_events_in_slices_and_keeps_the_rest)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(4096);
+	struct store_alarm al = alarm_open(3, "old-1", 10);
+
+	/* 150 old positions (days 0..1) of one tag, 10 new of another, and
+	 * events and an alarm on both sides of the line at day 2. */
+	for (int i = 0; i < 150; i++) {
+		struct store_position p = pos("old-1", i * 1000.0, i, 0, NULL);
+
+		cr_assert_eq(store_batch_add_position(&b, &p), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		struct store_position p = pos("new-1", 3 * 86400.0 + i, i, 0,
+		                              NULL);
+
+		cr_assert_eq(store_batch_add_position(&b, &p), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		struct store_event e = event("zone_enter", "old-1", i * 100.0);
+
+		cr_assert_eq(store_batch_add_event(&b, &e), 0);
+	}
+	{
+		struct store_event e = event("zone_enter", "new-1", 3 * 86400.0);
+
+		cr_assert_eq(store_batch_add_event(&b, &e), 0);
+	}
+	cr_assert_eq(store_batch_add_alarm(&b, &al), 0);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+
+	/* Slices of at most 100 rows, until nothing is left to do. */
+	cr_expect_eq(store_purge(s, 2 * 86400 * (int64_t)S, 100), 100);
+	cr_expect_eq(count("SELECT count(*) FROM positions"), 60);
+	cr_expect_eq(store_purge(s, 2 * 86400 * (int64_t)S, 100), 71); /* 50 + 20 + 1 */
+	cr_expect_eq(store_purge(s, 2 * 86400 * (int64_t)S, 100), 0);
+	cr_expect_eq(count("SELECT count(*) FROM positions WHERE tag = 'old-1'"), 0);
+	cr_expect_eq(count("SELECT count(*) FROM positions WHERE tag = 'new-1'"), 10);
+	cr_expect_eq(count("SELECT count(*) FROM events"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM last_positions"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM alarms"), 1, "alarms stay");
 	store_batch_free(&b);
 	store_close(s);
 }

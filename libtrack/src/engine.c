@@ -51,7 +51,8 @@ config_ok(const track_config *c)
 	       c->floor_hold_us >= 0 && c->zone_enter_us >= 0 &&
 	       c->zone_exit_us >= 0 && c->lost_us > 0 &&
 	       c->distress_rearm_us >= 0 && c->max_events >= 1 &&
-	       c->max_events <= (1u << 24);
+	       c->max_events <= (1u << 24) && c->fix_interval_us >= 0 &&
+	       c->predict_interval_us >= 0;
 }
 
 /* ---- create / destroy ---------------------------------------------------- */
@@ -449,6 +450,7 @@ track_engine_update(track_engine *e, int64_t now_us)
 {
 	int64_t live_from;
 	track_motion_params mp;
+	size_t kept = 0;
 
 	if (!e)
 		return 0;
@@ -463,13 +465,22 @@ track_engine_update(track_engine *e, int64_t now_us)
 	for (size_t d = 0; d < e->n_dirty; d++) {
 		int32_t i = e->dirty[d];
 		struct tag *t = &e->tags[i];
-
 		bool fixed;
 
-		t->dirty = false;
-		if (!t->used)
+		if (!t->used) {
+			t->dirty = false;
 			continue;
-		fixed = fix(e, t, now_us);
+		}
+		if (t->fix_us != NONE && now_us > t->fix_us &&
+		    now_us - t->fix_us < e->cfg.fix_interval_us) {
+			/* Solved too recently: stays queued for a later
+			 * update (kept is at most d, so nothing is lost). */
+			e->dirty[kept++] = i;
+			fixed = false;
+		} else {
+			t->dirty = false;
+			fixed = fix(e, t, now_us);
+		}
 		if (fixed)
 			queue(e, i);
 		if (fixed && t->found_pending) {
@@ -484,7 +495,7 @@ track_engine_update(track_engine *e, int64_t now_us)
 			             t->press_us);
 		}
 	}
-	e->n_dirty = 0;
+	e->n_dirty = kept;
 	/* Tags still heard within the window but with nothing new: their
 	 * position moves on by prediction only (feeding the same window to
 	 * the filter again would count the same readings twice). The LRU
@@ -500,7 +511,8 @@ track_engine_update(track_engine *e, int64_t now_us)
 		if (!e->cfg.smooth)
 			break;
 		if (t->heard_us < live_from || t->fix_us == NONE ||
-		    !t->mot.init || t->mot.t_us >= now_us)
+		    !t->mot.init || t->mot.t_us >= now_us ||
+		    now_us - t->mot.t_us < e->cfg.predict_interval_us)
 			continue;
 		track_motion_predict(&t->mot, now_us, &mp);
 		keep_on_floor(&t->mot, &e->floors[t->floor.current]);

@@ -8,7 +8,8 @@ import { assertJsonError, now, startTrackd } from './trackd.mjs';
 
 let trackd;
 
-before(async () => { trackd = await startTrackd(); });
+// No rate limit: one scanner's 1 MiB body is tested here.
+before(async () => { trackd = await startTrackd(['--scanner-rate', '0']); });
 after(async () => { await trackd?.stopClean(); });
 
 test('good and bad reports in one POST: each on its own', async () => {

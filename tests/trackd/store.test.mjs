@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { assertJsonError, assertNear, feed, feedOnce, now, sleep,
+import { TRACKD, assertJsonError, assertNear, feed, feedOnce, now, sleep,
 	startTrackd, tempDir } from './trackd.mjs';
 
 const dir = tempDir('trackd-store-');
@@ -352,10 +352,46 @@ test('a locked database: degraded, rows kept, written once it frees',
 			shell.stdin.end('COMMIT;\n');
 			await until(async () => (await trackd.get('/healthz')).json().status === 'ok',
 				5000, '/healthz to be ok again');
-			const rows = await history(trackd, 'monitor-002');
-			assert.ok(rows.length >= 2, `${rows.length} rows kept through the lock`);
+			// The rows of the walk, those made under the lock included.
+			const rows = await until(async () => {
+				const r = await history(trackd, 'monitor-002');
+				return r.length >= 2 ? r : null;
+			}, 3000, 'two rows of the walk kept through the lock');
+			assert.ok(rows[0].t < Date.now() / 1000 - 1, 'the oldest from under the lock');
 		} finally {
 			shell.kill();
 			await trackd.stopClean();
 		}
 	});
+
+test('trackd backup: a consistent copy taken while trackd writes', async () => {
+	const { trackd, db } = await startWithDb('backup.db');
+	const copy = path.join(dir, 'backup-copy.db');
+	const tag = 'badge-0031';
+	try {
+		const ingest = await trackd.ingest();
+		await walk(ingest, walker(tag, 6.0, 1.5), 3);
+		await committed(trackd);
+		// Taken while the walk goes on and batches keep committing.
+		const going = walk(ingest, walker(tag, 10.5, 1.5), 2);
+		const out = spawnSync(TRACKD, ['backup', copy, '--db', db], { encoding: 'utf8' });
+		assert.equal(out.status, 0, out.stderr);
+		assert.match(out.stdout, /backup: /);
+		await going;
+		ingest.close();
+	} finally {
+		await trackd.stopClean();
+	}
+	const restored = await startTrackd(['--db', copy]);
+	try {
+		const rows = await history(restored, tag);
+		assert.ok(rows.length >= 1, `${rows.length} positions in the copy`);
+		assert.equal((await restored.get('/healthz')).json().db, 'ok');
+	} finally {
+		await restored.stopClean();
+	}
+	const bad = spawnSync(TRACKD, ['backup', path.join(dir, 'no', 'such', 'dir.db'),
+		'--db', db], { encoding: 'utf8' });
+	assert.equal(bad.status, 1);
+	assert.match(bad.stderr, /backup: .*dir\.db/);
+});

@@ -5,7 +5,7 @@
 // Environment: TRACKD (the binary, default build/server/trackd) and SITE
 // (default floorplans/demo/site.json), relative to the repository root.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -23,7 +23,7 @@ export const WEB = path.join(ROOT, 'server', 'web');
 
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
-const START_LINE = /^trackd: listening on http:\/\/127\.0\.0\.1:(\d+)\//m;
+const START_LINE = /^trackd: listening on https?:\/\/127\.0\.0\.1:(\d+)\//m;
 
 if (typeof WebSocket === 'undefined')
 	throw new Error('no global WebSocket: run node with --experimental-websocket');
@@ -147,16 +147,21 @@ class Trackd {
 			`trackd exits 0 on SIGTERM\nstderr:\n${this.stderr()}`);
 	}
 
-	async get(p) {
-		const res = await fetch(this.http + p);
+	// token: sent as "Authorization: Bearer <token>" when given; by
+	// default this.token (none until a test sets one).
+	async get(p, token = this.token) {
+		const res = await fetch(this.http + p,
+			{ headers: token ? { authorization: `Bearer ${token}` } : {} });
 		const text = await res.text();
 		return { status: res.status, type: res.headers.get('content-type') || '',
 			text, json: () => JSON.parse(text) };
 	}
 
-	async post(p, body, type = 'application/json') {
-		const res = await fetch(this.http + p, { method: 'POST', body,
-			headers: { 'content-type': type } });
+	async post(p, body, type = 'application/json', token = this.token) {
+		const headers = { 'content-type': type };
+		if (token)
+			headers.authorization = `Bearer ${token}`;
+		const res = await fetch(this.http + p, { method: 'POST', body, headers });
 		const text = await res.text();
 		return { status: res.status, type: res.headers.get('content-type') || '',
 			text, json: () => JSON.parse(text) };
@@ -184,8 +189,14 @@ class Trackd {
 		return Number(line.slice(name.length + 1));
 	}
 
-	ingest() { return IngestClient.open(this.ws); }
-	live() { return LiveClient.open(this.ws); }
+	// Browsers cannot set headers on a WebSocket: the token goes in the URL.
+	ingest(token = this.token) {
+		return IngestClient.open(this.ws + (token ? `?token=${token}` : ''));
+	}
+
+	live(token = this.token) {
+		return LiveClient.open(this.ws + (token ? `?token=${token}` : ''));
+	}
 }
 
 // Start trackd on a free port; extra arguments (e.g. ['--tick-ms', '100'])
@@ -202,6 +213,14 @@ export async function startTrackd(extra = []) {
 		}
 	}
 	throw last;
+}
+
+// A new token of role in the database db (made when missing), as
+// `trackd token add` prints it on its last line.
+export function makeToken(db, role, name = role) {
+	const out = execFileSync(TRACKD, ['token', 'add', '--role', role,
+		'--name', name, '--db', db], { encoding: 'utf8' });
+	return out.trim().split('\n').at(-1);
 }
 
 // A fresh temporary directory (for database files), removed at exit.

@@ -161,6 +161,14 @@ typedef struct {
 	size_t utilization_days;  /* days of moving/idle time kept per tag */
 	bool smooth;              /* false: every fix is a single-epoch
 	                           * solve, no Kalman (for evaluation) */
+	/* For callers that update often (a server ticking every 100 ms to
+	 * keep latency low): a tag with new reports is solved again only
+	 * when its last fix is this old (it stays queued until then; a
+	 * button press goes out at once regardless), and a silent tag is
+	 * moved on by prediction only this often. 0 (the default): at every
+	 * update, as offline replays want. */
+	int64_t fix_interval_us;
+	int64_t predict_interval_us;
 } track_config;
 
 /* The defaults: P1m -59 dBm, n 2.0, sigma 6 dB and the rest as documented

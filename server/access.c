@@ -1,0 +1,367 @@
+/* Tokens, roles and the audit trail: see access.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "access.h"
+#include "app.h"
+#include "reports.h"
+
+#define RECHECK_US 1000000 /* how often to look for token changes */
+
+static const struct {
+	const char *name;
+	unsigned perms;
+} roles[] = {
+	{ "scanner", PERM_INGEST },
+	{ "viewer", PERM_SITE | PERM_ASSETS },
+	{ "security", PERM_SITE | PERM_ASSETS | PERM_PEOPLE | PERM_HISTORY |
+	                      PERM_ALARMS },
+	{ "responder", PERM_SITE | PERM_ASSETS | PERM_PEOPLE | PERM_ALARMS },
+	{ "manager", PERM_SITE | PERM_ASSETS | PERM_REPORTS },
+	{ "admin", PERM_SITE | PERM_ASSETS | PERM_PEOPLE | PERM_HISTORY |
+	                   PERM_ALARMS | PERM_REPORTS | PERM_ADMIN |
+	                   PERM_INGEST },
+};
+
+struct token {
+	int64_t id;
+	unsigned char hash[32];
+	const char *role;
+	unsigned perms;
+	char name[64];
+};
+
+struct access {
+	struct token *tokens;
+	size_t n;
+	bool any;              /* a token was ever made: access is closed */
+	int64_t data_version;
+	int64_t checked_us;
+	sqlite3_stmt *put_audit;
+	uint64_t audit_failures;
+};
+
+unsigned
+access_role_perms(const char *role)
+{
+	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+		if (strcmp(roles[i].name, role) == 0)
+			return roles[i].perms;
+	return 0;
+}
+
+const char *
+access_role_names(void)
+{
+	return "scanner, viewer, security, responder, manager or admin";
+}
+
+static const char *
+role_name(const char *role)
+{
+	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+		if (strcmp(roles[i].name, role) == 0)
+			return roles[i].name;
+	return NULL;
+}
+
+static int64_t
+data_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Read the valid tokens; the old set stays when the read fails. */
+static int
+load(struct access *ac, sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	struct token *t = NULL;
+	size_t n = 0, cap = 0;
+	bool any = false;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, name, role, hash, revoked "
+	                           "FROM tokens ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *role = role_name(
+			(const char *)sqlite3_column_text(st, 2));
+
+		any = true;
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL || !role ||
+		    sqlite3_column_bytes(st, 3) != 32)
+			continue;
+		if (n == cap) {
+			struct token *m = realloc(t, (cap = cap ? 2 * cap : 16) *
+			                                     sizeof *t);
+
+			if (!m) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			t = m;
+		}
+		t[n].id = sqlite3_column_int64(st, 0);
+		snprintf(t[n].name, sizeof t[n].name, "%s",
+		         (const char *)sqlite3_column_text(st, 1));
+		t[n].role = role;
+		t[n].perms = access_role_perms(role);
+		memcpy(t[n].hash, sqlite3_column_blob(st, 3), 32);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(t);
+		return -1;
+	}
+	free(ac->tokens);
+	ac->tokens = t;
+	ac->n = n;
+	ac->any = any;
+	return 0;
+}
+
+int
+access_open(struct app *a)
+{
+	struct access *ac = calloc(1, sizeof *ac);
+	sqlite3 *db;
+
+	if (!ac)
+		return -1;
+	a->access = ac;
+	if (!a->store)
+		return 0;
+	db = store_db(a->store);
+	ac->data_version = data_version(db);
+	ac->checked_us = app_now_us();
+	if (load(ac, db) < 0 ||
+	    sqlite3_prepare_v2(db, "INSERT INTO audit (t, token, name, role, "
+	                           "action, whom, peer) VALUES (?1, ?2, ?3, "
+	                           "?4, ?5, ?6, ?7)",
+	                       -1, &ac->put_audit, NULL) != SQLITE_OK) {
+		fprintf(stderr, "trackd: cannot read the tokens: %s\n",
+		        sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+void
+access_close(struct app *a)
+{
+	if (!a->access)
+		return;
+	sqlite3_finalize(a->access->put_audit);
+	free(a->access->tokens);
+	free(a->access);
+	a->access = NULL;
+}
+
+/* Tokens made or revoked by another process since the last look. */
+static void
+refresh(struct app *a)
+{
+	struct access *ac = a->access;
+	int64_t now = app_now_us(), v;
+
+	if (!a->store || now - ac->checked_us < RECHECK_US)
+		return;
+	ac->checked_us = now;
+	v = data_version(store_db(a->store));
+	if (v == ac->data_version)
+		return;
+	if (load(ac, store_db(a->store)) == 0)
+		ac->data_version = v;
+	else
+		lwsl_err("access: cannot reload the tokens: %s\n",
+		         sqlite3_errmsg(store_db(a->store)));
+}
+
+bool
+access_required(struct app *a)
+{
+	refresh(a);
+	return a->access && a->access->any;
+}
+
+unsigned
+access_tokens(struct app *a)
+{
+	refresh(a);
+	return a->access ? (unsigned)a->access->n : 0;
+}
+
+/* The token the request carries, into buf; false when none. */
+static bool
+presented(struct lws *wsi, char *buf, size_t size)
+{
+	char h[512];
+	const char *v;
+
+	if (lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_AUTHORIZATION) > 7 &&
+	    strncasecmp(h, "Bearer ", 7) == 0) {
+		snprintf(buf, size, "%s", h + 7);
+		return true;
+	}
+	v = lws_get_urlarg_by_name(wsi, "token=", h, sizeof h);
+	if (v && *v) {
+		snprintf(buf, size, "%s", v);
+		return true;
+	}
+	return false;
+}
+
+void
+access_caller(struct app *a, struct lws *wsi, struct caller *c)
+{
+	struct access *ac = a->access;
+	unsigned char hash[32];
+	unsigned int hlen = 0;
+	const struct token *hit = NULL;
+	char tok[512];
+
+	memset(c, 0, sizeof *c);
+	c->role = "none";
+	if (lws_get_peer_simple(wsi, c->peer, sizeof c->peer) == NULL)
+		snprintf(c->peer, sizeof c->peer, "?");
+	/* An IPv4 caller on the dual-stack socket, as people write it. */
+	if (strncmp(c->peer, "::ffff:", 7) == 0 && strchr(c->peer, '.'))
+		memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
+	if (!access_required(a)) {
+		c->known = true;
+		c->perms = access_role_perms("admin");
+		c->role = "admin";
+		return;
+	}
+	if (!presented(wsi, tok, sizeof tok) ||
+	    !EVP_Digest(tok, strlen(tok), hash, &hlen, EVP_sha256(), NULL))
+		return;
+	/* Every token compared, each in constant time: how long this takes
+	 * says nothing about which one nearly matched. */
+	for (size_t i = 0; i < ac->n; i++)
+		if (CRYPTO_memcmp(ac->tokens[i].hash, hash, 32) == 0)
+			hit = &ac->tokens[i];
+	if (!hit)
+		return;
+	c->known = true;
+	c->perms = hit->perms;
+	c->role = hit->role;
+	c->token = hit->id;
+	snprintf(c->name, sizeof c->name, "%s", hit->name);
+}
+
+void
+access_audit(struct app *a, const struct caller *c, const char *action,
+             const char *whom)
+{
+	struct access *ac = a->access;
+	sqlite3_stmt *st = ac ? ac->put_audit : NULL;
+
+	if (!st)
+		return; /* no database: nothing is kept about anyone */
+	sqlite3_bind_int64(st, 1, app_now_us());
+	if (c->token)
+		sqlite3_bind_int64(st, 2, c->token);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, c->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, c->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, whom, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, c->peer, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		ac->audit_failures++;
+		lwsl_err("audit: %s of %s by %s not recorded: %s\n", action,
+		         whom, c->name, sqlite3_errmsg(store_db(a->store)));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+uint64_t
+access_audit_failures(const struct app *a)
+{
+	return a->access ? a->access->audit_failures : 0;
+}
+
+#define MAX_AUDIT_ROWS 10000
+
+struct report
+access_audit_query(struct app *a, struct lws *wsi)
+{
+	int64_t from, to;
+	const char *bad = query_window(wsi, &from, &to);
+	sqlite3_stmt *st;
+	json_t *rows;
+	size_t n = 0;
+	int rc;
+
+	if (bad)
+		return (struct report){ .status = 400, .error = "bad request",
+			                .detail = bad };
+	if (!a->store)
+		return (struct report){ .status = 503, .error = "no history",
+			                .detail = "trackd runs without --db" };
+	if (sqlite3_prepare_v2(store_db(a->store),
+	                       "SELECT t, token, name, role, action, whom, "
+	                       "peer FROM audit WHERE t >= ?1 AND t < ?2 "
+	                       "ORDER BY t LIMIT ?3",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return (struct report){ .status = 503, .error = "storage error",
+			                .detail = sqlite3_errmsg(
+						store_db(a->store)) };
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, MAX_AUDIT_ROWS + 1);
+	rows = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++n > MAX_AUDIT_ROWS)
+			continue;
+		json_array_append_new(
+			rows,
+			json_pack("{s:f, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "t",
+			          (double)sqlite3_column_int64(st, 0) * 1e-6,
+			          "token",
+			          sqlite3_column_type(st, 1) == SQLITE_NULL
+			                  ? json_null()
+			                  : json_integer(sqlite3_column_int64(st,
+			                                                      1)),
+			          "name", (const char *)sqlite3_column_text(st, 2),
+			          "role", (const char *)sqlite3_column_text(st, 3),
+			          "action",
+			          (const char *)sqlite3_column_text(st, 4), "whom",
+			          (const char *)sqlite3_column_text(st, 5), "peer",
+			          (const char *)sqlite3_column_text(st, 6)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(rows);
+		return (struct report){ .status = 503, .error = "storage error",
+			                .detail = sqlite3_errmsg(
+						store_db(a->store)) };
+	}
+	return (struct report){
+		.status = 200,
+		.json = json_pack("{s:f, s:f, s:o, s:b}", "from",
+		                  (double)from * 1e-6, "to", (double)to * 1e-6,
+		                  "audit", rows, "truncated", n > MAX_AUDIT_ROWS),
+	};
+}
