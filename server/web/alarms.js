@@ -11,7 +11,8 @@ const NAME_KEY = 'trackd.ackName';
 const KEEP_CLOSED = 20;
 
 export class Alarms {
-	constructor({ site, onLocate, onReplay, onChange }) {
+	constructor({ site, onLocate, onReplay, onChange, canReplay = true }) {
+		this.canReplay = canReplay;
 		this.alarms = new Map();
 		this.floors = new Map(site.floors.map((f) => [f.id, f]));
 		this.zones = new Map((site.zones ?? []).map((z) => [z.id, z]));
@@ -132,6 +133,10 @@ export class Alarms {
 				: `acknowledged by ${a.acked_by} at ` +
 				  new Date(a.acked * 1000).toLocaleTimeString();
 			li.append(time, head, info);
+			if (!a.open && !this.canReplay) {
+				list.append(li);
+				continue;
+			}
 			const locate = document.createElement('button');
 			locate.type = 'button';
 			locate.textContent = a.open ? 'Locate' : 'Replay';

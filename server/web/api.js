@@ -104,6 +104,8 @@ export const may = {
 	assets: (role) => ['viewer', 'security', 'responder', 'admin'].includes(role),
 	alarms: (role) => ['security', 'responder', 'admin'].includes(role),
 	reports: (role) => ['manager', 'admin'].includes(role),
+	// Stored tracks: a responder locates, but may not look back.
+	history: (role) => ['viewer', 'security', 'admin'].includes(role),
 };
 
 export const enc = encodeURIComponent;

@@ -326,7 +326,7 @@ async function main() {
 	playback = new Playback({ map, frameOf: (id) => frames.get(id),
 		showFloor: (id) => showFloor(id, { fit: false }), onClose: () => {} });
 	alarms = new Alarms({
-		site, onLocate: locateAlarm,
+		site, onLocate: locateAlarm, canReplay: may.history(me.role),
 		onReplay: (a) => a && replay({ id: a.tag, name: a.name }, a.pressed - 600,
 			a.open ? Date.now() / 1000 : a.acked),
 		onChange: (open) => {
@@ -337,6 +337,7 @@ async function main() {
 	});
 	alarms.setName(me.name);
 	$('alarms-section').hidden = !may.alarms(me.role);
+	$('info-replay').hidden = $('alarm-replay').hidden = !may.history(me.role);
 	keyboard();
 	setupSearch({ input: $('q'), list: $('results'), status: $('search-status'),
 		filter: visible, onChoose: locate });

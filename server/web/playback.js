@@ -65,7 +65,8 @@ export class Playback {
 		} catch (e) {
 			this.ui.msg.textContent = e.status === 503
 				? 'This server keeps no history (it runs without a database).'
-				: `Cannot load the history: ${e.message}`;
+				: e.status === 403 ? 'Your role may not see stored tracks.'
+					: `Cannot load the history: ${e.message}`;
 		}
 		this.from = from;
 		this.to = to;
