@@ -303,10 +303,12 @@ async function main() {
 		me = await whoami();
 		site = await getJson('api/v1/site');
 	} catch (e) {
-		if (e.status === 401)
+		if (e.status === 401) {
+			setConn('down', 'signed out');
 			showSignIn();
-		else
+		} else {
 			setConn('down', `cannot reach the server (${e.message}); reload to retry`);
+		}
 		return;
 	}
 	showWho();
