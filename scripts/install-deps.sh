@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages the build needs, and only those missing:
-# a machine that already has them is left alone (no apt-get at all).
+# a machine that already has them is left alone (no apt-get at all). Then
+# the npm packages of the web page and of its tests, from their lock files.
 set -eu
+cd "$(dirname "$0")/.."
 
 need=""
 has_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -31,8 +33,27 @@ has_pc libmosquitto || need="$need libmosquitto-dev"
 [ -x /usr/sbin/mosquitto ] || has_cmd mosquitto || need="$need mosquitto"
 # Its tests publish and subscribe with Mosquitto's own clients.
 has_cmd mosquitto_pub || need="$need mosquitto-clients"
+has_cmd npm || need="$need npm"
+has_cmd chromium || need="$need chromium"
 
-[ -z "$need" ] && exit 0
+# The web page's libraries (server/web) and its test driver (tests/web)
+# come from npm, pinned by their lock files: installed when node_modules
+# is missing or older than the lock file.
+npm_ci() {
+	dir=$1
+	if [ ! -d "$dir/node_modules" ] ||
+	   [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+		echo "install-deps: npm ci in $dir"
+		npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+		touch "$dir/node_modules"
+	fi
+}
+
+if [ -z "$need" ]; then
+	npm_ci server/web
+	npm_ci tests/web
+	exit 0
+fi
 
 echo "install-deps: installing:$need"
 sudo=""
@@ -47,3 +68,5 @@ fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
 	--no-install-recommends $need
+npm_ci server/web
+npm_ci tests/web

@@ -1,0 +1,363 @@
+// The live page: wires the map, the live stream, search, alarms and replay
+// together, and shows only what the caller's role may see.
+import { enc, getJson, getToken, may, takeTokenFromUrl, whoami } from './api.js';
+import { showSignIn, signOut, watchUnauthorized } from './signin.js';
+import { LiveStream } from './live.js';
+import { drawFloor, fitFloor, frame, newMap } from './floorplan.js';
+import { TagLayer, ageOf, ageText, isStale, shortName } from './map.js';
+import { Alarms } from './alarms.js';
+import { setupSearch } from './search.js';
+import { Playback, lastMinutes } from './playback.js';
+
+const $ = (id) => document.getElementById(id);
+const FOLLOW_POLL_MS = 3000;
+const MAX_EVENTS = 15;
+
+let site, me, map, tags, live, alarms, playback;
+let floor = null;
+let drawn = null;
+let drawSeq = 0;
+let lastResync = 0;
+const frames = new Map();
+
+function setConn(state, text) {
+	const c = $('conn');
+	c.className = `conn ${state}`;
+	c.textContent = text;
+}
+
+const visible = (t) => (t.kind === 'person' ? may.people(me.role) : may.assets(me.role));
+const floorName = (id) => site.floors.find((f) => f.id === id)?.name ?? id;
+const zoneName = (id) => site.zones?.find((z) => z.id === id)?.name ?? id;
+
+// ---- floors -----------------------------------------------------------------
+
+function floorButtons() {
+	const nav = $('floors');
+	for (const f of site.floors) {
+		const b = document.createElement('button');
+		b.type = 'button';
+		b.dataset.floor = f.id;
+		b.textContent = f.name || f.id;
+		b.title = `${f.name} (${f.id})`;
+		b.onclick = () => showFloor(f.id);
+		nav.append(b);
+	}
+}
+
+async function showFloor(id, { fit = true } = {}) {
+	if (id === floor || !frames.has(id))
+		return;
+	floor = id;
+	for (const b of $('floors').children)
+		b.setAttribute('aria-pressed', String(b.dataset.floor === id));
+	history.replaceState(history.state, '', '#' + enc(id));
+	tags.setFloor(id, frames.get(id));
+	live.subscribe({ floor: id });
+	renderTagList();
+	const seq = ++drawSeq;
+	drawn?.group.remove();
+	drawn = null;
+	const d = await drawFloor(map, site, site.floors.find((f) => f.id === id));
+	if (seq !== drawSeq) {
+		d.group.remove();
+		return;
+	}
+	drawn = d;
+	$('map').dataset.floor = id;
+	$('map').dataset.drawing = d.hasImage ? 'image' : 'zones';
+	if (fit)
+		fitFloor(map, d.frame);
+	renderZoneCounts();
+}
+
+function renderZoneCounts() {
+	if (!drawn)
+		return;
+	const counts = tags.zoneCounts();
+	for (const [id, z] of drawn.zones) {
+		const n = counts.get(id) ?? 0;
+		z.count.textContent = String(n);
+		z.count.classList.toggle('over', z.zone.capacity != null && n > z.zone.capacity);
+	}
+}
+
+// ---- the live stream --------------------------------------------------------
+
+function onMessage(m) {
+	switch (m.type) {
+	case 'snapshot':
+		tags.replaceAll(m.tags.filter(visible));
+		renderTagList();
+		break;
+	case 'positions':
+		m.tags.filter(visible).forEach((t) => tags.upsert(t));
+		break;
+	case 'alarm':
+		onAlarm(m.alarm);
+		break;
+	case 'event':
+		addEvent(m.event);
+		break;
+	case 'stats':
+		checkStats(m);
+		break;
+	case 'error':
+		console.warn('trackd:', m.error);
+		break;
+	}
+}
+
+// The stream does not say when a tag leaves the floor: when the server's
+// head count and ours disagree, a fresh snapshot settles it.
+function checkStats(m) {
+	if (m.floor !== floor || Date.now() - lastResync < 5000)
+		return;
+	const ours = tags.tags().filter((t) => !isStale(t)).length;
+	if (ours !== m.tags && may.people(me.role) && may.assets(me.role)) {
+		lastResync = Date.now();
+		live.subscribe({ floor });
+	}
+}
+
+function onAlarm(a) {
+	if (!may.alarms(me.role))
+		return;
+	alarms.update(a);
+	if (a.position && a.position.floor === floor && a.open)
+		tags.upsert(a.position);
+	if (a.open && tags.selected === a.tag && tags.following && a.position &&
+	    a.position.floor !== floor)
+		showFloor(a.position.floor, { fit: false });
+}
+
+function addEvent(ev) {
+	if (ev.type === 'zone_enter' || ev.type === 'zone_exit')
+		return; // too many to read; the map shows them
+	const li = document.createElement('li');
+	li.className = ev.type;
+	const time = document.createElement('time');
+	time.textContent = new Date(ev.t * 1000).toLocaleTimeString();
+	const who = tags.get(ev.tag)?.name ?? site.tags?.find((t) => t.id === ev.tag)?.name ?? ev.tag;
+	li.append(time, `${ev.type.replace(/_/g, ' ')}: ${who}` +
+		(ev.zone ? ` in ${zoneName(ev.zone)}` : ''));
+	$('events').prepend(li);
+	while ($('events').children.length > MAX_EVENTS)
+		$('events').lastElementChild.remove();
+	$('events-none').hidden = true;
+}
+
+// ---- the selected tag -------------------------------------------------------
+
+function select(id, { follow = false } = {}) {
+	tags.select(id);
+	if (follow)
+		tags.setFollow(true);
+	renderInfo();
+	renderTagList();
+}
+
+function renderInfo() {
+	const t = tags.get(tags.selected) ?? (tags.selected && selectedFallback);
+	const panel = $('tag-info');
+	panel.hidden = !tags.selected;
+	if (!tags.selected)
+		return;
+	$('info-name').textContent = t?.name ?? tags.selected;
+	$('info-id').textContent = t ? `${t.id} · ${t.kind}${t.category ? ', ' + t.category : ''}` : tags.selected;
+	if (t?.x !== undefined) {
+		$('info-where').textContent = `${floorName(t.floor)} floor · ${t.zone ? zoneName(t.zone) : 'outside any zone'}`;
+		$('info-fix').textContent = `fix ${ageText(ageOf(t))} old · within ±${t.r.toFixed(1)} m` +
+			(t.moving ? ' · moving' : ' · still');
+	} else {
+		$('info-where').textContent = 'not on this floor now';
+		$('info-fix').textContent = '';
+	}
+	$('info-follow').setAttribute('aria-pressed', String(tags.following));
+	$('info-follow').textContent = tags.following ? 'Following' : 'Follow';
+}
+let selectedFallback = null;
+
+// Following a tag across floors: the floor stream does not carry it away,
+// so ask where it is now and then.
+async function pollFollowed() {
+	if (!tags.following || !tags.selected || playback.active)
+		return;
+	try {
+		const t = await getJson(`api/v1/tags/${enc(tags.selected)}`);
+		selectedFallback = t;
+		if (t.floor !== floor) {
+			await showFloor(t.floor, { fit: false });
+			map.setView(frames.get(t.floor).toLatLng(t.x, t.y), map.getZoom());
+		}
+	} catch { /* not located: keep the last place */ }
+}
+
+async function locate(tag) {
+	let t;
+	try {
+		t = await getJson(`api/v1/tags/${enc(tag.id)}`);
+	} catch (e) {
+		$('search-status').textContent = e.status === 404
+			? `${tag.name || tag.id} has not been located yet.` : e.message;
+		return;
+	}
+	$('search-status').textContent = '';
+	selectedFallback = t;
+	await showFloor(t.floor, { fit: false });
+	map.setView(frames.get(t.floor).toLatLng(t.x, t.y), Math.max(map.getZoom(), 3));
+	tags.upsert(t);
+	select(t.id, { follow: true });
+}
+
+function locateAlarm(a) {
+	if (!a)
+		return;
+	if (a.position)
+		locate({ id: a.tag, name: a.name });
+	else
+		$('search-status').textContent = `${a.name ?? a.tag} has not been located yet.`;
+}
+
+function replay(tag, from, to) {
+	tags.setFollow(false);
+	playback.open(tag, from, to);
+}
+
+// ---- the side list ----------------------------------------------------------
+
+function renderTagList() {
+	const ul = $('tag-list');
+	if (ul.contains(document.activeElement))
+		return; // not under a keyboard user's feet
+	const list = tags.tags().sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'person' ? -1 : 1) ||
+		shortName(a).localeCompare(shortName(b)));
+	ul.replaceChildren(...list.map((t) => {
+		const li = document.createElement('li');
+		const b = document.createElement('button');
+		b.type = 'button';
+		b.className = `tag-row kind-${t.kind} cat-${(t.category || '').replace(/[^a-zA-Z0-9_-]/g, '-')}` +
+			(isStale(t) ? ' stale' : '') + (t.id === tags.selected ? ' selected' : '');
+		b.dataset.tag = t.id;
+		const dot = document.createElement('span');
+		dot.className = 'dot';
+		const name = document.createElement('span');
+		name.className = 'row-name';
+		name.textContent = shortName(t);
+		const where = document.createElement('span');
+		where.className = 'row-where';
+		where.textContent = isStale(t) ? `${ageText(ageOf(t))} ago` : (t.zone ? zoneName(t.zone) : '');
+		b.append(dot, name, where);
+		b.onclick = () => {
+			select(t.id);
+			tags.centreOn(t.id);
+		};
+		li.append(b);
+		return li;
+	}));
+	$('count').textContent = `(${list.length})`;
+}
+
+// ---- start ------------------------------------------------------------------
+
+function keyboard() {
+	document.addEventListener('keydown', (ev) => {
+		if (ev.key !== 'Escape' || ev.defaultPrevented)
+			return;
+		if (document.activeElement === $('q') && !$('results').hidden)
+			return;
+		if (playback.active)
+			playback.close();
+		else if (tags.selected)
+			select(null);
+	});
+	$('info-close').onclick = () => select(null);
+	$('info-follow').onclick = () => {
+		tags.setFollow(!tags.following);
+		renderInfo();
+	};
+	$('info-replay').onclick = () => {
+		const t = tags.get(tags.selected) ?? { id: tags.selected };
+		replay(t, ...lastMinutes(10));
+	};
+	$('sound').onclick = () => {
+		const on = $('sound').getAttribute('aria-pressed') !== 'true';
+		$('sound').setAttribute('aria-pressed', String(on));
+		$('sound').textContent = on ? 'Sound on' : 'Sound off';
+		alarms.setSound(on);
+	};
+}
+
+function showWho() {
+	$('who').textContent = me.name ? `${me.name} · ${me.role}` : me.role;
+	$('signout').hidden = !getToken();
+	$('signout').onclick = signOut;
+	$('reports-link').hidden = !may.reports(me.role);
+	document.body.dataset.role = me.role;
+}
+
+async function main() {
+	takeTokenFromUrl();
+	watchUnauthorized();
+	try {
+		me = await whoami();
+		site = await getJson('api/v1/site');
+	} catch (e) {
+		if (e.status === 401) {
+			setConn('down', 'signed out');
+			showSignIn();
+		} else {
+			setConn('down', `cannot reach the server (${e.message}); reload to retry`);
+		}
+		return;
+	}
+	showWho();
+	if (!may.people(me.role) && !may.assets(me.role)) {
+		// A manager sees aggregated reports, never live people.
+		location.replace('reports.html');
+		return;
+	}
+	$('site-name').textContent = site.name || site.site;
+	document.title = `${site.name || site.site} — live map`;
+	for (const f of site.floors)
+		frames.set(f.id, frame(site, f));
+
+	map = newMap('map', { zoomControl: true });
+	map.on('follow', renderInfo);
+	tags = new TagLayer(map, { onSelect: (id) => select(id) });
+	playback = new Playback({ map, frameOf: (id) => frames.get(id),
+		showFloor: (id) => showFloor(id, { fit: false }), onClose: () => {} });
+	alarms = new Alarms({
+		site, onLocate: locateAlarm, canReplay: may.history(me.role),
+		onReplay: (a) => a && replay({ id: a.tag, name: a.name }, a.pressed - 600,
+			a.open ? Date.now() / 1000 : a.acked),
+		onChange: (open) => {
+			tags.setAlarmed(open.map((a) => a.tag));
+			for (const b of $('floors').children)
+				b.classList.toggle('has-alarm', open.some((a) => a.position?.floor === b.dataset.floor));
+		},
+	});
+	alarms.setName(me.name);
+	$('alarms-section').hidden = !may.alarms(me.role);
+	$('info-replay').hidden = $('alarm-replay').hidden = !may.history(me.role);
+	keyboard();
+	setupSearch({ input: $('q'), list: $('results'), status: $('search-status'),
+		filter: visible, onChoose: locate });
+	live = new LiveStream({ onMessage, onState: setConn });
+	floorButtons();
+	const wanted = decodeURIComponent(location.hash.slice(1));
+	await showFloor(frames.has(wanted) ? wanted : site.floors[0].id);
+	live.connect();
+	if (may.alarms(me.role))
+		alarms.load().catch((e) => console.warn('alarms:', e.message));
+	setInterval(() => {
+		renderZoneCounts();
+		renderInfo();
+		renderTagList();
+	}, 1000);
+	setInterval(pollFollowed, FOLLOW_POLL_MS);
+	// The alarm banner and narrow screens change the map's size.
+	new ResizeObserver(() => map.invalidateSize()).observe($('map'));
+}
+
+main();

@@ -1,0 +1,232 @@
+// Tags on the live map: a marker per tag (shape by kind, colour by
+// category, its name), the 1-σ circle, grey with its age when stale, a
+// short trail for the selected tag, and smooth movement between updates.
+import * as L from './node_modules/leaflet/dist/leaflet-src.esm.js';
+
+export const STALE_S = 10;
+const ANIM_MS = 900;      // a little under the server's one-second tick
+const JUMP_M = 15;        // further than this is a jump, not a walk
+const TRAIL_POINTS = 60;  // about a minute at one update a second
+
+export function shortName(tag) {
+	const name = tag.name || tag.id;
+	// "Frank Hughes (ICU, bed 3)" and "Helen Marsh, charge nurse": the name.
+	return tag.kind === 'person' ? name.split(',')[0].replace(/\s*\([^)]*$/, '') : name;
+}
+
+export function ageText(s) {
+	if (s < 60)
+		return `${Math.max(0, Math.round(s))} s`;
+	if (s < 3600)
+		return `${Math.round(s / 60)} min`;
+	if (s < 86400 * 2)
+		return `${Math.round(s / 3600)} h`;
+	return `${Math.round(s / 86400)} days`;
+}
+
+export const ageOf = (tag) => Math.max(0, Date.now() / 1000 - tag.t);
+export const isStale = (tag) => ageOf(tag) > STALE_S;
+const cssId = (s) => String(s ?? '').replace(/[^a-zA-Z0-9_-]/g, '-');
+
+export class TagLayer {
+	constructor(map, { onSelect }) {
+		this.map = map;
+		this.onSelect = onSelect;
+		this.entries = new Map();
+		this.moving = new Set();
+		this.circles = L.layerGroup().addTo(map);
+		this.markers = L.layerGroup().addTo(map);
+		this.trail = L.polyline([], { className: 'trail', interactive: false }).addTo(map);
+		this.frame = null;
+		this.floor = null;
+		this.selected = null;
+		this.following = false;
+		this.alarmed = new Set();
+		map.on('dragstart', () => this.setFollow(false));
+		// Equipment names only when zoomed in: a whole floor of them is noise.
+		const zoomed = () => map.getContainer().classList.toggle('zoomed-out', map.getZoom() < 5);
+		map.on('zoomend', zoomed);
+		map.whenReady(zoomed);
+		this.tick = this.tick.bind(this);
+		requestAnimationFrame(this.tick);
+		setInterval(() => this.refreshAges(), 1000);
+	}
+
+	setFloor(floor, frame) {
+		this.clear();
+		this.floor = floor;
+		this.frame = frame;
+	}
+
+	clear() {
+		this.circles.clearLayers();
+		this.markers.clearLayers();
+		this.entries.clear();
+		this.moving.clear();
+		this.trail.setLatLngs([]);
+	}
+
+	// A snapshot: these tags, and no others.
+	replaceAll(tags) {
+		const keep = new Set(tags.map((t) => t.id));
+		for (const id of [...this.entries.keys()])
+			if (!keep.has(id))
+				this.remove(id);
+		tags.forEach((t) => this.upsert(t));
+	}
+
+	remove(id) {
+		const e = this.entries.get(id);
+		if (!e)
+			return;
+		this.markers.removeLayer(e.marker);
+		this.circles.removeLayer(e.circle);
+		this.entries.delete(id);
+		this.moving.delete(e);
+		if (this.selected === id)
+			this.trail.setLatLngs([]);
+	}
+
+	makeEntry(tag, ll) {
+		const el = document.createElement('div');
+		const dot = document.createElement('span');
+		dot.className = 'dot';
+		const label = document.createElement('span');
+		label.className = 'name';
+		const age = document.createElement('span');
+		age.className = 'age';
+		label.append(document.createTextNode(shortName(tag)), age);
+		el.append(dot, label);
+		const marker = L.marker(ll, {
+			icon: L.divIcon({ className: 'tag-icon', html: el, iconSize: null }),
+			keyboard: false, title: tag.name ? `${tag.name} (${tag.id})` : tag.id,
+			riseOnHover: true,
+		});
+		marker.on('click', () => this.onSelect(tag.id));
+		const circle = L.circle(ll, { radius: tag.r, interactive: false,
+			className: `sigma kind-${tag.kind}` });
+		const e = { tag, marker, circle, el, age, cur: ll, from: ll, to: ll, t0: 0,
+			r0: tag.r, trail: [ll] };
+		marker.addTo(this.markers);
+		circle.addTo(this.circles);
+		return e;
+	}
+
+	upsert(tag) {
+		if (!this.frame || tag.floor !== this.floor) {
+			this.remove(tag.id);
+			return;
+		}
+		const ll = this.frame.toLatLng(tag.x, tag.y);
+		let e = this.entries.get(tag.id);
+		if (!e) {
+			e = this.makeEntry(tag, ll);
+			this.entries.set(tag.id, e);
+		} else {
+			const jump = this.map.distance(e.cur, ll) > JUMP_M;
+			e.from = jump ? ll : e.cur;
+			e.to = ll;
+			e.r0 = e.circle.getRadius();
+			e.t0 = performance.now();
+			this.moving.add(e);
+			e.trail.push(ll);
+			if (e.trail.length > TRAIL_POINTS)
+				e.trail.shift();
+		}
+		e.tag = tag;
+		this.style(e);
+		if (this.selected === tag.id) {
+			this.trail.setLatLngs(e.trail);
+			if (this.following)
+				this.map.panTo(ll, { animate: true, duration: ANIM_MS / 1000 });
+		}
+	}
+
+	style(e) {
+		const { tag, el } = e;
+		const stale = isStale(tag);
+		el.className = `tag kind-${tag.kind} cat-${cssId(tag.category)}` +
+			(stale ? ' stale' : '') + (tag.moving ? ' moving' : '') +
+			(this.selected === tag.id ? ' selected' : '') +
+			(this.alarmed.has(tag.id) ? ' alarm' : '');
+		el.dataset.tag = tag.id;
+		el.dataset.floor = tag.floor;
+		e.age.textContent = stale ? ` · ${ageText(ageOf(tag))} ago` : '';
+		e.circle.getElement()?.classList.toggle('stale', stale);
+		e.circle.getElement()?.classList.toggle('selected', this.selected === tag.id);
+		if (this.alarmed.has(tag.id) || this.selected === tag.id)
+			e.marker.setZIndexOffset(1000);
+		else
+			e.marker.setZIndexOffset(0);
+	}
+
+	refreshAges() {
+		for (const e of this.entries.values())
+			this.style(e);
+	}
+
+	tick(now) {
+		for (const e of this.moving) {
+			const k = Math.min(1, (now - e.t0) / ANIM_MS);
+			const s = k * k * (3 - 2 * k); // ease in and out
+			e.cur = L.latLng(e.from.lat + (e.to.lat - e.from.lat) * s,
+				e.from.lng + (e.to.lng - e.from.lng) * s);
+			e.marker.setLatLng(e.cur);
+			e.circle.setLatLng(e.cur);
+			e.circle.setRadius(e.r0 + (e.tag.r - e.r0) * s);
+			if (k >= 1)
+				this.moving.delete(e);
+		}
+		requestAnimationFrame(this.tick);
+	}
+
+	select(id) {
+		const old = this.entries.get(this.selected);
+		this.selected = id;
+		if (old)
+			this.style(old);
+		const e = this.entries.get(id);
+		this.trail.setLatLngs(e ? e.trail : []);
+		if (e)
+			this.style(e);
+		if (!id)
+			this.setFollow(false);
+	}
+
+	setFollow(on) {
+		this.following = on;
+		const e = this.entries.get(this.selected);
+		if (on && e)
+			this.map.panTo(e.to);
+		this.map.fire('follow', { on });
+	}
+
+	centreOn(id, zoom) {
+		const e = this.entries.get(id);
+		if (e)
+			this.map.setView(e.to, Math.max(this.map.getZoom(), zoom ?? 3));
+		return !!e;
+	}
+
+	setAlarmed(ids) {
+		this.alarmed = new Set(ids);
+		this.refreshAges();
+	}
+
+	// Head counts per zone from the tags held (stale ones not counted).
+	zoneCounts() {
+		const counts = new Map();
+		for (const { tag } of this.entries.values())
+			if (tag.zone && !isStale(tag))
+				counts.set(tag.zone, (counts.get(tag.zone) ?? 0) + 1);
+		return counts;
+	}
+
+	get(id) {
+		return this.entries.get(id)?.tag;
+	}
+
+	tags() {
+		return [...this.entries.values()].map((e) => e.tag);
+	}
+}
