@@ -22,6 +22,10 @@ struct live_tag {
 	char id[TRACK_ID_MAX];
 	track_position pos;    /* pos.tag points at id */
 	uint64_t seq;
+	/* The floor the tag last left, and the seq of that change: its old
+	 * floor's watchers are told it is gone. */
+	const char *left_floor;
+	uint64_t left_seq;
 	/* The position last put in the history, to downsample against. */
 	struct {
 		bool set;

@@ -376,16 +376,29 @@ static json_t *
 positions_json(const struct app *a, const struct live_pss *p, bool snap,
                uint64_t from)
 {
-	json_t *list = json_array();
+	json_t *list = json_array(), *gone = NULL, *doc;
 
 	for (size_t i = 0; i < a->n_tags; i++) {
 		const struct live_tag *t = &a->tags[i];
 
 		if ((snap || t->seq > from) && wanted(p, t))
 			json_array_append_new(list, app_tag_json(a, t));
+		/* Changes to a floor watcher: tags that left for another
+		 * floor since, by id, so that the page drops them. */
+		else if (!snap && p->floor[0] && t->left_seq > from &&
+		         t->left_floor &&
+		         strcmp(t->left_floor, p->floor) == 0 &&
+		         (t->pos.kind == TRACK_TAG_ASSET || sees_people(p))) {
+			if (!gone)
+				gone = json_array();
+			json_array_append_new(gone, json_string(t->id));
+		}
 	}
-	return json_pack("{s:s, s:o}", "type", snap ? "snapshot" : "positions",
-	                 "tags", list);
+	doc = json_pack("{s:s, s:o}", "type", snap ? "snapshot" : "positions",
+	                "tags", list);
+	if (gone)
+		json_object_set_new(doc, "gone", gone);
+	return doc;
 }
 
 /* A floor watcher's snapshot or changes, from the floor's shared copy when
@@ -407,7 +420,7 @@ send_floor_positions(struct lws *wsi, struct app *a,
 		json_t *doc = positions_json(a, p, snap, from);
 
 		if (!snap && json_array_size(json_object_get(doc, "tags")) ==
-		                     0) {
+		                     0 && !json_object_get(doc, "gone")) {
 			json_decref(doc);
 			return 0;
 		}

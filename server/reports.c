@@ -29,6 +29,7 @@ struct query {
 	char zone[TRACK_ID_MAX];
 	char floor[TRACK_ID_MAX];
 	double days;
+	int64_t bucket_us;   /* occupancy rows merged to this (0: as kept) */
 	bool csv;
 };
 
@@ -101,6 +102,14 @@ parse_query(struct lws *wsi, struct query *q)
 		q->days = strtod(buf, &end);
 		if (*end || !(q->days >= 0) || q->days > 3650)
 			return "days: expected a number of days";
+	}
+	if (query_arg(wsi, "bucket=", buf, sizeof buf)) {
+		char *end;
+		long v = strtol(buf, &end, 10);
+
+		if (*end || v < 60 || v > 7 * 86400 || v % 60)
+			return "bucket: seconds, a multiple of 60 up to a week";
+		q->bucket_us = v * INT64_C(1000000);
 	}
 	query_arg(wsi, "zone=", q->zone, sizeof q->zone);
 	query_arg(wsi, "floor=", q->floor, sizeof q->floor);
@@ -211,6 +220,41 @@ stored_occupancy(struct app *a, const char *zone, const struct query *q,
 		         store_error(a->store));
 }
 
+/* Rows of one-minute buckets merged into buckets of q->bucket_us (aligned
+ * to Unix time): the mean of their means, the largest peak. In place; the
+ * new count. */
+static size_t
+merge_buckets(track_occupancy *rows, size_t n, int64_t bucket_us)
+{
+	size_t out = 0, in_group = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		int64_t start = rows[k].t_us / bucket_us * bucket_us;
+		track_occupancy *o;
+
+		if (out == 0 || rows[out - 1].t_us != start) {
+			rows[out] = rows[k];
+			rows[out].t_us = start;
+			out++;
+			in_group = 1;
+			continue;
+		}
+		o = &rows[out - 1];
+		in_group++;
+		/* Running means: every minute weighs the same. */
+		o->mean += (rows[k].mean - o->mean) / (double)in_group;
+		for (int c = 0; c < 3; c++) {
+			o->mean_kind[c] += (rows[k].mean_kind[c] - o->mean_kind[c]) /
+			                   (double)in_group;
+			if (rows[k].peak_kind[c] > o->peak_kind[c])
+				o->peak_kind[c] = rows[k].peak_kind[c];
+		}
+		if (rows[k].peak > o->peak)
+			o->peak = rows[k].peak;
+	}
+	return out;
+}
+
 static struct report
 occupancy(struct app *a, const struct query *q)
 {
@@ -234,6 +278,8 @@ occupancy(struct app *a, const struct query *q)
 		if (n > MAX_ROWS)
 			n = MAX_ROWS;
 		stored_occupancy(a, zones[z].id, q, rows, n);
+		if (q->bucket_us > a->cfg.stats_bucket_us)
+			n = merge_buckets(rows, n, q->bucket_us);
 		rows_total += n;
 		buckets = json_array();
 		for (size_t k = 0; k < n; k++) {
@@ -282,8 +328,14 @@ occupancy(struct app *a, const struct query *q)
 			                .csv = csv.s };
 	}
 	return (struct report){ .status = 200,
-		                .json = json_pack("{s:i, s:o}", "bucket_s", 60,
-		                                  "zones", list) };
+		                .json = json_pack(
+					"{s:I, s:o}", "bucket_s",
+					(json_int_t)((q->bucket_us >
+					                      a->cfg.stats_bucket_us
+					                      ? q->bucket_us
+					                      : a->cfg.stats_bucket_us) /
+					             1000000),
+					"zones", list) };
 }
 
 /* A window reaching back before this run started: the visits come from

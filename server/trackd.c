@@ -167,9 +167,14 @@ app_update(struct app *a)
 
 			if (!t)
 				continue;
+			t->seq = ++a->seq;
+			if (t->pos.floor && batch[i].floor &&
+			    strcmp(t->pos.floor, batch[i].floor) != 0) {
+				t->left_floor = t->pos.floor;
+				t->left_seq = t->seq;
+			}
 			t->pos = batch[i];
 			t->pos.tag = t->id;
-			t->seq = ++a->seq;
 			persist_position(a, t);
 		}
 	}

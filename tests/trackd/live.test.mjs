@@ -176,3 +176,20 @@ test('positions at most a few times a second, even with a fast tick', async () =
 		await fast.stopClean();
 	}
 });
+
+test('a tag that goes to another floor is named as gone to its old floor\'s watchers', async () => {
+	const tag = 'badge-0009';
+	const f0 = await live({ floor: 'f0' });
+	await feed(ingest, [{ tag, floor: 'f0', x: 14.0, y: 11.0 }], 2);
+	await f0.waitFor((m) => m.type === 'positions' && m.tags.some((t) => t.id === tag),
+		3000, `${tag} on f0`);
+	const gone = f0.waitFor((m) => m.type === 'positions' && m.gone?.includes(tag),
+		12000, `${tag} gone from f0`);
+	gone.catch(() => {});
+	const f1 = await live({ floor: 'f1' });
+	await feed(ingest, [{ tag, floor: 'f1', x: 14.0, y: 11.0 }], 8,
+		() => f1.tags().some((t) => t.id === tag && t.floor === 'f1'));
+	const m = await gone;
+	assert.ok(!m.tags.some((t) => t.id === tag), 'not also among the f0 positions');
+	assert.equal((await trackd.get(`/api/v1/tags/${tag}`)).json().floor, 'f1');
+});

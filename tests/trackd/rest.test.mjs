@@ -154,3 +154,33 @@ test('GET /: the page', async () => {
 	assert.match(res.text, /<!doctype html>/i);
 	assert.match(res.text, /track-live\.v1|live\.js/);
 });
+
+test('GET /api/v1/reports/occupancy: minutes, or merged buckets; CSV', async () => {
+	const from = Math.floor(now()) - 3600;
+	const minutes = (await trackd.get(`/api/v1/reports/occupancy?from=${from}&floor=f0`)).json();
+	assert.equal(minutes.bucket_s, 60);
+	const res = await trackd.get(`/api/v1/reports/occupancy?from=${from}&floor=f0&bucket=900`);
+	assert.equal(res.status, 200, res.text);
+	const merged = res.json();
+	assert.equal(merged.bucket_s, 900);
+	for (const z of merged.zones) {
+		assert.equal(z.floor, 'f0');
+		assert.ok(z.buckets.length <= 5, `${z.zone}: ${z.buckets.length} buckets`);
+		for (const b of z.buckets)
+			assert.equal(b.t % 900, 0, `bucket start ${b.t}`);
+		// The largest peak and the mean of the minutes it merges.
+		const raw = minutes.zones.find((x) => x.zone === z.zone).buckets;
+		const peak = Math.max(0, ...raw.map((b) => b.peak));
+		assert.equal(Math.max(0, ...z.buckets.map((b) => b.peak)), peak, z.zone);
+	}
+	for (const bad of ['59', '90', 'x', String(8 * 86400)])
+		assertJsonError(await trackd.get(`/api/v1/reports/occupancy?bucket=${bad}`), 400,
+			'bad request');
+	const csv = await trackd.get(`/api/v1/reports/occupancy?from=${from}&bucket=600&format=csv`);
+	assert.equal(csv.status, 200);
+	assert.match(csv.type, /text\/csv/);
+	const lines = csv.text.trim().split('\n');
+	assert.equal(lines[0], 'zone,t,mean,peak,mean_person,mean_asset,peak_person,peak_asset');
+	for (const l of lines.slice(1))
+		assert.equal(Number(l.split(',')[1]) % 600, 0);
+});
