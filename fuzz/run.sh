@@ -22,15 +22,15 @@ set -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 rc=0
 "$exe" "$@" "$work/corpus" >"$work/log" 2>&1 || rc=$?
 
-# "#1234 DONE cov: 567 ft: 890 corp: 12/3456b lim: ... exec/s: 1234 ..."
-done_line=$(grep -a ' DONE \| INITED ' "$work/log" | tail -n 1 || true)
+# "#1234<TAB>DONE   cov: 567 ft: 890 corp: 12/3456b ..." and the stats.
+done_line=$(grep -a 'DONE \|INITED ' "$work/log" | tail -n 1 || true)
 field() { echo "$done_line" | sed -n "s/.* $1: \([^ ]*\).*/\1/p"; }
-runs=$(grep -a '^stat::number_of_executed_units:' "$work/log" |
-	awk '{ print $2 }')
+figure() { sed -n "s/^stat::$1: *//p" "$work/log"; }
 files=$(ls "$work/corpus" | wc -l)
-echo "$name: ${runs:-?} runs in $secs s (${runs:+$((runs / secs))}/s)," \
-	"cov $(field cov), ft $(field ft), corpus $files files" \
-	"($(du -sk "$work/corpus" | cut -f1) KiB)"
+bytes=$(cat "$work/corpus"/* | wc -c)
+echo "$name: $(figure number_of_executed_units) runs in $secs s" \
+	"($(figure average_exec_per_sec)/s), cov $(field cov), ft $(field ft)," \
+	"corpus $files files ($((bytes / 1024)) KiB)"
 if [ "$rc" -ne 0 ]; then
 	tail -n 60 "$work/log"
 	echo "$name: FAILED (exit $rc); input saved under $work/" >&2
