@@ -22,6 +22,16 @@ has_pc libcrypto || need="$need libssl-dev"
 # The sqlite3 shell: a test holds the database's lock with it.
 has_cmd sqlite3 || need="$need sqlite3"
 has_cmd node || need="$need nodejs"
+# The fuzzers: clang and its libFuzzer runtime (only recommended by clang,
+# which --no-install-recommends leaves out).
+has_cmd clang || need="$need clang"
+fuzz_probe='int LLVMFuzzerTestOneInput(const char *d, unsigned long n)
+{ return 0; }'
+has_fuzzer() {
+	has_cmd clang && echo "$fuzz_probe" |
+		clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1
+}
+has_fuzzer || need="$need libclang-rt-dev"
 
 [ -z "$need" ] && exit 0
 
