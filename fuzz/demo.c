@@ -1,5 +1,6 @@
 #include "demo.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +22,23 @@ fuzz_config(void)
 	cfg.max_visits = 1024;
 	cfg.utilization_days = 2;
 	return cfg;
+}
+
+bool
+fuzz_site_huge(const track_site *site)
+{
+	const double far = 1000.0;
+
+	if (site->n_floors > 16)
+		return true;
+	for (size_t i = 0; i < site->n_floors; i++)
+		if (site->floors[i].width > far || site->floors[i].height > far)
+			return true;
+	for (size_t i = 0; i < site->n_scanners; i++)
+		if (fabs(site->scanners[i].x) > far ||
+		    fabs(site->scanners[i].y) > far)
+			return true;
+	return false;
 }
 
 const track_site_doc *
