@@ -4,14 +4,19 @@
 #   make demo    trackd on the demo hospital, fed live by tracksim
 #   make replay-demo  the offline pipeline: simulate, replay, print errors
 #   make bench   run the benchmarks
+#   make fuzz    run every fuzzer for FUZZ_SECONDS (clang, libFuzzer)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZERS = site espresense csv ingest query
 WERROR ?= false
 DEMO_DIR ?= out/demo
 
 MESON_OPTS = -Dwerror=$(WERROR) -Dbuildtype=debugoptimized
 
-.PHONY: all deps build test test-unit test-asan demo replay-demo bench clean
+.PHONY: all deps build test test-unit test-asan test-fuzz fuzz demo \
+	replay-demo bench clean
 
 all: build
 
@@ -37,11 +42,33 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1 \
 		meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
 
-# Both suites always run; the totals line counts every test once.
+# The fuzzers need clang: their own build, instrumented for libFuzzer.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) $(MESON_OPTS) -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+# Each fuzzer briefly (fuzz_seconds, 10 s), from its seeds alone.
+test-fuzz: deps $(FUZZ_BUILD)/build.ninja
+	meson compile -C $(FUZZ_BUILD)
+	meson test -C $(FUZZ_BUILD) --print-errorlogs --num-processes 2
+
+# Each fuzzer for FUZZ_SECONDS over a copy of its corpus that keeps
+# growing in $(FUZZ_BUILD)/fuzz-out/NAME/corpus; findings land next to it.
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	meson compile -C $(FUZZ_BUILD)
+	@rc=0; for f in $(FUZZERS); do \
+		sh fuzz/run.sh $(FUZZ_BUILD)/fuzz/fuzz-$$f fuzz/corpus/$$f \
+			$(FUZZ_BUILD)/fuzz-out/$$f $(FUZZ_SECONDS) \
+			fuzz/$$f.dict || rc=1; \
+	done; exit $$rc
+
+# Every suite always runs; the totals line counts every test once.
 test: deps
 	@rc=0; $(MAKE) --no-print-directory test-unit || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \
-	python3 scripts/test-totals.py $(BUILD) $(ASAN_BUILD); exit $$rc
+	$(MAKE) --no-print-directory test-fuzz || rc=1; \
+	python3 scripts/test-totals.py $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD); \
+	exit $$rc
 
 demo: build
 	@sh scripts/demo.sh $(BUILD)
@@ -56,4 +83,4 @@ bench: build
 	sh bench/bench-trackscan.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out

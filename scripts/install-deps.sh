@@ -35,6 +35,16 @@ has_pc libmosquitto || need="$need libmosquitto-dev"
 has_cmd mosquitto_pub || need="$need mosquitto-clients"
 has_cmd npm || need="$need npm"
 has_cmd chromium || need="$need chromium"
+# The fuzzers: clang and its libFuzzer runtime (only recommended by clang,
+# which --no-install-recommends leaves out).
+has_cmd clang || need="$need clang"
+fuzz_probe='int LLVMFuzzerTestOneInput(const char *d, unsigned long n)
+{ return 0; }'
+has_fuzzer() {
+	has_cmd clang && echo "$fuzz_probe" |
+		clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1
+}
+has_fuzzer || need="$need libclang-rt-dev"
 
 # The web page's libraries (server/web) and its test driver (tests/web)
 # come from npm, pinned by their lock files: installed when node_modules

@@ -63,18 +63,15 @@ parse_time(const char *s, int64_t *out)
 }
 
 const char *
-query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us)
+query_window_parse(const char *from, const char *to, int64_t now_us,
+                   int64_t *from_us, int64_t *to_us)
 {
-	char buf[128];
-	int64_t now = app_now_us();
-	bool from = query_arg(wsi, "from=", buf, sizeof buf);
-
-	*to_us = now;
-	*from_us = now - 3600 * (int64_t)1000000;
-	if (from && !parse_time(buf, from_us))
+	*to_us = now_us;
+	*from_us = now_us - 3600 * (int64_t)1000000;
+	if (from && !parse_time(from, from_us))
 		return "from: expected Unix seconds";
-	if (query_arg(wsi, "to=", buf, sizeof buf)) {
-		if (!parse_time(buf, to_us))
+	if (to) {
+		if (!parse_time(to, to_us))
 			return "to: expected Unix seconds";
 		/* to alone: the hour before it. */
 		if (!from)
@@ -83,6 +80,17 @@ query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us)
 	if (*from_us >= *to_us)
 		return "the window is empty: from must be before to";
 	return NULL;
+}
+
+const char *
+query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us)
+{
+	char from[128], to[128];
+	bool has_from = query_arg(wsi, "from=", from, sizeof from);
+	bool has_to = query_arg(wsi, "to=", to, sizeof to);
+
+	return query_window_parse(has_from ? from : NULL, has_to ? to : NULL,
+	                          app_now_us(), from_us, to_us);
 }
 
 /* NULL, or what is wrong with the query. */

@@ -21,6 +21,12 @@ bool query_arg(struct lws *wsi, const char *name, char *out, size_t len);
  * NULL, or what is wrong with it (not a time, or empty). */
 const char *query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us);
 
+/* The same for the values of from= and to= (NULL: absent) at now_us: no
+ * lws, no clock, so it can be tested and fuzzed alone. */
+const char *query_window_parse(const char *from, const char *to,
+                               int64_t now_us, int64_t *from_us,
+                               int64_t *to_us);
+
 /* /api/v1/reports/{which} with the request's query string. */
 struct report reports_get(struct app *a, struct lws *wsi, const char *which);
 

@@ -457,6 +457,13 @@ Test(sitecsv, reports_a_bad_number_and_a_missing_column)
 	cr_expect_eq(load("scanner_id,x,y,z,floor,path_loss\na,1,2,3,0,-2\n",
 	                  3.0, &s, err, sizeof err), -1);
 	cr_expect(strstr(err, ":2: column 'path_loss'") != NULL, "%s", err);
+	/* Found by fuzz-csv: above 10 it loaded, and the engine then
+	 * refused the site. */
+	cr_expect_eq(load("scanner_id,x,y,z,floor,path_loss\na,1,2,3,0,22\n",
+	                  3.0, &s, err, sizeof err), -1);
+	cr_expect(strstr(err, ":2: column 'path_loss': expected a path-loss "
+	                 "exponent in [0, 10] (0 = default), got 22") != NULL,
+	          "%s", err);
 }
 
 Test(sitecsv, rejects_a_file_without_scanners)

@@ -220,6 +220,15 @@ Test(engine, bad_sites_and_configs_are_refused)
 	dup[1].floor = "f9";
 	cr_expect_eq(track_engine_create(NULL, &s, &e), TRACK_EINVAL,
 	             "scanner on a floor that does not exist");
+	/* Found by fuzz-csv: scanners 1e20 m apart on a floor sized by them
+	 * made a heatmap column count beyond size_t (undefined behaviour). */
+	dup[1].floor = dup[0].floor;
+	dup[1].y = 1e20;
+	floors[0].width = floors[0].height = 0.0;
+	cr_expect_eq(track_engine_create(NULL, &s, &e), TRACK_EINVAL,
+	             "a floor too big for the heatmap");
+	floors[0].width = 40;
+	floors[0].height = 20;
 	s.n_floors = 0;
 	cr_expect_eq(track_engine_create(NULL, &s, &e), TRACK_EINVAL);
 	cr_expect_null(e, "a failed create leaves *out alone");

@@ -604,3 +604,57 @@ Test(espresense, refuses_values_of_the_wrong_shape_pointing_at_them)
 	             "    point: [1, 2]\n",
 	             "config.yaml:6:12: nodes[0].point: expected [x, y, z]");
 }
+
+/* Found with fuzz-espresense: rooms shared through aliases were read once
+ * per use, so 6 KB of YAML took minutes; one referring to itself never
+ * ended. */
+Test(espresense, refuses_aliases_under_floors_and_nodes)
+{
+	expect_error("floors:\n"
+	             "  - id: a\n"
+	             "    bounds: [[0, 0, 0], [5, 5, 3]]\n"
+	             "    rooms: &r [{name: x, points: [[0, 0], [5, 0], "
+	             "[5, 5]]}]\n"
+	             "  - id: b\n"
+	             "    bounds: [[0, 0, 3], [5, 5, 6]]\n"
+	             "    rooms: *r\n",
+	             "config.yaml:4:12: floors: YAML aliases (*name) are not "
+	             "supported here");
+	expect_error("floors: &f\n"
+	             "  - id: a\n"
+	             "    bounds: [[0, 0, 0], [5, 5, 3]]\n"
+	             "    rooms: [*f]\n",
+	             "config.yaml:1:9: floors: YAML aliases (*name) are not "
+	             "supported here");
+	/* Elsewhere (the companion's own settings) they do no harm. */
+	json_decref(import_ok("mqtt: &m {host: a}\n"
+	                      "history: *m\n"
+	                      "floors:\n"
+	                      "  - id: f\n"
+	                      "    bounds: [[0, 0, 0], [5, 5, 3]]\n",
+	                      "x.yaml"));
+}
+
+/* Every room of one name once tried -2, -3, ... afresh through a list:
+ * the cube of their number. */
+Test(espresense, many_rooms_of_one_name_get_their_suffixes_quickly,
+     .timeout = 20)
+{
+	size_t n = 4000, cap = 64 * n + 256, len;
+	char *yaml = malloc(cap);
+	json_t *site;
+
+	cr_assert_not_null(yaml);
+	len = (size_t)snprintf(yaml, cap, "floors:\n  - id: f\n    bounds: "
+	                       "[[0, 0, 0], [5, 5, 3]]\n    rooms:\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(yaml + len, cap - len, "      - {name: "
+		                        "r, points: [[0, 0], [5, 0], [5, 5]]}\n");
+	site = import_ok(yaml, "x.yaml");
+	cr_assert_eq(count(site, "zones"), n);
+	cr_expect_str_eq(json_string_value(json_object_get(
+		json_array_get(json_object_get(site, "zones"), n - 1), "id")),
+		"r-4000");
+	json_decref(site);
+	free(yaml);
+}

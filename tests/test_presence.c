@@ -151,6 +151,41 @@ Test(presence, a_silent_tag_is_lost_at_its_last_place_and_found_again)
 	track_engine_destroy(e);
 }
 
+/* Found by fuzz-csv: a replay jumps over a long gap without updates, and
+ * the zone change begun before it was completed across it, dated before
+ * the gap, with every minute of the gap credited to the zone one at a
+ * time (years of it took minutes). */
+Test(presence, a_zone_change_begun_before_a_long_gap_starts_again_after_it,
+     .timeout = 30)
+{
+	const int64_t gap = 30LL * 365 * 86400 * S;
+	track_engine *e = fixture_engine(false);
+	track_event ev[64];
+	size_t n = 0;
+
+	for (int64_t t = 0; t < 5; t++) {
+		fixture_hear(e, "pump-1", 8, 10, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(n, 1);
+	expect_event(&ev[0], TRACK_EVENT_ZONE_ENTER, "ward-a", S / 2);
+	/* Seen once in hall B, then nothing until decades later. */
+	fixture_hear(e, "pump-1", 30, 5, 5 * S, 0);
+	fixture_tick(e, 5 * S + S / 2, ev, &n);
+	for (int64_t t = 0; t < 5; t++) {
+		fixture_hear(e, "pump-1", 30, 5, gap + t * S, 0);
+		fixture_tick(e, gap + t * S + S / 2, ev, &n);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].type == TRACK_EVENT_ZONE_ENTER &&
+		    strcmp(ev[i].zone, "hall-b") == 0)
+			expect_event(&ev[i], TRACK_EVENT_ZONE_ENTER, "hall-b",
+			             gap + S / 2);
+	expect_event(&ev[n - 1], TRACK_EVENT_ZONE_ENTER, "hall-b",
+	             gap + S / 2);
+	track_engine_destroy(e);
+}
+
 Test(presence, positions_carry_the_zone_and_what_the_site_says_of_the_tag)
 {
 	track_engine *e = fixture_engine(false);

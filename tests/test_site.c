@@ -344,6 +344,18 @@ Test(site, a_scanner_below_its_floor_is_refused)
 	               "site.json: scanners[0].z: expected a number >= 0");
 }
 
+/* Found by fuzz-site: each z was finite, their sum was not, and the
+ * engine refused the site the parser had passed. */
+Test(site, a_scanner_whose_absolute_z_overflows_is_refused)
+{
+	expect_refused("{ 'site': 's', 'name': 'S', 'floors': [ { 'id': 'f0', "
+	               "'name': 'G', 'level': 0, 'z': 1e308, 'width': 10, "
+	               "'height': 8 } ], 'scanners': [ { 'id': 'a', "
+	               "'floor': 'f0', 'x': 1, 'y': 1, 'z': 1e308 } ] }",
+	               "site.json: scanners[0].z: expected a height that, "
+	               "added to the z of floor 'f0' (1e+308), stays finite");
+}
+
 Test(site, a_path_loss_must_lie_in_zero_to_ten)
 {
 	const char *msg = "site.json: scanners[0].path_loss: expected a "

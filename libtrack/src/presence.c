@@ -290,6 +290,15 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 
 	if (e->n_zones == 0 || !t->mot.init || t->floor.current < 0)
 		return;
+	/* A move begun before a silence the engine would call lost (a
+	 * replay skips the updates of a long gap) starts again: the gap was
+	 * never counted, so it cannot be moved to the new zone either (and
+	 * moving years of it went minute by minute). */
+	if (t->zone_cand >= 0 && now_us - t->cand_since > e->cfg.lost_us)
+		t->zone_cand = -1;
+	if (t->outside_since != NONE &&
+	    now_us - t->outside_since > e->cfg.lost_us)
+		t->outside_since = NONE;
 	here = zone_at(e, t->floor.current, x, y);
 	if (here == t->zone) {
 		t->outside_since = NONE;

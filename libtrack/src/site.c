@@ -584,8 +584,15 @@ parse_scanner(struct parse *p, struct idset *ids, json_t *o, size_t i)
 	    isfinite(fl->height) && !(s->y >= 0.0 && s->y <= fl->height))
 		site_error(p, path, "y", "expected a number in [0, %g] (the "
 		           "height of floor '%s')", fl->height, fl->id);
-	if (get_number(p, o, path, "z", true, NONNEGATIVE, &s->z) && fl)
+	if (get_number(p, o, path, "z", true, NONNEGATIVE, &s->z) && fl) {
 		s->z += fl->z;
+		/* Two finite numbers need not have a finite sum, and the
+		 * engine takes only finite heights. */
+		if (isfinite(fl->z) && !isfinite(s->z))
+			site_error(p, path, "z", "expected a height that, added "
+			           "to the z of floor '%s' (%g), stays finite",
+			           fl->id, fl->z);
+	}
 	get_number(p, o, path, "path_loss", false, PATH_LOSS, &s->path_loss);
 	get_number(p, o, path, "rssi_offset", false, ANY, &s->rssi_offset_db);
 }

@@ -60,18 +60,21 @@ heat_init(track_engine *e)
 		struct heat_floor *h = &e->heat[f];
 		const struct floor_rt *fl = &e->floors[f];
 
+		double cols, rows;
+
 		h->cell = e->cfg.heatmap_cell_m;
 		h->x0 = fl->x_min;
 		h->y0 = fl->y_min;
-		h->cols = (size_t)ceil((fl->x_max - fl->x_min) / h->cell);
-		h->rows = (size_t)ceil((fl->y_max - fl->y_min) / h->cell);
-		if (h->cols == 0)
-			h->cols = 1;
-		if (h->rows == 0)
-			h->rows = 1;
-		total += h->cols * h->rows * e->cfg.heatmap_buckets;
-		if (total > HEAT_MAX_FLOATS)
+		cols = fmax(ceil((fl->x_max - fl->x_min) / h->cell), 1.0);
+		rows = fmax(ceil((fl->y_max - fl->y_min) / h->cell), 1.0);
+		/* Checked as doubles: the cell count of a floor far too big
+		 * (scanners kilometres apart) need not fit a size_t. */
+		if (!(cols * rows * (double)e->cfg.heatmap_buckets <=
+		      (double)(HEAT_MAX_FLOATS - total)))
 			return TRACK_EINVAL;
+		h->cols = (size_t)cols;
+		h->rows = (size_t)rows;
+		total += h->cols * h->rows * e->cfg.heatmap_buckets;
 	}
 	for (size_t f = 0; f < e->n_floors; f++) {
 		struct heat_floor *h = &e->heat[f];

@@ -51,9 +51,12 @@ struct node {
 	bool keep;
 };
 
+/* The ids of one kind given out so far, each mapped to the next suffix
+ * to try when it comes up again as a base: a file with a thousand rooms
+ * of one name stays linear (trying -2, -3, ... afresh each time, through
+ * a list, took the cube of their number). */
 struct ids {
-	char (*v)[TRACK_ID_MAX];
-	size_t n, cap;
+	json_t *taken;
 };
 
 struct imp {
@@ -374,40 +377,109 @@ label(struct imp *im, const yaml_node_t *item, char buf[LABEL_BUF])
 	return buf;
 }
 
-static bool
-ids_have(const struct ids *ids, const char *id)
-{
-	for (size_t i = 0; i < ids->n; i++)
-		if (strcmp(ids->v[i], id) == 0)
-			return true;
-	return false;
-}
-
 /* base made unique among ids (adding -2, -3, ...), recorded there and
  * copied to out; false when out of memory. */
 static bool
 unique_id(struct imp *im, struct ids *ids, const char *base,
           const char *what, const char *lab, char out[TRACK_ID_MAX])
 {
+	json_t *next;
+	json_int_t k;
+
+	if (!ids->taken && !(ids->taken = json_object()))
+		goto oom;
+	next = json_object_get(ids->taken, base);
 	snprintf(out, TRACK_ID_MAX, "%s", base);
-	for (unsigned k = 2; ids_have(ids, out); k++)
-		snprintf(out, TRACK_ID_MAX, "%s-%u", base, k);
+	for (k = next ? json_integer_value(next) : 2;
+	     json_object_get(ids->taken, out); k++)
+		snprintf(out, TRACK_ID_MAX, "%s-%lld", base, (long long)k);
 	if (strcmp(out, base) != 0)
 		note(im, "%s %s: id '%s' is taken, using '%s'", what, lab,
 		     base, out);
-	if (ids->n == ids->cap) {
-		size_t cap = ids->cap ? ids->cap * 2 : 16;
-		void *v = realloc(ids->v, cap * sizeof ids->v[0]);
-
-		if (!v) {
-			fail_oom(im);
-			return false;
-		}
-		ids->v = v;
-		ids->cap = cap;
-	}
-	memcpy(ids->v[ids->n++], out, TRACK_ID_MAX);
+	if (json_object_set_new(ids->taken, base, json_integer(k)) ||
+	    (strcmp(out, base) != 0 &&
+	     json_object_set_new(ids->taken, out, json_integer(2))))
+		goto oom;
 	return true;
+oom:
+	fail_oom(im);
+	return false;
+}
+
+/* ---- aliases ------------------------------------------------------------ */
+
+/* The number of node n in the document (1-based, as libyaml counts). */
+static int
+node_index(const struct imp *im, const yaml_node_t *n)
+{
+	return (int)(n - im->doc.nodes.start) + 1;
+}
+
+/* Mark node i as seen (seen[i - 1]) and push it; false, reported, when it
+ * was seen before: it is reached twice, through an alias. */
+static bool
+visit(struct imp *im, int i, const char *path, unsigned char *seen,
+      int *stack, size_t *n)
+{
+	if (seen[i - 1]) {
+		fail(im, node_at(im, i), path, "YAML aliases (*name) are not "
+		     "supported here");
+		return false;
+	}
+	seen[i - 1] = 1;
+	stack[(*n)++] = i;
+	return true;
+}
+
+/* Whether no node under top (floors or nodes) is reached twice. An alias
+ * there would be read once per use: a few of them nested make a small
+ * file take hours to import (and pointing back up, forever). The walk
+ * keeps its own stack, since YAML may nest deeper than the C stack. */
+static bool
+no_aliases(struct imp *im, const yaml_node_t *top, const char *path,
+           unsigned char *seen, int *stack)
+{
+	size_t n = 0;
+
+	if (!visit(im, node_index(im, top), path, seen, stack, &n))
+		return false;
+	while (n > 0) {
+		const yaml_node_t *y = node_at(im, stack[--n]);
+
+		if (y->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *i = y->data.sequence.items.start;
+			     i < y->data.sequence.items.top; i++)
+				if (!visit(im, *i, path, seen, stack, &n))
+					return false;
+		} else if (y->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *p = y->data.mapping.pairs.start;
+			     p < y->data.mapping.pairs.top; p++)
+				if (!visit(im, p->key, path, seen, stack, &n) ||
+				    !visit(im, p->value, path, seen, stack, &n))
+					return false;
+		}
+	}
+	return true;
+}
+
+/* floors and nodes (either may be NULL) without aliases. */
+static bool
+check_aliases(struct imp *im, const yaml_node_t *floors,
+              const yaml_node_t *nodes)
+{
+	size_t count = (size_t)(im->doc.nodes.top - im->doc.nodes.start);
+	unsigned char *seen = calloc(count, 1);
+	int *stack = calloc(count, sizeof *stack);
+	bool ok = false;
+
+	if (!seen || !stack)
+		fail_oom(im);
+	else
+		ok = no_aliases(im, floors, "floors", seen, stack) &&
+		     (!nodes || no_aliases(im, nodes, "nodes", seen, stack));
+	free(stack);
+	free(seen);
+	return ok;
 }
 
 /* ---- the frame ----------------------------------------------------------- */
@@ -899,6 +971,8 @@ build(struct imp *im, const yaml_node_t *root)
 	if (nodes && !expect_list(im, nodes, "nodes", "nodes (name, point, "
 	                          "floors)"))
 		return NULL;
+	if (!check_aliases(im, floors, nodes))
+		return NULL;
 	im->n_nodes = seq_len(nodes);
 	im->floors = calloc(im->n_floors, sizeof *im->floors);
 	im->nodes = calloc(im->n_nodes ? im->n_nodes : 1, sizeof *im->nodes);
@@ -1049,9 +1123,9 @@ out:
 		json_decref(im.floors[i].json);
 	free(im.floors);
 	free(im.nodes);
-	free(im.floor_ids.v);
-	free(im.zone_ids.v);
-	free(im.scanner_ids.v);
+	json_decref(im.floor_ids.taken);
+	json_decref(im.zone_ids.taken);
+	json_decref(im.scanner_ids.taken);
 	yaml_document_delete(&im.doc);
 	return rc;
 }

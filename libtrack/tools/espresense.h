@@ -50,7 +50,9 @@
  *
  * Errors (nothing is imported): YAML syntax; no floors; a value of the
  * wrong shape (bounds, points, point, a number, a boolean); bounds that
- * enclose no area. An error names the line and column of the YAML.
+ * enclose no area; a YAML alias (*name) under floors or nodes (each use
+ * would be imported again). An error names the line and column of the
+ * YAML.
  *
  * Whatever is returned has passed track_site_parse(): it is a valid site
  * file as written.

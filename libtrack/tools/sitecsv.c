@@ -194,9 +194,11 @@ sitecsv_load(const char *path, double floor_height_m, struct sitecsv *out,
 		    sitecsv_optional(r, col_pl, &sc->path_loss) < 0 ||
 		    sitecsv_optional(r, col_off, &sc->rssi_offset_db) < 0)
 			goto bad_row;
-		if (sc->path_loss < 0.0) {
+		/* The engine's range: anything else would refuse the site. */
+		if (sc->path_loss < 0.0 || sc->path_loss > 10.0) {
 			csv_fail(r, col_pl, "expected a path-loss exponent "
-			         ">= 0 (0 = default), got %g", sc->path_loss);
+			         "in [0, 10] (0 = default), got %g",
+			         sc->path_loss);
 			goto bad_row;
 		}
 		fi = sitecsv_floor_index(&s, floor, floor_height_m,

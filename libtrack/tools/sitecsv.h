@@ -1,7 +1,7 @@
 /* sitecsv: a track_site from a scanners.csv (DESIGN.md, "CSV files").
  *
- * Required columns: scanner_id,x,y,z,floor. Optional: path_loss and
- * rssi_offset (per-scanner calibration written by track-calibrate; an
+ * Required columns: scanner_id,x,y,z,floor. Optional: path_loss (0 to 10)
+ * and rssi_offset (per-scanner calibration written by track-calibrate; an
  * empty field or 0 means the config default). Scanner z is absolute.
  *
  * Each distinct floor value becomes one track_floor, in first-seen order,

@@ -1,0 +1,75 @@
+/* fuzz-ingest: any bytes as a track-ingest.v1 document, through trackd's
+ * ingest_document() into a real engine on the demo building, which then
+ * runs a few updates. Whatever comes in, the answer is JSON and nothing
+ * leaks. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "app.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#include "demo.h"
+
+/* trackd.c's: ask for an update at once (after a button press). */
+void
+app_soon(struct app *a)
+{
+	a->tick_us = 1;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* As trackd does: GSL errors come back as statuses. */
+	gsl_set_error_handler_off();
+	fuzz_demo_site();
+	return 0;
+}
+
+/* Updates at the seeds' time and after, as trackd's ticks would run them;
+ * every change and event drained. */
+static void
+run_updates(track_engine *e)
+{
+	static const int64_t at_s[] = { 0, 1, 3, 20, 120 };
+	track_position pos[64];
+	track_event ev[64];
+
+	for (size_t i = 0; i < sizeof at_s / sizeof at_s[0]; i++) {
+		track_engine_update(e, (1763900000 + at_s[i]) * 1000000);
+		while (track_engine_changed(e, pos, 64) > 0)
+			;
+		while (track_engine_events(e, ev, 64) > 0)
+			;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	track_config cfg = fuzz_config();
+	struct app a = { 0 };
+	json_t *answer;
+	bool bad;
+
+	/* trackd's settings. */
+	cfg.fix_interval_us = 1000000;
+	cfg.predict_interval_us = 1000000;
+	a.cfg = cfg;
+	a.site = (track_site_doc *)fuzz_demo_site();
+	a.engine = fuzz_demo_engine(&cfg);
+	answer = ingest_document(&a, (const char *)data, size, &bad);
+	if (!json_is_object(answer) ||
+	    !json_is_array(json_object_get(answer, "rejected")))
+		abort();
+	json_decref(answer);
+	run_updates(a.engine);
+	track_engine_destroy(a.engine);
+	return 0;
+}
