@@ -9,7 +9,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS = site espresense csv ingest query
+FUZZERS = site espresense csv ingest query adv bridge
 WERROR ?= false
 DEMO_DIR ?= out/demo
 

@@ -15,8 +15,10 @@ name=$(basename "$exe")
 mkdir -p "$work/corpus"
 cp "$seeds"/* "$work/corpus/"
 
+# -error_exitcode: libFuzzer's own default, 77, means "skipped" to meson,
+# which would turn a crash into a pass.
 set -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-	-print_final_stats=1 -artifact_prefix="$work/"
+	-error_exitcode=1 -print_final_stats=1 -artifact_prefix="$work/"
 [ -n "$dict" ] && set -- "$@" -dict="$dict"
 
 rc=0

@@ -333,7 +333,9 @@ one_report(const uint8_t *p, size_t left, bool ext,
 	*used = fixed + dlen;
 	r->extended = ext;
 	r->rssi = rssi;
-	if (rssi == RSSI_NONE || rssi > 20)
+	/* The specification's range is -127..+20 dBm, 127 meaning none: a
+	 * -128 is no reading either. */
+	if (rssi == RSSI_NONE || rssi > 20 || rssi < -127)
 		return ADV_ENORSSI;
 	/* A fragment's AD structures may be cut anywhere: wait for the
 	 * whole; the tag's next advertisement will do. */

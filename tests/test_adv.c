@@ -349,6 +349,25 @@ Test(adv, rssi_not_available_is_skipped_and_counted)
 	cr_assert_eq(st.events, 1);
 }
 
+Test(adv, rssi_outside_the_specified_range_is_skipped_and_counted)
+{
+	/* -128 and +21 are outside -127..+20 (found by fuzz-adv: a -128
+	 * went through to trackd, which refuses it). */
+	const int bad[] = { -128, 21 };
+	struct buf ad = ad_ibeacon(UUID, 1, 2, -59);
+
+	for (size_t i = 0; i < 2; i++) {
+		struct buf ev = legacy_event(&ad, bad[i]);
+		struct adv_report r[ADV_MAX_REPORTS];
+		struct adv_stats st = { 0 };
+		size_t n = 99;
+
+		cr_assert_eq(parse(&ev, NULL, r, &n, &st), ADV_OK);
+		cr_expect_eq(n, 0, "rssi %d", bad[i]);
+		cr_expect_eq(st.status[-ADV_ENORSSI], 1, "rssi %d", bad[i]);
+	}
+}
+
 Test(adv, two_reports_in_one_event_each_decoded)
 {
 	struct buf a = ad_ibeacon(UUID, 1, 2, -59);
