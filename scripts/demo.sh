@@ -3,6 +3,11 @@
 # tracksim walking its staff, patients and equipment through it live over
 # track-ingest.v1 (with a badge button pressed every couple of minutes).
 # Runs until Ctrl-C, which stops both.
+#
+# Access is closed, as on a real site: the first run makes a scanner token
+# for tracksim and a security, a manager and an admin token for people
+# (kept in out/demo-tokens, readable by this user only), and prints the
+# page's address with the token in it.
 set -eu
 build=${1:-build}
 port=${DEMO_PORT:-8080}
@@ -11,6 +16,21 @@ log=${TMPDIR:-/tmp}/trackd-demo.$$
 
 "$build/libtrack/tools/track-site" check "$site"
 mkdir -p out
+tokens=out/demo-tokens
+if [ ! -s "$tokens" ] || [ ! -f out/demo.db ]; then
+	umask 077
+	{
+		for role in scanner security manager admin; do
+			t=$("$build/server/trackd" token add --role "$role" \
+				--name "demo $role" --db out/demo.db | tail -n 1)
+			echo "${role}_token=$t"
+		done
+	} > "$tokens.new"
+	mv "$tokens.new" "$tokens"
+	umask 022
+fi
+# shellcheck disable=SC1090
+. "./$tokens"
 "$build/server/trackd" --site "$site" --port "$port" --db out/demo.db \
 	> "$log" 2>&1 &
 trackd=$!
@@ -36,13 +56,16 @@ until grep -q 'listening on' "$log" 2>/dev/null; do
 	sleep 0.1
 done
 "$build/scanners/tracksim" --site "$site" --server "ws://127.0.0.1:$port" \
-	--seed "$(date +%s)" &
+	--token "$scanner_token" --seed "$(date +%s)" &
 sim=$!
 
+url=http://127.0.0.1:$port
 echo
-echo "  trackd is tracking the demo hospital: open http://127.0.0.1:$port/"
-echo "  API: http://127.0.0.1:$port/api/v1/tags, /api/v1/alarms, /metrics"
-echo "  Ctrl-C stops it."
+echo "  trackd is tracking the demo hospital. Open, signed in:"
+echo "    live map (security):  $url/?token=$security_token"
+echo "    reports (manager):    $url/reports.html?token=$manager_token"
+echo "  API (admin):  curl -H 'Authorization: Bearer $admin_token' $url/api/v1/tags"
+echo "  Tokens: out/demo-tokens. Ctrl-C stops it."
 echo
 tail -n +1 -f "$log" &
 wait "$sim"
