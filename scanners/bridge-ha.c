@@ -44,6 +44,7 @@ struct floor_conn {
 struct ha {
 	struct lws_context *ctx;
 	struct ws_url url;
+	char path[1024];        /* the live stream's path, with ?token= */
 	json_t *site;
 	struct mosquitto *m;
 	const char *ha_prefix, *state_prefix;
@@ -206,7 +207,7 @@ connect_cb(lws_sorted_usec_list_t *sul)
 	i.context = h->ctx;
 	i.address = h->url.host;
 	i.port = h->url.port;
-	i.path = h->url.path;
+	i.path = h->path;
 	i.host = h->url.hostport;
 	i.protocol = "track-live.v1";
 	i.local_protocol_name = "track-live.v1";
@@ -315,13 +316,28 @@ ha_create(struct lws_context *ctx, const char *url, const char *token,
 	struct ha *h;
 	size_t i;
 
-	(void)token;  /* the live stream takes no token yet */
 	h = calloc(1, sizeof *h);
 	if (!h)
 		goto oom;
 	if (ingest_url_parse(url, &h->url)) {
 		ha_destroy(h);
 		return -1;  /* checked when the ingest client was made */
+	}
+	/* A browser's way to pass the token, which trackd's live stream
+	 * takes from any client: the URL. */
+	{
+		int n = token ? snprintf(h->path, sizeof h->path,
+		                         "%s%ctoken=%s", h->url.path,
+		                         strchr(h->url.path, '?') ? '&' : '?',
+		                         token)
+		              : snprintf(h->path, sizeof h->path, "%s",
+		                         h->url.path);
+
+		if (n < 0 || (size_t)n >= sizeof h->path) {
+			fprintf(stderr, "trackbridge: --ha-token: too long\n");
+			ha_destroy(h);
+			return -1;
+		}
 	}
 	h->ctx = ctx;
 	h->site = site;

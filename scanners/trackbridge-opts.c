@@ -28,6 +28,8 @@ static const char usage[] =
 "  --ha                  publish each tag's zone for Home Assistant\n"
 "                        (MQTT discovery; needs --site for the floors)\n"
 "  --ha-prefix P         discovery prefix (default homeassistant)\n"
+"  --ha-token T          token for trackd's live stream, whose role may\n"
+"                        see people (security or admin)\n"
 "  --state-prefix P      state topics P/<tag>/state (default libtrack)\n"
 "  --quiet               no status lines\n"
 "  --help\n";
@@ -50,6 +52,7 @@ bridge_opts_parse(int argc, char **argv, struct opts *o,
 		{ "ha", no_argument, NULL, 'h' },
 		{ "ha-prefix", required_argument, NULL, 'H' },
 		{ "state-prefix", required_argument, NULL, 'T' },
+		{ "ha-token", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, '?' + 256 },
 		{ NULL, 0, NULL, 0 },
@@ -94,6 +97,7 @@ bridge_opts_parse(int argc, char **argv, struct opts *o,
 		case 'h': o->ha = true; break;
 		case 'H': o->ha_prefix = optarg; break;
 		case 'T': o->state_prefix = optarg; break;
+		case 'k': o->ha_token = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'M':
 			eq = strchr(optarg, '=');

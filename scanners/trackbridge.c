@@ -396,7 +396,7 @@ setup(struct bridge *b)
 		return EXIT_USAGE;
 	}
 	/* Any other failure is retried by mqtt_cb. */
-	if (b->o.ha && ha_create(b->ctx, b->o.server, b->o.token, b->site,
+	if (b->o.ha && ha_create(b->ctx, b->o.server, b->o.ha_token, b->site,
 				 b->m, b->o.ha_prefix, b->o.state_prefix,
 				 b->o.quiet, &b->ha) < 0)
 		return EXIT_FAILURE;

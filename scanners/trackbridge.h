@@ -29,6 +29,7 @@ struct opts {
 	const char *server, *token;
 	const char *site;
 	const char *ha_prefix, *state_prefix;
+	const char *ha_token;   /* for the live stream (--ha) */
 	bool ha, quiet;
 	long batch_ms, buffer;
 };

@@ -85,8 +85,10 @@ export async function trackdOn(port, extra = []) {
 	p.port = port;
 	p.http = `http://127.0.0.1:${port}`;
 	p.ws = `ws://127.0.0.1:${port}/`;
+	// p.token, when a test sets one, goes with every request.
 	p.get = async (u) => {
-		const res = await fetch(p.http + u);
+		const res = await fetch(p.http + u,
+			{ headers: p.token ? { authorization: `Bearer ${p.token}` } : {} });
 		const text = await res.text();
 		return { status: res.status, text, json: () => JSON.parse(text) };
 	};

@@ -2,19 +2,27 @@
 // (config written here), a real trackd, and ESPresense messages published
 // as the nodes publish them.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { loadSite, sleep } from '../trackd/trackd.mjs';
+import { loadSite, makeToken, sleep } from '../trackd/trackd.mjs';
 import { Mqtt } from './mqtt.mjs';
-import { TRACKBRIDGE, freePort, mosquitto, run, trackdOn } from './procs.mjs';
+import { TRACKBRIDGE, freePort, mosquitto, run, tempDir, trackdOn } from './procs.mjs';
 
 const IBEACON = 'iBeacon:E5CA1ADE-F007-BA11-0000-000000000000-100-1';
 const TAG = IBEACON.toLowerCase();
 let broker, trackd, bridge, pub, sub;
 
+// Access closed, as on a real site: the bridge sends with a scanner token
+// and follows the live stream with a security one.
+const db = path.join(tempDir('bridge-'), 'bridge.db');
+const tokens = Object.fromEntries(['scanner', 'security', 'admin']
+	.map((role) => [role, makeToken(db, role)]));
+
 before(async () => {
 	broker = await mosquitto();
-	trackd = await trackdOn(await freePort());
+	trackd = await trackdOn(await freePort(), ['--db', db]);
+	trackd.token = tokens.admin;
 	sub = await Mqtt.connect(broker.port);
 	await sub.subscribe('homeassistant/#');
 	await sub.subscribe('libtrack/#');
@@ -22,7 +30,7 @@ before(async () => {
 		'--server', trackd.ws, '--site', process.env.SITE ||
 			'floorplans/demo/site.json',
 		'--map', 'kitchen=ap-f0-04', '--batch-ms', '100', '--ha',
-		'--token', 'scanner-secret']);
+		'--token', tokens.scanner, '--ha-token', tokens.security]);
 	await bridge.waitFor(/subscribed to espresense\/devices\/\+\/\+/);
 	await bridge.waitFor(/connected to ws:/);
 	pub = await Mqtt.connect(broker.port);
