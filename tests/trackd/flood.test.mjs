@@ -37,7 +37,11 @@ test('a flood of random addresses stays bounded; a badge still gets through', as
 		await flood(ingest, 5000);
 		await sleep(500);
 		const after2 = rssKb(trackd.proc.pid);
-		assert.ok(after2 - after1 < 4096, `RSS grew ${after2 - after1} kB on the second flood`);
+		// Under AddressSanitizer freed memory waits in quarantine, so
+		// RSS says nothing there; the table counts below still do.
+		if (!process.env.ASAN_OPTIONS)
+			assert.ok(after2 - after1 < 4096,
+				`RSS grew ${after2 - after1} kB on the second flood`);
 		assert.ok(await trackd.metric('trackd_tags') <= 1000);
 		const tags = (await trackd.get('/api/v1/tags')).json().tags;
 		assert.ok(tags.length <= 1000, `${tags.length} tags listed`);
