@@ -296,6 +296,10 @@ run(struct app *a, const struct trackd_options *o)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A file-size limit reached (a quota, a full disk's cousin) makes the
+	 * write fail, which the store reports as degraded; by default the
+	 * signal would kill the server instead. */
+	signal(SIGXFSZ, SIG_IGN);
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
 	if (o->db && persist_open(a, o->db) < 0)
 		return 1;
