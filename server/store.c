@@ -2,7 +2,7 @@
  *
  * Every statement is prepared once, at open, and reset after use; values
  * only ever reach SQL as bound parameters. */
-#include "store.h"
+#include "store-private.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -17,19 +17,6 @@
  * wait here stalls the live stream; a batch that fails is simply tried
  * again a second later. */
 #define BUSY_TIMEOUT_MS 100
-
-/* Positions are indexed by (time bucket, tag, t), not by (tag, t). Each
- * batch holds one row for each of thousands of tags; under (tag, t) every
- * row lands on its own tag's newest index page, so a batch dirties a page
- * per tag once the history is a few minutes long (measured: 10,000 rows a
- * batch took ~90 ms at first and ~300 ms after three minutes, growing).
- * Under a short bucket first, a batch's rows all go into the newest
- * bucket's small part of the index, and the cost stays flat (~50 ms). A
- * history query pays one index seek per bucket of its window instead:
- * 360 for an hour. BUCKET_US is part of the schema: changing it takes a
- * migration that rebuilds the index. */
-#define BUCKET_US 10000000
-#define BUCKET_SQL "10000000"
 
 /* The schema, one migration per version: migrations[i] takes a database
  * from user_version i to i + 1. Append; never edit one that shipped. */
@@ -91,87 +78,6 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
-#define ALARM_UPSERT                                                         \
-	"INSERT INTO alarms (id, tag, opened, pressed, acked_by, acked) "    \
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET "    \
-	"pressed = max(alarms.pressed, excluded.pressed), "                  \
-	"acked_by = coalesce(alarms.acked_by, excluded.acked_by), "          \
-	"acked = coalesce(alarms.acked, excluded.acked)"
-
-#define EVENT_COLUMNS "SELECT t, type, tag, zone, floor, x, y FROM events "
-
-/* Every statement, in one table so that open prepares and close finalizes
- * them in one loop. */
-#define STATEMENTS(XX)                                                       \
-	XX(BEGIN, "BEGIN IMMEDIATE")                                         \
-	XX(COMMIT, "COMMIT")                                                 \
-	XX(ROLLBACK, "ROLLBACK")                                             \
-	XX(SYNC_FULL, "PRAGMA synchronous = FULL")                           \
-	XX(SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                       \
-	XX(PUT_POSITION, "INSERT INTO positions (tag, t, floor, x, y, r, "   \
-	   "zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                      \
-	XX(PUT_LAST, "INSERT INTO last_positions (tag, t, floor, x, y, r, "  \
-	   "zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tag) DO "  \
-	   "UPDATE SET t = excluded.t, floor = excluded.floor, "              \
-	   "x = excluded.x, y = excluded.y, r = excluded.r, "                 \
-	   "zone = excluded.zone WHERE excluded.t >= last_positions.t")      \
-	XX(PUT_EVENT, "INSERT INTO events (t, type, tag, zone, floor, x, y) " \
-	   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                            \
-	XX(PUT_ALARM, ALARM_UPSERT)                                          \
-	XX(PUT_OCCUPANCY, "INSERT OR REPLACE INTO occupancy (zone, t, mean, " \
-	   "peak, mean_person, mean_asset, peak_person, peak_asset) "        \
-	   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                        \
-	/* One seek per bucket of the window (see BUCKET_US). */            \
-	XX(HISTORY, "WITH RECURSIVE b (n) AS (SELECT ?2 / " BUCKET_SQL       \
-	   " UNION ALL SELECT n + 1 FROM b WHERE n < (?3 - 1) / " BUCKET_SQL \
-	   ") SELECT p.t, p.floor, p.x, p.y, p.r, p.zone FROM b "             \
-	   "JOIN positions p ON p.t / " BUCKET_SQL " = b.n AND p.tag = ?1 "   \
-	   "AND p.t >= ?2 AND p.t < ?3 ORDER BY p.t LIMIT ?4")               \
-	XX(HAS_TAG, "SELECT 1 FROM last_positions WHERE tag = ?1")           \
-	XX(LAST, "SELECT tag, t, floor, x, y, r, zone FROM last_positions "  \
-	   "ORDER BY tag")                                                   \
-	XX(EVENTS, EVENT_COLUMNS "WHERE t >= ?1 AND t < ?2 "                 \
-	   "AND (?3 IS NULL OR type = ?3) ORDER BY t LIMIT ?4")              \
-	XX(EVENTS_TAG, EVENT_COLUMNS "WHERE tag = ?1 AND t >= ?2 AND t < ?3 " \
-	   "AND (?4 IS NULL OR type = ?4) ORDER BY t LIMIT ?5")              \
-	XX(ALARMS, "SELECT id, tag, opened, pressed, acked_by, acked "       \
-	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
-	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT ?1) ORDER BY id") \
-	XX(MAX_ALARM, "SELECT coalesce(max(id), 0) FROM alarms")             \
-	/* Retention: oldest first, a slice at a time; positions by the  \
-	 * bucket expression, which their index starts with. */              \
-	XX(PURGE_POSITIONS, "DELETE FROM positions WHERE rowid IN (SELECT "  \
-	   "rowid FROM positions WHERE t / " BUCKET_SQL " < ?1 / "           \
-	   BUCKET_SQL " LIMIT ?2)")                                          \
-	XX(PURGE_EVENTS, "DELETE FROM events WHERE rowid IN (SELECT rowid "  \
-	   "FROM events WHERE t < ?1 ORDER BY t LIMIT ?2)")                  \
-	XX(PURGE_LAST, "DELETE FROM last_positions WHERE t < ?1")            \
-	/* Each exit from the zone in the window with the tag's latest     \
-	 * entry before it: a visit's length. */                            \
-	XX(VISITS, "SELECT x.t - (SELECT max(e.t) FROM events e WHERE "       \
-	   "e.tag = x.tag AND e.zone = x.zone AND e.type IN ('zone_enter', "  \
-	   "'restricted_entry') AND e.t <= x.t) FROM events x WHERE "        \
-	   "x.type = 'zone_exit' AND x.zone = ?1 AND x.t >= ?2 AND x.t < ?3") \
-	XX(PUT_HEAT, "INSERT OR REPLACE INTO heatmap (floor, t, run, cols, "  \
-	   "rows, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                   \
-	XX(HEAT, "SELECT cols, rows, cells FROM heatmap WHERE floor = ?1 "    \
-	   "AND t >= ?2 AND t < ?3 AND run <> ?4")                            \
-	XX(PUT_UTIL, "INSERT OR REPLACE INTO utilization (tag, day, run, "   \
-	   "moving, idle) VALUES (?1, ?2, ?3, ?4, ?5)")                      \
-	XX(UTIL, "SELECT coalesce(sum(moving), 0), coalesce(sum(idle), 0) "   \
-	   "FROM utilization WHERE tag = ?1 AND day >= ?2 AND day < ?3 AND "  \
-	   "run <> ?4")                                                      \
-	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
-	   "peak_person, peak_asset FROM occupancy "                         \
-	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")
-
-enum stmt {
-#define XX(name, sql) ST_##name,
-	STATEMENTS(XX)
-#undef XX
-	N_STMT
-};
-
 static const char *const stmt_sql[N_STMT] = {
 #define XX(name, sql) sql,
 	STATEMENTS(XX)
@@ -183,17 +89,6 @@ static const char *const stmt_name[N_STMT] = {
 #define XX(name, sql) #name,
 	STATEMENTS(XX)
 #undef XX
-};
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[N_STMT];
-	int version;
-	int migrated;
-	char err[256];
-	/* A batch's positions in index order, reused from write to write. */
-	const struct store_position **order;
-	size_t order_cap;
 };
 
 /* ---- the batch ----------------------------------------------------------- */
@@ -305,11 +200,8 @@ store_batch_add_occupancy(struct store_batch *b,
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void
-set_err(store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-set_err(store *s, const char *fmt, ...)
+void
+store__set_err(store *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -322,26 +214,26 @@ set_err(store *s, const char *fmt, ...)
 static int
 db_fail(store *s, const char *what)
 {
-	set_err(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	store__set_err(s, "%s: %s", what, sqlite3_errmsg(s->db));
 	return -1;
 }
 
 /* Run a statement that returns no rows, then reset it. */
-static int
-run(store *s, enum stmt i)
+int
+store__run(store *s, enum stmt i)
 {
 	int rc = sqlite3_step(s->st[i]);
 
 	/* The connection's message names the cause (a trigger's, a
 	 * constraint's); read it before reset() can replace it. */
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
+		store__set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
 	sqlite3_reset(s->st[i]);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
+int
+store__bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	/* SQLITE_STATIC: every string outlives the step that reads it. */
 	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC)
@@ -444,7 +336,7 @@ migrate(store *s)
 	if ((v = user_version(s)) < 0)
 		goto fail;
 	if (v > N_MIGRATIONS) {
-		set_err(s, "schema version %d is newer than this trackd "
+		store__set_err(s, "schema version %d is newer than this trackd "
 		           "knows (%d)", v, N_MIGRATIONS);
 		goto fail;
 	}
@@ -454,7 +346,7 @@ migrate(store *s)
 
 		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, &msg) !=
 		    SQLITE_OK) {
-			set_err(s, "migration to schema version %d: %s", v + 1,
+			store__set_err(s, "migration to schema version %d: %s", v + 1,
 			        msg ? msg : sqlite3_errmsg(s->db));
 			sqlite3_free(msg);
 			goto fail;
@@ -486,7 +378,7 @@ setup(store *s, const char *path)
 	                            SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {
 		if (!s->db)
-			set_err(s, "out of memory");
+			store__set_err(s, "out of memory");
 		else
 			db_fail(s, "cannot open");
 		return -1;
@@ -496,7 +388,7 @@ setup(store *s, const char *path)
 	if (pragma_text(s, "PRAGMA journal_mode = WAL", mode, sizeof mode) < 0)
 		return -1;
 	if (strcmp(mode, "wal") != 0) {
-		set_err(s, "cannot use WAL mode (journal mode is '%s')", mode);
+		store__set_err(s, "cannot use WAL mode (journal mode is '%s')", mode);
 		return -1;
 	}
 	/* In WAL mode NORMAL syncs at checkpoints only: a commit survives
@@ -545,179 +437,6 @@ store_close(store *s)
 	free(s);
 }
 
-int
-store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
-              double **lengths_s, size_t *n)
-{
-	sqlite3_stmt *st = s->st[ST_VISITS];
-	double *v = NULL;
-	size_t cap = 0;
-	int rc;
-
-	*lengths_s = NULL;
-	*n = 0;
-	bind_text(st, 1, zone);
-	sqlite3_bind_int64(st, 2, from_us);
-	sqlite3_bind_int64(st, 3, to_us);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-			continue; /* an exit whose entry is not kept */
-		if (*n == cap) {
-			double *m = realloc(v, (cap = cap ? 2 * cap : 64) *
-			                               sizeof *v);
-
-			if (!m) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = m;
-		}
-		v[(*n)++] = (double)sqlite3_column_int64(st, 0) * 1e-6;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		set_err(s, "VISITS: %s", sqlite3_errstr(rc));
-		free(v);
-		*n = 0;
-		return -1;
-	}
-	*lengths_s = v;
-	return 0;
-}
-
-static int
-step_done(store *s, enum stmt i)
-{
-	int rc = sqlite3_step(s->st[i]);
-
-	sqlite3_reset(s->st[i]);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
-                  size_t cols, size_t rows, const float *cells)
-{
-	sqlite3_stmt *st = s->st[ST_PUT_HEAT];
-
-	bind_text(st, 1, floor);
-	sqlite3_bind_int64(st, 2, t_us);
-	sqlite3_bind_int64(st, 3, run);
-	sqlite3_bind_int64(st, 4, (int64_t)cols);
-	sqlite3_bind_int64(st, 5, (int64_t)rows);
-	sqlite3_bind_blob(st, 6, cells, (int)(cols * rows * sizeof *cells),
-	                  SQLITE_STATIC);
-	return step_done(s, ST_PUT_HEAT);
-}
-
-int
-store_add_heatmap(store *s, const char *floor, int64_t from_us,
-                  int64_t to_us, int64_t run, size_t cols, size_t rows,
-                  float *cells)
-{
-	sqlite3_stmt *st = s->st[ST_HEAT];
-	int rc;
-
-	bind_text(st, 1, floor);
-	sqlite3_bind_int64(st, 2, from_us);
-	sqlite3_bind_int64(st, 3, to_us);
-	sqlite3_bind_int64(st, 4, run);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const float *v = sqlite3_column_blob(st, 2);
-
-		/* A grid of another shape: the site's floor has changed
-		 * since; it does not add up with this one. */
-		if ((size_t)sqlite3_column_int64(st, 0) != cols ||
-		    (size_t)sqlite3_column_int64(st, 1) != rows ||
-		    (size_t)sqlite3_column_bytes(st, 2) !=
-		            cols * rows * sizeof *cells)
-			continue;
-		for (size_t i = 0; i < cols * rows; i++) {
-			float x;
-
-			memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
-			cells[i] += x;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		set_err(s, "HEAT: %s", sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_put_utilization(store *s, const char *tag, int64_t day_us, int64_t run,
-                      double moving_s, double idle_s)
-{
-	sqlite3_stmt *st = s->st[ST_PUT_UTIL];
-
-	bind_text(st, 1, tag);
-	sqlite3_bind_int64(st, 2, day_us);
-	sqlite3_bind_int64(st, 3, run);
-	sqlite3_bind_double(st, 4, moving_s);
-	sqlite3_bind_double(st, 5, idle_s);
-	return step_done(s, ST_PUT_UTIL);
-}
-
-int
-store_utilization(store *s, const char *tag, int64_t from_day_us,
-                  int64_t to_us, int64_t run, double *moving_s,
-                  double *idle_s)
-{
-	sqlite3_stmt *st = s->st[ST_UTIL];
-	int rc;
-
-	bind_text(st, 1, tag);
-	sqlite3_bind_int64(st, 2, from_day_us);
-	sqlite3_bind_int64(st, 3, to_us);
-	sqlite3_bind_int64(st, 4, run);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*moving_s += sqlite3_column_double(st, 0);
-		*idle_s += sqlite3_column_double(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		set_err(s, "UTIL: %s", sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_purge(store *s, int64_t before_us, size_t max_rows)
-{
-	static const enum stmt order[] = { ST_PURGE_POSITIONS, ST_PURGE_EVENTS,
-		                           ST_PURGE_LAST };
-	int64_t done = 0;
-
-	for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
-		sqlite3_stmt *st = s->st[order[k]];
-		int rc;
-
-		if ((size_t)done >= max_rows)
-			break;
-		sqlite3_bind_int64(st, 1, before_us);
-		if (order[k] != ST_PURGE_LAST)
-			sqlite3_bind_int64(st, 2, (int64_t)max_rows - done);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			set_err(s, "%s: %s", stmt_name[order[k]],
-			        sqlite3_errmsg(s->db));
-			return -1;
-		}
-		done += sqlite3_changes(s->db);
-	}
-	return (int)done;
-}
-
 sqlite3 *
 store_db(store *s)
 {
@@ -754,14 +473,14 @@ put_position(store *s, const struct store_position *p)
 		enum stmt i = both[k];
 		sqlite3_stmt *st = s->st[i];
 
-		bind_text(st, 1, p->tag);
+		store__bind_text(st, 1, p->tag);
 		sqlite3_bind_int64(st, 2, p->t_us);
-		bind_text(st, 3, p->floor);
+		store__bind_text(st, 3, p->floor);
 		sqlite3_bind_double(st, 4, p->x);
 		sqlite3_bind_double(st, 5, p->y);
 		sqlite3_bind_double(st, 6, p->r);
-		bind_text(st, 7, p->zone);
-		if (run(s, i) < 0)
+		store__bind_text(st, 7, p->zone);
+		if (store__run(s, i) < 0)
 			return -1;
 	}
 	return 0;
@@ -773,13 +492,13 @@ put_event(store *s, const struct store_event *e)
 	sqlite3_stmt *st = s->st[ST_PUT_EVENT];
 
 	sqlite3_bind_int64(st, 1, e->t_us);
-	bind_text(st, 2, e->type);
-	bind_text(st, 3, e->tag);
-	bind_text(st, 4, e->zone);
-	bind_text(st, 5, e->floor);
+	store__bind_text(st, 2, e->type);
+	store__bind_text(st, 3, e->tag);
+	store__bind_text(st, 4, e->zone);
+	store__bind_text(st, 5, e->floor);
 	bind_real(st, 6, e->x);
 	bind_real(st, 7, e->y);
-	return run(s, ST_PUT_EVENT);
+	return store__run(s, ST_PUT_EVENT);
 }
 
 static int
@@ -788,17 +507,17 @@ put_alarm(store *s, const struct store_alarm *a)
 	sqlite3_stmt *st = s->st[ST_PUT_ALARM];
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)a->id);
-	bind_text(st, 2, a->tag);
+	store__bind_text(st, 2, a->tag);
 	sqlite3_bind_int64(st, 3, a->opened_us);
 	sqlite3_bind_int64(st, 4, a->pressed_us);
 	if (a->acked) {
-		bind_text(st, 5, a->acked_by);
+		store__bind_text(st, 5, a->acked_by);
 		sqlite3_bind_int64(st, 6, a->acked_us);
 	} else {
 		sqlite3_bind_null(st, 5);
 		sqlite3_bind_null(st, 6);
 	}
-	return run(s, ST_PUT_ALARM);
+	return store__run(s, ST_PUT_ALARM);
 }
 
 static int
@@ -806,7 +525,7 @@ put_occupancy(store *s, const struct store_occupancy *o)
 {
 	sqlite3_stmt *st = s->st[ST_PUT_OCCUPANCY];
 
-	bind_text(st, 1, o->zone);
+	store__bind_text(st, 1, o->zone);
 	sqlite3_bind_int64(st, 2, o->t_us);
 	sqlite3_bind_double(st, 3, o->mean);
 	sqlite3_bind_int64(st, 4, o->peak);
@@ -814,7 +533,7 @@ put_occupancy(store *s, const struct store_occupancy *o)
 	sqlite3_bind_double(st, 6, o->mean_asset);
 	sqlite3_bind_int64(st, 7, o->peak_person);
 	sqlite3_bind_int64(st, 8, o->peak_asset);
-	return run(s, ST_PUT_OCCUPANCY);
+	return store__run(s, ST_PUT_OCCUPANCY);
 }
 
 /* Undo the open transaction after a failure; the error stays the first
@@ -883,7 +602,7 @@ store_write(store *s, const struct store_batch *b)
 	order = in_index_order(s, b);
 	/* IMMEDIATE takes the write lock first: a busy database fails here,
 	 * before anything was done. */
-	if (run(s, ST_BEGIN) < 0)
+	if (store__run(s, ST_BEGIN) < 0)
 		return -1;
 	for (size_t i = 0; i < b->pos_n; i++)
 		if (put_position(s, order ? order[i]
@@ -899,7 +618,7 @@ store_write(store *s, const struct store_batch *b)
 	for (size_t i = 0; i < b->occ_n; i++)
 		if (put_occupancy(s, &b->occ[i]) < 0)
 			return abandon(s);
-	if (run(s, ST_COMMIT) < 0)
+	if (store__run(s, ST_COMMIT) < 0)
 		return abandon(s);
 	return 0;
 }
@@ -912,15 +631,15 @@ store_put_alarm(store *s, const struct store_alarm *a)
 	s->err[0] = '\0';
 	/* FULL for this one transaction: the WAL is synced at its commit,
 	 * so the acknowledgement outlives a power cut as well. */
-	if (run(s, ST_SYNC_FULL) < 0)
+	if (store__run(s, ST_SYNC_FULL) < 0)
 		return -1;
-	if (run(s, ST_BEGIN) == 0) {
-		if (put_alarm(s, a) < 0 || run(s, ST_COMMIT) < 0)
+	if (store__run(s, ST_BEGIN) == 0) {
+		if (put_alarm(s, a) < 0 || store__run(s, ST_COMMIT) < 0)
 			abandon(s);
 		else
 			rc = 0;
 	}
-	if (run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
+	if (store__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
 		rc = -1;
 	return rc;
 }
@@ -937,7 +656,7 @@ next_row(store *s, enum stmt i)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
+	store__set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
 	return -1;
 }
 
@@ -959,11 +678,11 @@ store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
 	int rc;
 
 	if (to_us - from_us > STORE_HISTORY_MAX_US) {
-		set_err(s, "history window longer than %d days",
+		store__set_err(s, "history window longer than %d days",
 		        (int)(STORE_HISTORY_MAX_US / 86400000000));
 		return -1;
 	}
-	bind_text(st, 1, tag);
+	store__bind_text(st, 1, tag);
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, limit_of(limit));
@@ -989,7 +708,7 @@ store_has_tag(store *s, const char *tag)
 {
 	int rc;
 
-	bind_text(s->st[ST_HAS_TAG], 1, tag);
+	store__bind_text(s->st[ST_HAS_TAG], 1, tag);
 	rc = next_row(s, ST_HAS_TAG);
 	finish(s, ST_HAS_TAG, rc);
 	return rc;
@@ -1028,10 +747,10 @@ store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
 	int k = 1, rc;
 
 	if (tag)
-		bind_text(st, k++, tag);
+		store__bind_text(st, k++, tag);
 	sqlite3_bind_int64(st, k++, from_us);
 	sqlite3_bind_int64(st, k++, to_us);
-	bind_text(st, k++, type);
+	store__bind_text(st, k++, type);
 	sqlite3_bind_int64(st, k, limit_of(limit));
 	while ((rc = next_row(s, i)) > 0) {
 		struct store_event e = {
@@ -1090,7 +809,7 @@ store_occupancy(store *s, const char *zone, int64_t from_us, int64_t to_us,
 	sqlite3_stmt *st = s->st[ST_OCCUPANCY];
 	int rc;
 
-	bind_text(st, 1, zone);
+	store__bind_text(st, 1, zone);
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	while ((rc = next_row(s, ST_OCCUPANCY)) > 0) {

@@ -1,0 +1,124 @@
+/* What store.c and store-stats.c share: the connection, its prepared
+ * statements and the helpers that run them. Not for anyone else. */
+#ifndef TRACKD_STORE_PRIVATE_H
+#define TRACKD_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Positions are indexed by (time bucket, tag, t), not by (tag, t). Each
+ * batch holds one row for each of thousands of tags; under (tag, t) every
+ * row lands on its own tag's newest index page, so a batch dirties a page
+ * per tag once the history is a few minutes long (measured: 10,000 rows a
+ * batch took ~90 ms at first and ~300 ms after three minutes, growing).
+ * Under a short bucket first, a batch's rows all go into the newest
+ * bucket's small part of the index, and the cost stays flat (~50 ms). A
+ * history query pays one index seek per bucket of its window instead:
+ * 360 for an hour. BUCKET_US is part of the schema: changing it takes a
+ * migration that rebuilds the index. */
+#define BUCKET_US 10000000
+#define BUCKET_SQL "10000000"
+
+#define ALARM_UPSERT                                                         \
+	"INSERT INTO alarms (id, tag, opened, pressed, acked_by, acked) "    \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET "    \
+	"pressed = max(alarms.pressed, excluded.pressed), "                  \
+	"acked_by = coalesce(alarms.acked_by, excluded.acked_by), "          \
+	"acked = coalesce(alarms.acked, excluded.acked)"
+
+#define EVENT_COLUMNS "SELECT t, type, tag, zone, floor, x, y FROM events "
+
+/* Every statement, in one table so that open prepares and close finalizes
+ * them in one loop. */
+#define STATEMENTS(XX)                                                       \
+	XX(BEGIN, "BEGIN IMMEDIATE")                                         \
+	XX(COMMIT, "COMMIT")                                                 \
+	XX(ROLLBACK, "ROLLBACK")                                             \
+	XX(SYNC_FULL, "PRAGMA synchronous = FULL")                           \
+	XX(SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                       \
+	XX(PUT_POSITION, "INSERT INTO positions (tag, t, floor, x, y, r, "   \
+	   "zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                      \
+	XX(PUT_LAST, "INSERT INTO last_positions (tag, t, floor, x, y, r, "  \
+	   "zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tag) DO "  \
+	   "UPDATE SET t = excluded.t, floor = excluded.floor, "              \
+	   "x = excluded.x, y = excluded.y, r = excluded.r, "                 \
+	   "zone = excluded.zone WHERE excluded.t >= last_positions.t")      \
+	XX(PUT_EVENT, "INSERT INTO events (t, type, tag, zone, floor, x, y) " \
+	   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                            \
+	XX(PUT_ALARM, ALARM_UPSERT)                                          \
+	XX(PUT_OCCUPANCY, "INSERT OR REPLACE INTO occupancy (zone, t, mean, " \
+	   "peak, mean_person, mean_asset, peak_person, peak_asset) "        \
+	   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                        \
+	/* One seek per bucket of the window (see BUCKET_US). */            \
+	XX(HISTORY, "WITH RECURSIVE b (n) AS (SELECT ?2 / " BUCKET_SQL       \
+	   " UNION ALL SELECT n + 1 FROM b WHERE n < (?3 - 1) / " BUCKET_SQL \
+	   ") SELECT p.t, p.floor, p.x, p.y, p.r, p.zone FROM b "             \
+	   "JOIN positions p ON p.t / " BUCKET_SQL " = b.n AND p.tag = ?1 "   \
+	   "AND p.t >= ?2 AND p.t < ?3 ORDER BY p.t LIMIT ?4")               \
+	XX(HAS_TAG, "SELECT 1 FROM last_positions WHERE tag = ?1")           \
+	XX(LAST, "SELECT tag, t, floor, x, y, r, zone FROM last_positions "  \
+	   "ORDER BY tag")                                                   \
+	XX(EVENTS, EVENT_COLUMNS "WHERE t >= ?1 AND t < ?2 "                 \
+	   "AND (?3 IS NULL OR type = ?3) ORDER BY t LIMIT ?4")              \
+	XX(EVENTS_TAG, EVENT_COLUMNS "WHERE tag = ?1 AND t >= ?2 AND t < ?3 " \
+	   "AND (?4 IS NULL OR type = ?4) ORDER BY t LIMIT ?5")              \
+	XX(ALARMS, "SELECT id, tag, opened, pressed, acked_by, acked "       \
+	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
+	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT ?1) ORDER BY id") \
+	XX(MAX_ALARM, "SELECT coalesce(max(id), 0) FROM alarms")             \
+	/* Retention: oldest first, a slice at a time; positions by the  \
+	 * bucket expression, which their index starts with. */              \
+	XX(PURGE_POSITIONS, "DELETE FROM positions WHERE rowid IN (SELECT "  \
+	   "rowid FROM positions WHERE t / " BUCKET_SQL " < ?1 / "           \
+	   BUCKET_SQL " LIMIT ?2)")                                          \
+	XX(PURGE_EVENTS, "DELETE FROM events WHERE rowid IN (SELECT rowid "  \
+	   "FROM events WHERE t < ?1 ORDER BY t LIMIT ?2)")                  \
+	XX(PURGE_LAST, "DELETE FROM last_positions WHERE t < ?1")            \
+	/* Each exit from the zone in the window with the tag's latest     \
+	 * entry before it: a visit's length. */                            \
+	XX(VISITS, "SELECT x.t - (SELECT max(e.t) FROM events e WHERE "       \
+	   "e.tag = x.tag AND e.zone = x.zone AND e.type IN ('zone_enter', "  \
+	   "'restricted_entry') AND e.t <= x.t) FROM events x WHERE "        \
+	   "x.type = 'zone_exit' AND x.zone = ?1 AND x.t >= ?2 AND x.t < ?3") \
+	XX(PUT_HEAT, "INSERT OR REPLACE INTO heatmap (floor, t, run, cols, "  \
+	   "rows, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                   \
+	XX(HEAT, "SELECT cols, rows, cells FROM heatmap WHERE floor = ?1 "    \
+	   "AND t >= ?2 AND t < ?3 AND run <> ?4")                            \
+	XX(PUT_UTIL, "INSERT OR REPLACE INTO utilization (tag, day, run, "   \
+	   "moving, idle) VALUES (?1, ?2, ?3, ?4, ?5)")                      \
+	XX(UTIL, "SELECT coalesce(sum(moving), 0), coalesce(sum(idle), 0) "   \
+	   "FROM utilization WHERE tag = ?1 AND day >= ?2 AND day < ?3 AND "  \
+	   "run <> ?4")                                                      \
+	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
+	   "peak_person, peak_asset FROM occupancy "                         \
+	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")
+
+enum stmt {
+#define XX(name, sql) ST_##name,
+	STATEMENTS(XX)
+#undef XX
+	N_STMT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[N_STMT];
+	int version;
+	int migrated;
+	char err[256];
+	/* A batch's positions in index order, reused from write to write. */
+	const struct store_position **order;
+	size_t order_cap;
+};
+
+/* Formats the store's error message. */
+void store__set_err(store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Runs a statement that returns no rows (or ignores them) and resets it:
+ * 0, or -1 with the error set. */
+int store__run(store *s, enum stmt i);
+/* Binds v, or NULL when v is NULL; the string must outlive the step. */
+int store__bind_text(sqlite3_stmt *st, int i, const char *v);
+
+#endif

@@ -1,0 +1,162 @@
+/* trackd's SQLite history, the statistics side (see store.h): visits
+ * from the stored zone events, the heatmap and utilization each run keeps,
+ * and the retention purge. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-private.h"
+
+int
+store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
+              double **lengths_s, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_VISITS];
+	double *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*lengths_s = NULL;
+	*n = 0;
+	store__bind_text(st, 1, zone);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue; /* an exit whose entry is not kept */
+		if (*n == cap) {
+			double *m = realloc(v, (cap = cap ? 2 * cap : 64) *
+			                               sizeof *v);
+
+			if (!m) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = m;
+		}
+		v[(*n)++] = (double)sqlite3_column_int64(st, 0) * 1e-6;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store__set_err(s, "VISITS: %s", sqlite3_errstr(rc));
+		free(v);
+		*n = 0;
+		return -1;
+	}
+	*lengths_s = v;
+	return 0;
+}
+
+int
+store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
+                  size_t cols, size_t rows, const float *cells)
+{
+	sqlite3_stmt *st = s->st[ST_PUT_HEAT];
+
+	store__bind_text(st, 1, floor);
+	sqlite3_bind_int64(st, 2, t_us);
+	sqlite3_bind_int64(st, 3, run);
+	sqlite3_bind_int64(st, 4, (int64_t)cols);
+	sqlite3_bind_int64(st, 5, (int64_t)rows);
+	sqlite3_bind_blob(st, 6, cells, (int)(cols * rows * sizeof *cells),
+	                  SQLITE_STATIC);
+	return store__run(s, ST_PUT_HEAT);
+}
+
+int
+store_add_heatmap(store *s, const char *floor, int64_t from_us,
+                  int64_t to_us, int64_t run, size_t cols, size_t rows,
+                  float *cells)
+{
+	sqlite3_stmt *st = s->st[ST_HEAT];
+	int rc;
+
+	store__bind_text(st, 1, floor);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	sqlite3_bind_int64(st, 4, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const float *v = sqlite3_column_blob(st, 2);
+
+		/* A grid of another shape: the site's floor has changed
+		 * since; it does not add up with this one. */
+		if ((size_t)sqlite3_column_int64(st, 0) != cols ||
+		    (size_t)sqlite3_column_int64(st, 1) != rows ||
+		    (size_t)sqlite3_column_bytes(st, 2) !=
+		            cols * rows * sizeof *cells)
+			continue;
+		for (size_t i = 0; i < cols * rows; i++) {
+			float x;
+
+			memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+			cells[i] += x;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store__set_err(s, "HEAT: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_put_utilization(store *s, const char *tag, int64_t day_us, int64_t run,
+                      double moving_s, double idle_s)
+{
+	sqlite3_stmt *st = s->st[ST_PUT_UTIL];
+
+	store__bind_text(st, 1, tag);
+	sqlite3_bind_int64(st, 2, day_us);
+	sqlite3_bind_int64(st, 3, run);
+	sqlite3_bind_double(st, 4, moving_s);
+	sqlite3_bind_double(st, 5, idle_s);
+	return store__run(s, ST_PUT_UTIL);
+}
+
+int
+store_utilization(store *s, const char *tag, int64_t from_day_us,
+                  int64_t to_us, int64_t run, double *moving_s,
+                  double *idle_s)
+{
+	sqlite3_stmt *st = s->st[ST_UTIL];
+	int rc;
+
+	store__bind_text(st, 1, tag);
+	sqlite3_bind_int64(st, 2, from_day_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	sqlite3_bind_int64(st, 4, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*moving_s += sqlite3_column_double(st, 0);
+		*idle_s += sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		store__set_err(s, "UTIL: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_purge(store *s, int64_t before_us, size_t max_rows)
+{
+	static const enum stmt order[] = { ST_PURGE_POSITIONS, ST_PURGE_EVENTS,
+		                           ST_PURGE_LAST };
+	int64_t done = 0;
+
+	for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
+		sqlite3_stmt *st = s->st[order[k]];
+
+		if ((size_t)done >= max_rows)
+			break;
+		sqlite3_bind_int64(st, 1, before_us);
+		if (order[k] != ST_PURGE_LAST)
+			sqlite3_bind_int64(st, 2, (int64_t)max_rows - done);
+		if (store__run(s, order[k]) < 0)
+			return -1;
+		done += sqlite3_changes(s->db);
+	}
+	return (int)done;
+}
+
