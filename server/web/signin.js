@@ -7,6 +7,9 @@ export function showSignIn(message) {
 	const form = dlg.querySelector('form');
 	dlg.querySelector('.signin-msg').textContent = message ||
 		'This server needs an access token.';
+	// Escape would close the dialog and leave an empty page: signing in
+	// is the only way on.
+	dlg.oncancel = (ev) => ev.preventDefault();
 	form.onsubmit = (ev) => {
 		ev.preventDefault();
 		setToken(form.elements.token.value.trim());
