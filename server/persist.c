@@ -78,8 +78,8 @@ persist_position(struct app *a, struct live_tag *t)
 	t->kept.zone = p->zone;
 }
 
-void
-persist_event(struct app *a, const track_event *ev)
+struct store_event
+persist_event_row(const track_event *ev)
 {
 	struct store_event row = {
 		.t_us = ev->t_us,
@@ -90,9 +90,18 @@ persist_event(struct app *a, const track_event *ev)
 		.y = ev->y,
 	};
 
+	snprintf(row.tag, sizeof row.tag, "%s", ev->tag);
+	return row;
+}
+
+void
+persist_event(struct app *a, const track_event *ev)
+{
+	struct store_event row;
+
 	if (!a->store)
 		return;
-	snprintf(row.tag, sizeof row.tag, "%s", ev->tag);
+	row = persist_event_row(ev);
 	if (store_batch_add_event(&a->batch, &row) < 0)
 		lwsl_err("db: out of memory: %s event of %s not kept\n",
 		         row.type, row.tag);

@@ -28,6 +28,8 @@ void persist_close(struct app *a);
  * floor, or was last kept long enough ago. */
 void persist_position(struct app *a, struct live_tag *t);
 void persist_event(struct app *a, const track_event *ev);
+/* An engine event as the database keeps it (and the API shows it). */
+struct store_event persist_event_row(const track_event *ev);
 /* An alarm was opened or pressed again: into the next batch. */
 void persist_alarm(struct app *a, const struct store_alarm *row);
 /* An acknowledgement: written and synced now. 0, or -1 when it could not

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "persist.h"
 #include "reports.h"
 
 /* Utilization is kept per UTC day. */
@@ -695,20 +696,13 @@ ring_events(struct app *a, int64_t from, int64_t to, const char *tag,
 
 	for (uint64_t s = first; s <= a->ev_seq; s++) {
 		const track_event *ev = &a->events[s % EVENT_RING].ev;
-		struct store_event e = {
-			.t_us = ev->t_us,
-			.type = track_event_name(ev->type),
-			.zone = ev->zone,
-			.floor = ev->floor,
-			.x = ev->x,
-			.y = ev->y,
-		};
+		struct store_event e;
 
 		if (ev->t_us < from || ev->t_us >= to ||
 		    (tag && strcmp(tag, ev->tag) != 0) ||
-		    (type && strcmp(type, e.type) != 0))
+		    (type && strcmp(type, track_event_name(ev->type)) != 0))
 			continue;
-		snprintf(e.tag, sizeof e.tag, "%s", ev->tag);
+		e = persist_event_row(ev);
 		if (event_row(r, &e))
 			break;
 	}
