@@ -102,6 +102,84 @@ Test(solve, an_unknown_tag_power_is_solved_with_four_or_more_scanners)
 	             s.tx_power_dbm);
 }
 
+/* The joint cost the solver minimises: readings in dB plus the power's
+ * prior (tau), inside the bounds. */
+static double
+joint_cost(const track_obs *o, size_t n, const track_solve_params *p,
+           double x, double y, double tx)
+{
+	double c = 0.0, e;
+
+	for (size_t i = 0; i < n; i++) {
+		double dx = x - o[i].x, dy = y - o[i].y;
+		double d = sqrt(dx * dx + dy * dy + o[i].dz * o[i].dz);
+
+		e = (o[i].rssi_dbm - track_model_rssi(d, tx, o[i].n)) /
+		    p->sigma_db;
+		c += e * e;
+	}
+	e = (tx - p->tx_power_dbm) / p->tx_prior_db;
+	return c + e * e;
+}
+
+/* LM searches the position only and takes the power in closed form at
+ * each point: the answer must still be the joint (x, y, power) optimum.
+ * No move of the power alone lowers the cost, and no move of the
+ * position by a fifth of the answer's uncertainty does, whatever the
+ * power there, by more than 0.01 (a likelihood ratio of 0.5%: where the
+ * surface is that flat, the search stops where its steps are short).
+ * Checked away from the walls, a constraint the cost above leaves out. */
+Test(solve, with_the_power_free_the_answer_is_the_joint_optimum)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	track_solve_params p = params(-59, 4.0);
+	track_obs o[12];
+	int checked = 0;
+
+	gsl_rng_set(rng, 7);
+	for (int k = 0; k < 200; k++) {
+		double tx = -59 + gsl_ran_gaussian(rng, 4.0);
+		double x = 6 + 28 * gsl_rng_uniform(rng);
+		double y = 4 + 12 * gsl_rng_uniform(rng);
+		size_t n = 8 + gsl_rng_uniform_int(rng, 5);
+		track_solution s;
+		double best, step;
+
+		observe(o, n, x, y, 2.0, tx, 2.0);
+		for (size_t i = 0; i < n; i++)
+			o[i].rssi_dbm += gsl_ran_gaussian(rng, 4.0);
+		cr_assert_eq(track_solver_solve(solver, o, n, &p, NULL, &s),
+		             TRACK_OK);
+		cr_assert_eq(s.method, TRACK_METHOD_SOLVE_TX);
+		step = 0.2 * s.r;
+		if (s.x - step <= p.x_min ||
+		    s.x + step >= p.x_max || s.y - step <= p.y_min ||
+		    s.y + step >= p.y_max)
+			continue;
+		checked++;
+		best = joint_cost(o, n, &p, s.x, s.y, s.tx_power_dbm);
+		for (double dt = -0.5; dt <= 0.5; dt += 0.25)
+			cr_expect_geq(joint_cost(o, n, &p, s.x, s.y,
+			                         s.tx_power_dbm + dt),
+			              best - 1e-9, "trial %d: power %+g dB", k,
+			              dt);
+		for (int a = 0; a < 8; a++) {
+			double ux = step * cos(a * atan(1.0)); /* a x 45 deg */
+			double uy = step * sin(a * atan(1.0));
+
+			for (double dt = -1.0; dt <= 1.0; dt += 0.05)
+				cr_expect_geq(joint_cost(o, n, &p, s.x + ux,
+				                         s.y + uy,
+				                         s.tx_power_dbm + dt),
+				              best - 0.01,
+				              "trial %d: moved (%+.2f, %+.2f)",
+				              k, ux, uy);
+		}
+	}
+	gsl_rng_free(rng);
+	cr_expect_gt(checked, 100, "only %d trials checked", checked);
+}
+
 Test(solve, three_scanners_keep_the_tag_power_fixed)
 {
 	track_obs o[3];

@@ -33,22 +33,29 @@ struct problem {
 	size_t n;
 	const track_solve_params *p;
 	bool solve_tx;
+	double *ln_d2; /* scratch: ln(d^2) to each scanner, max_obs long */
+	double spread2; /* trace of the (x, y) covariance at the last J, m^2 */
 };
 
 struct track_solver {
 	size_t max_obs;
-	/* ws[k][n]: k = 0 solves (x, y), k = 1 also the tag's power; n is the
-	 * number of observations. GSL sizes a workspace for one problem
+	/* ws[k][n]: k = 1 when the tag's power is estimated too (one more
+	 * residual, its prior); n is the number of observations. GSL sizes a workspace for one problem
 	 * size, so every size is made once, up front. */
 	gsl_multifit_nlinear_workspace **ws[2];
 	struct problem prob;
+	double *ln_d2;
 };
 
+/* What is estimated: (x, y) and, when solve_tx, the tag's power. */
 static size_t
 n_params(bool solve_tx)
 {
 	return solve_tx ? 3 : 2;
 }
+
+/* What LM searches: (x, y); the power follows from them (best_power). */
+#define SEARCH_PARAMS 2
 
 static size_t
 n_residuals(size_t n_obs, bool solve_tx)
@@ -86,20 +93,54 @@ wall(double v, double lo, double hi, double *slope)
 	return 0.0;
 }
 
+/* pb->ln_d2 = ln(d^2) from (x, y) to each scanner: computed once per
+ * point for both the best power and the residuals. */
+static void
+log_dist2(const struct problem *pb, double x, double y)
+{
+	for (size_t i = 0; i < pb->n; i++)
+		pb->ln_d2[i] = log(dist2(&pb->obs[i], x, y));
+}
+
+/* The tag's power enters the model linearly, so at any (x, y) its best
+ * value has a closed form: the precision-weighted mean of the power each
+ * scanner's reading implies at that point (rssi + 10 n log10 d) and of
+ * the prior. LM then searches (x, y) alone over the residuals taken at
+ * that power (variable projection): the same minimum as the joint
+ * 3-parameter fit, reached in fewer and cheaper iterations. The point is
+ * the one whose ln(d^2) are in pb->ln_d2. */
+static double
+best_power(const struct problem *pb)
+{
+	const track_solve_params *p = pb->p;
+	double prior_w, sum = 0.0;
+
+	if (!pb->solve_tx)
+		return p->tx_power_dbm;
+	/* 10 n log10(d) = (5 n / ln 10) ln(d^2): no square root. */
+	for (size_t i = 0; i < pb->n; i++)
+		sum += pb->obs[i].rssi_dbm +
+		       5.0 * pb->obs[i].n / LN10 * pb->ln_d2[i];
+	/* Weights relative to one observation's 1/sigma^2. */
+	prior_w = (p->sigma_db * p->sigma_db) /
+	          (p->tx_prior_db * p->tx_prior_db);
+	return (sum + prior_w * p->tx_power_dbm) / ((double)pb->n + prior_w);
+}
+
 static int
 residuals(const gsl_vector *v, void *data, gsl_vector *f)
 {
 	const struct problem *pb = data;
 	const track_solve_params *p = pb->p;
 	double x = gsl_vector_get(v, 0), y = gsl_vector_get(v, 1);
-	double tx = pb->solve_tx ? gsl_vector_get(v, 2) : p->tx_power_dbm;
-	double slope;
+	double tx, slope;
 	size_t i;
 
+	log_dist2(pb, x, y);
+	tx = best_power(pb);
 	for (i = 0; i < pb->n; i++) {
 		const track_obs *o = &pb->obs[i];
-		/* 10 n log10(d) = (5 n / ln 10) ln(d^2): no square root. */
-		double model = tx - 5.0 * o->n / LN10 * log(dist2(o, x, y));
+		double model = tx - 5.0 * o->n / LN10 * pb->ln_d2[i];
 
 		gsl_vector_set(f, i, (o->rssi_dbm - model) / p->sigma_db);
 	}
@@ -110,32 +151,80 @@ residuals(const gsl_vector *v, void *data, gsl_vector *f)
 	return GSL_SUCCESS;
 }
 
+/* How far the answer is uncertain at this J: the trace of the inverse of
+ * the (x, y) information, summed over the readings and the power prior
+ * (the projected rows give the information with the power marginalised
+ * out). Infinite when the geometry fixes no point. */
+static double
+spread2(const struct problem *pb, const gsl_matrix *J)
+{
+	double I00 = 0.0, I01 = 0.0, I11 = 0.0, det;
+	size_t rows = pb->n + 2 + (pb->solve_tx ? 1 : 0);
+
+	for (size_t r = 0; r < rows; r++) {
+		double a, b;
+
+		if (r == pb->n || r == pb->n + 1) /* the walls are not data */
+			continue;
+		a = gsl_matrix_get(J, r, 0);
+		b = gsl_matrix_get(J, r, 1);
+		I00 += a * a;
+		I01 += a * b;
+		I11 += b * b;
+	}
+	det = I00 * I11 - I01 * I01;
+	return det > 0.0 ? (I00 + I11) / det : INFINITY;
+}
+
+/* The Jacobian of the residuals at the best power: the (x, y) columns of
+ * the joint problem projected off its power column. That column is a
+ * constant (-1/sigma for each reading, 1/tau for the prior), so the
+ * projection is exact: each reading's row loses the shared term
+ * sum_j(g_j) / (sigma^2 W), with W = n / sigma^2 + 1 / tau^2, and the
+ * prior's row gains sum_j(g_j) / (sigma tau W). */
 static int
 jacobian(const gsl_vector *v, void *data, gsl_matrix *J)
 {
-	const struct problem *pb = data;
+	struct problem *pb = data;
 	const track_solve_params *p = pb->p;
 	double x = gsl_vector_get(v, 0), y = gsl_vector_get(v, 1);
+	double sum[2] = { 0.0, 0.0 };
 	double slope;
 	size_t i;
 
-	gsl_matrix_set_zero(J);
 	for (i = 0; i < pb->n; i++) {
 		const track_obs *o = &pb->obs[i];
 		/* d(residual)/dx = 10 n (x - xi) / (ln10 d^2 sigma) */
 		double a = 10.0 * o->n / (LN10 * dist2(o, x, y) * p->sigma_db);
+		double gx = a * (x - o->x), gy = a * (y - o->y);
 
-		gsl_matrix_set(J, i, 0, a * (x - o->x));
-		gsl_matrix_set(J, i, 1, a * (y - o->y));
-		if (pb->solve_tx)
-			gsl_matrix_set(J, i, 2, -1.0 / p->sigma_db);
+		gsl_matrix_set(J, i, 0, gx);
+		gsl_matrix_set(J, i, 1, gy);
+		sum[0] += gx;
+		sum[1] += gy;
 	}
+	if (pb->solve_tx) {
+		double s2 = p->sigma_db * p->sigma_db;
+		double W = (double)pb->n / s2 +
+		           1.0 / (p->tx_prior_db * p->tx_prior_db);
+
+		for (size_t r = 0; r < pb->n; r++)
+			for (int c = 0; c < 2; c++)
+				gsl_matrix_set(J, r, c,
+				               gsl_matrix_get(J, r, c) -
+				                       sum[c] / (s2 * W));
+		for (int c = 0; c < 2; c++)
+			gsl_matrix_set(J, pb->n + 2, c,
+			               sum[c] / (p->sigma_db *
+			                         p->tx_prior_db * W));
+	}
+	pb->spread2 = spread2(pb, J);
 	wall(x, p->x_min, p->x_max, &slope);
-	gsl_matrix_set(J, i++, 0, slope);
+	gsl_matrix_set(J, i, 0, slope);
+	gsl_matrix_set(J, i++, 1, 0.0);
 	wall(y, p->y_min, p->y_max, &slope);
+	gsl_matrix_set(J, i, 0, 0.0);
 	gsl_matrix_set(J, i++, 1, slope);
-	if (pb->solve_tx)
-		gsl_matrix_set(J, i, 2, 1.0 / p->tx_prior_db);
 	return GSL_SUCCESS;
 }
 
@@ -152,12 +241,19 @@ track_solver_create(size_t max_obs, track_solver **out)
 	if (!s)
 		return TRACK_ENOMEM;
 	s->max_obs = max_obs;
-	/* Cholesky on the 2x2 or 3x3 normal equations is 1.4x faster than
+	s->ln_d2 = calloc(max_obs, sizeof *s->ln_d2);
+	if (!s->ln_d2)
+		goto fail;
+	/* Cholesky on the 2x2 normal equations is 1.4x faster than
 	 * GSL's default QR here. Both report a singular step matrix through
 	 * GSL's error handler, which aborts by default (and the library may
 	 * not change it): LM's damping keeps the matrix positive definite
 	 * once the first Jacobian is not all zero, which start_is_flat()
-	 * guarantees. The dogleg methods solve undamped: keep LM. */
+	 * guarantees. The dogleg methods solve undamped: keep LM, and keep
+	 * More's scaling: with D = I (Levenberg's) the damping fades away
+	 * over a column that stays zero, as it does for scanners in a line
+	 * through the tag, and the random degenerate inputs of the tests
+	 * then reach the abort. */
 	params.solver = gsl_multifit_nlinear_solver_cholesky;
 	for (int k = 0; k < 2; k++) {
 		s->ws[k] = calloc(max_obs + 1, sizeof *s->ws[k]);
@@ -166,7 +262,7 @@ track_solver_create(size_t max_obs, track_solver **out)
 		for (size_t n = 3; n <= max_obs; n++) {
 			s->ws[k][n] = gsl_multifit_nlinear_alloc(
 				gsl_multifit_nlinear_trust, &params,
-				n_residuals(n, k == 1), n_params(k == 1));
+				n_residuals(n, k == 1), SEARCH_PARAMS);
 			if (!s->ws[k][n])
 				goto fail;
 		}
@@ -191,6 +287,7 @@ track_solver_destroy(track_solver *s)
 				gsl_multifit_nlinear_free(s->ws[k][n]);
 		free(s->ws[k]);
 	}
+	free(s->ln_d2);
 	free(s);
 }
 
@@ -331,15 +428,15 @@ covariance(const struct problem *pb, double x, double y, double tx,
 }
 
 /* GSL starts its damping from the largest column of the first Jacobian:
- * when every column is zero (every scanner exactly under the start point
- * and the power fixed) the step matrix is singular, and GSL reports that
- * through its error handler, which aborts the process by default. Such a
- * start tells nothing about direction anyway. */
+ * when every column is zero (every scanner exactly under the start point;
+ * the projection off the power column cannot zero any other column, as
+ * that column alone is nonzero in the prior's row) the step matrix is
+ * singular, and GSL reports that through its error handler, which aborts
+ * the process by default. Such a start tells nothing about direction
+ * anyway. */
 static bool
 start_is_flat(const struct problem *pb, double x, double y)
 {
-	if (pb->solve_tx)
-		return false;
 	for (size_t i = 0; i < pb->n; i++)
 		if (x != pb->obs[i].x || y != pb->obs[i].y)
 			return false;
@@ -360,30 +457,43 @@ params_valid(const track_obs *obs, size_t n, const track_solve_params *p)
 	return true;
 }
 
-/* GSL's Levenberg-Marquardt steps until a step moves the tag less than
- * STOP_M and its power less than STOP_DB: far below the answer's
- * uncertainty. An absolute test, unlike the driver's relative one, means
- * the same on every site whatever the origin of its coordinates. The dB
- * residuals stay large at the optimum, so steps shrink only linearly and a
- * tighter test would cost iterations for nothing. */
-#define STOP_M 0.01
-#define STOP_DB 0.02
+/* GSL's Levenberg-Marquardt steps until a step moves the tag less than a
+ * fraction of the answer's own uncertainty, and within [STOP_MIN_M,
+ * STOP_MAX_M]. The dB residuals stay large at the optimum, so the steps
+ * shrink only linearly, alternating about it (each ~0.6 of the last): a
+ * step of STOP_FRACTION r leaves the tag within about that of the
+ * optimum, where more iterations change nothing a user could see. A
+ * well-placed tag (r ~1 m) stops within centimetres; a poorly placed
+ * one, where the likelihood is flat for metres, stops sooner instead of
+ * crawling along the flat for dozens of iterations. The test is
+ * absolute, unlike the driver's relative one: it means the same on every
+ * site whatever the origin of its coordinates. */
+#ifndef STOP_FRACTION
+#define STOP_FRACTION 0.02
+#endif
+#define STOP_MIN_M 0.01
+#define STOP_MAX_M 0.25
 #define MAX_ITER 50
 
 static int
-iterate(gsl_multifit_nlinear_workspace *w, bool solve_tx, unsigned *iter)
+iterate(gsl_multifit_nlinear_workspace *w, const struct problem *pb,
+        unsigned *iter)
 {
 	for (*iter = 1; *iter <= MAX_ITER; (*iter)++) {
 		int rc = gsl_multifit_nlinear_iterate(w);
+		double dx, dy, stop;
 
 		/* No better point to be found near here: this one is it. */
 		if (rc == GSL_ENOPROG)
 			return GSL_SUCCESS;
 		if (rc != GSL_SUCCESS)
 			return rc;
-		if (fabs(gsl_vector_get(w->dx, 0)) < STOP_M &&
-		    fabs(gsl_vector_get(w->dx, 1)) < STOP_M &&
-		    (!solve_tx || fabs(gsl_vector_get(w->dx, 2)) < STOP_DB))
+		/* pb->spread2 is from the Jacobian at the new point. */
+		stop = clampd(STOP_FRACTION * sqrt(pb->spread2), STOP_MIN_M,
+		              STOP_MAX_M);
+		dx = gsl_vector_get(w->dx, 0);
+		dy = gsl_vector_get(w->dx, 1);
+		if (dx * dx + dy * dy < stop * stop)
 			return GSL_SUCCESS;
 	}
 	/* Out of iterations: the point reached is still the best found. */
@@ -399,7 +509,7 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	gsl_multifit_nlinear_fdf fdf;
 	gsl_multifit_nlinear_workspace *w;
 	track_solution sol, start;
-	double x0[3];
+	double x0[SEARCH_PARAMS];
 	gsl_vector_view x0v;
 	bool solve_tx;
 	int rc;
@@ -416,7 +526,7 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	solve_tx = p->tx_prior_db > 0.0 && n >= p->min_scanners_tx &&
 	           p->min_scanners_tx >= 3;
 	w = s->ws[solve_tx][n];
-	s->prob = (struct problem){ obs, n, p, solve_tx };
+	s->prob = (struct problem){ obs, n, p, solve_tx, s->ln_d2, INFINITY };
 
 	x0[0] = start.x;
 	x0[1] = start.y;
@@ -424,8 +534,7 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 		x0[0] = clampd(guess_xy[0], p->x_min, p->x_max);
 		x0[1] = clampd(guess_xy[1], p->y_min, p->y_max);
 	}
-	x0[2] = p->tx_power_dbm;
-	x0v = gsl_vector_view_array(x0, n_params(solve_tx));
+	x0v = gsl_vector_view_array(x0, SEARCH_PARAMS);
 	if (start_is_flat(&s->prob, x0[0], x0[1])) {
 		*out = start;
 		out->method = TRACK_METHOD_CENTROID;
@@ -436,12 +545,12 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	fdf.f = residuals;
 	fdf.df = jacobian;
 	fdf.n = n_residuals(n, solve_tx);
-	fdf.p = n_params(solve_tx);
+	fdf.p = SEARCH_PARAMS;
 	fdf.params = &s->prob;
 
 	rc = gsl_multifit_nlinear_init(&x0v.vector, &fdf, w);
 	if (rc == GSL_SUCCESS)
-		rc = iterate(w, solve_tx, &sol.iterations);
+		rc = iterate(w, &s->prob, &sol.iterations);
 	if (rc != GSL_SUCCESS) {
 		*out = start;
 		out->method = TRACK_METHOD_CENTROID;
@@ -450,10 +559,10 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	{
 		const gsl_vector *x = gsl_multifit_nlinear_position(w);
 
+		log_dist2(&s->prob, gsl_vector_get(x, 0), gsl_vector_get(x, 1));
+		sol.tx_power_dbm = best_power(&s->prob);
 		sol.x = clampd(gsl_vector_get(x, 0), p->x_min, p->x_max);
 		sol.y = clampd(gsl_vector_get(x, 1), p->y_min, p->y_max);
-		sol.tx_power_dbm = solve_tx ? gsl_vector_get(x, 2)
-		                            : p->tx_power_dbm;
 	}
 	sol.method = solve_tx ? TRACK_METHOD_SOLVE_TX : TRACK_METHOD_SOLVE;
 	if (!isfinite(sol.x) || !isfinite(sol.y) ||
