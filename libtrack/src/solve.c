@@ -314,28 +314,28 @@ static void
 centroid(const track_obs *obs, size_t n, const track_solve_params *p,
          track_solution *out)
 {
-	double sw = 0.0, x = 0.0, y = 0.0, spread = 0.0, rmin = INFINITY;
+	double sw = 0.0, mx = 0.0, my = 0.0, m2 = 0.0, rmin = INFINITY;
+	double x, y, spread;
 
+	/* One pass over weighted moments, taken about the first scanner so
+	 * that a site far from its origin loses no precision. */
 	for (size_t i = 0; i < n; i++) {
 		double r = horizontal_range(&obs[i], p->tx_power_dbm);
 		double w = 1.0 / (r * r + 1.0);
+		double dx = obs[i].x - obs[0].x, dy = obs[i].y - obs[0].y;
 
 		sw += w;
-		x += w * obs[i].x;
-		y += w * obs[i].y;
+		mx += w * dx;
+		my += w * dy;
+		m2 += w * (dx * dx + dy * dy);
 		if (r < rmin)
 			rmin = r;
 	}
-	x /= sw;
-	y /= sw;
-	for (size_t i = 0; i < n; i++) {
-		double r = horizontal_range(&obs[i], p->tx_power_dbm);
-		double w = 1.0 / (r * r + 1.0);
-		double dx = obs[i].x - x, dy = obs[i].y - y;
-
-		spread += w * (dx * dx + dy * dy);
-	}
-	spread /= sw;
+	mx /= sw;
+	my /= sw;
+	x = obs[0].x + mx;
+	y = obs[0].y + my;
+	spread = fmax(m2 / sw - (mx * mx + my * my), 0.0);
 	/* Ranges are uncertain by a factor exp(sigma ln10 / 10n); a 1 m
 	 * floor keeps a tag under a scanner from claiming precision. */
 	rmin = fmax(rmin, 1.0);
