@@ -460,17 +460,15 @@ params_valid(const track_obs *obs, size_t n, const track_solve_params *p)
 /* GSL's Levenberg-Marquardt steps until a step moves the tag less than a
  * fraction of the answer's own uncertainty, and within [STOP_MIN_M,
  * STOP_MAX_M]. The dB residuals stay large at the optimum, so the steps
- * shrink only linearly, alternating about it (each ~0.6 of the last): a
- * step of STOP_FRACTION r leaves the tag within about that of the
- * optimum, where more iterations change nothing a user could see. A
+ * shrink only linearly, alternating about it (each ~0.6 of the last in
+ * simulations): a step of STOP_FRACTION r leaves the tag within less than
+ * that of the optimum, where more iterations change nothing a user could see. A
  * well-placed tag (r ~1 m) stops within centimetres; a poorly placed
  * one, where the likelihood is flat for metres, stops sooner instead of
  * crawling along the flat for dozens of iterations. The test is
  * absolute, unlike the driver's relative one: it means the same on every
  * site whatever the origin of its coordinates. */
-#ifndef STOP_FRACTION
 #define STOP_FRACTION 0.02
-#endif
 #define STOP_MIN_M 0.01
 #define STOP_MAX_M 0.25
 #define MAX_ITER 50
