@@ -84,6 +84,34 @@ query_window_parse(const char *from, const char *to, int64_t now_us,
 }
 
 const char *
+query_days_parse(const char *s, double *days)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 3650)
+		return "days: expected a number of days, 0 to 3650";
+	*days = v;
+	return NULL;
+}
+
+const char *
+query_bucket_parse(const char *s, int64_t *bucket_us)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 60 || v > 7 * 86400 || v % 60)
+		return "bucket: seconds, a multiple of 60 up to a week";
+	*bucket_us = v * INT64_C(1000000);
+	return NULL;
+}
+
+const char *
 query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us)
 {
 	char from[128], to[128];
@@ -105,21 +133,12 @@ parse_query(struct lws *wsi, struct query *q)
 	q->days = 7.0;
 	if ((bad = query_window(wsi, &q->from_us, &q->to_us)))
 		return bad;
-	if (query_arg(wsi, "days=", buf, sizeof buf)) {
-		char *end;
-
-		q->days = strtod(buf, &end);
-		if (*end || !(q->days >= 0) || q->days > 3650)
-			return "days: expected a number of days";
-	}
-	if (query_arg(wsi, "bucket=", buf, sizeof buf)) {
-		char *end;
-		long v = strtol(buf, &end, 10);
-
-		if (*end || v < 60 || v > 7 * 86400 || v % 60)
-			return "bucket: seconds, a multiple of 60 up to a week";
-		q->bucket_us = v * INT64_C(1000000);
-	}
+	if (query_arg(wsi, "days=", buf, sizeof buf) &&
+	    (bad = query_days_parse(buf, &q->days)))
+		return bad;
+	if (query_arg(wsi, "bucket=", buf, sizeof buf) &&
+	    (bad = query_bucket_parse(buf, &q->bucket_us)))
+		return bad;
 	query_arg(wsi, "zone=", q->zone, sizeof q->zone);
 	query_arg(wsi, "floor=", q->floor, sizeof q->floor);
 	if (query_arg(wsi, "format=", buf, sizeof buf)) {

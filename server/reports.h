@@ -27,6 +27,11 @@ const char *query_window_parse(const char *from, const char *to,
                                int64_t now_us, int64_t *from_us,
                                int64_t *to_us);
 
+/* The value of days= (0 to 3650, fractions allowed) and of bucket=
+ * (seconds, a multiple of 60 up to a week): NULL, or what is wrong. */
+const char *query_days_parse(const char *s, double *days);
+const char *query_bucket_parse(const char *s, int64_t *bucket_us);
+
 /* /api/v1/reports/{which} with the request's query string. */
 struct report reports_get(struct app *a, struct lws *wsi, const char *which);
 

@@ -173,9 +173,13 @@ test('GET /api/v1/reports/occupancy: minutes, or merged buckets; CSV', async () 
 		const peak = Math.max(0, ...raw.map((b) => b.peak));
 		assert.equal(Math.max(0, ...z.buckets.map((b) => b.peak)), peak, z.zone);
 	}
-	for (const bad of ['59', '90', 'x', String(8 * 86400)])
+	for (const bad of ['59', '90', 'x', '', String(8 * 86400)])
 		assertJsonError(await trackd.get(`/api/v1/reports/occupancy?bucket=${bad}`), 400,
 			'bad request');
+	for (const bad of ['', '-1', 'x', '7d', 'nan', '3651'])
+		assertJsonError(await trackd.get(`/api/v1/reports/utilization?days=${bad}`), 400,
+			'bad request');
+	assert.equal((await trackd.get('/api/v1/reports/utilization?days=0.5')).status, 200);
 	const csv = await trackd.get(`/api/v1/reports/occupancy?from=${from}&bucket=600&format=csv`);
 	assert.equal(csv.status, 200);
 	assert.match(csv.type, /text\/csv/);
