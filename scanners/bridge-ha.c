@@ -241,20 +241,7 @@ ha_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	size_t n;
 
 	(void)user;
-	if (!wsi)
-		return 0;
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-	case LWS_CALLBACK_CLIENT_CLOSED:
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		break;
-	default:
-		return 0;
-	}
-	f = lws_get_opaque_user_data(wsi);
+	f = ws_client_owner(wsi, reason);
 	if (!f)
 		return 0;
 	switch (reason) {

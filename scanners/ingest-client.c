@@ -406,6 +406,24 @@ lost(struct ingest_client *c, const char *what, const char *why)
 	schedule_retry(c, was ? "lost the connection to" : what, why);
 }
 
+void *
+ws_client_owner(struct lws *wsi, enum lws_callback_reasons reason)
+{
+	if (!wsi)
+		return NULL;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+	case LWS_CALLBACK_CLIENT_CLOSED:
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return lws_get_opaque_user_data(wsi);
+	default:
+		return NULL;
+	}
+}
+
 int
 ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
@@ -416,20 +434,7 @@ ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	int n;
 
 	(void)user;
-	if (!wsi)
-		return 0;
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-	case LWS_CALLBACK_CLIENT_CLOSED:
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		break;
-	default:
-		return 0;
-	}
-	c = lws_get_opaque_user_data(wsi);
+	c = ws_client_owner(wsi, reason);
 	if (!c)
 		return 0;
 	switch (reason) {

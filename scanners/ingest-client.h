@@ -35,6 +35,12 @@
 int ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			   void *user, void *in, size_t len);
 
+/* The object a client connection was opened for (its lws opaque user
+ * data) on the events the agents' client connections handle: handshake
+ * headers, established, error, closed, receive, writeable. NULL on every
+ * other event, which carries no such object. */
+void *ws_client_owner(struct lws *wsi, enum lws_callback_reasons reason);
+
 #define INGEST_CLIENT_PROTOCOL \
 	{ INGEST_PROTOCOL, ingest_client_callback, 0, 0, 0, NULL, 0 }
 
