@@ -271,6 +271,31 @@ Test(engine, two_scanners_give_a_centroid_between_them)
 	track_engine_destroy(e);
 }
 
+/* A new tag's first fix may rest on one far scanner that happened to hear
+ * its first advertisement. The next fix, on fifteen fresh readings, must
+ * not be held back by it: the readings it shares with the first are one
+ * in sixteen, not the half that the elapsed time alone would suggest. */
+Test(engine, a_first_fix_from_one_early_reading_does_not_hold_back_the_next)
+{
+	track_engine *e = engine(NULL, 1);
+	track_report r = { .scanner = "s0-42", .tag = "t", .rssi_dbm = -87,
+		           .t_us = S, .tx_dbm = NAN };
+	track_position p;
+
+	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	tick(e, S + S / 10);
+	p = where(e, "t");
+	cr_assert_eq(p.method, TRACK_METHOD_NEAREST);
+	hear(e, "t", 1, 0, 14.0, 7.0, S + S / 2, NULL);
+	tick(e, 2 * S);
+	p = where(e, "t");
+	cr_expect_eq(p.method, TRACK_METHOD_SOLVE_TX);
+	/* Fused by their radii the two fixes give 0.5 m; counting the
+	 * overlap in seconds gave twice that. */
+	cr_expect_lt(hypot(p.x - 14.0, p.y - 7.0), 0.7, "(%g, %g)", p.x, p.y);
+	track_engine_destroy(e);
+}
+
 Test(engine, the_gate_rejects_one_wild_jump_but_follows_a_real_move)
 {
 	track_engine *e = engine(NULL, 1);

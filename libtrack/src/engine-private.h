@@ -34,6 +34,7 @@ struct tag {
 	int32_t prev, next;   /* LRU by newest report; free list uses next */
 	int64_t heard_us;     /* newest report */
 	int64_t fix_us;       /* newest fix, NONE before the first */
+	unsigned fresh;       /* readings since the newest fix */
 	double tx_announced;  /* from the tag's frames, NAN when unknown */
 	double tx_est, tx_var;
 	int64_t tx_us;
@@ -125,6 +126,7 @@ struct track_engine {
 	track_solver *solver;
 	track_obs *obs;
 	int32_t *obs_scanner;
+	unsigned window_reads; /* readings in the window of the tag collected */
 	double *floor_best;
 
 	struct zone_rt *zones;

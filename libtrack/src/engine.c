@@ -240,6 +240,7 @@ collect(track_engine *e, struct tag *t, int64_t now_us)
 
 	for (size_t f = 0; f < e->n_floors; f++)
 		e->floor_best[f] = -INFINITY;
+	e->window_reads = 0;
 	for (size_t l = 0; l < e->cfg.max_links; l++) {
 		struct link *k = &t->links[l];
 		const struct scanner_rt *s;
@@ -259,6 +260,7 @@ collect(track_engine *e, struct tag *t, int64_t now_us)
 			e->floor_best[s->floor] = v;
 		e->obs[live].rssi_dbm = v;
 		e->obs_scanner[live] = k->scanner;
+		e->window_reads += cnt;
 		live++;
 	}
 	return live;
@@ -402,11 +404,12 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	}
 	/* Successive windows overlap when fixes come faster than the window:
 	 * inflate the measurement noise by the share of readings already
-	 * used, so the filter does not count them twice. */
-	if (t->fix_us != NONE && now_us > t->fix_us &&
-	    now_us - t->fix_us < e->cfg.window_us) {
-		double k = (double)e->cfg.window_us /
-		           (double)(now_us - t->fix_us);
+	 * used, so the filter does not count them twice. Counted in
+	 * readings, not seconds: a new tag's first fix may rest on one early
+	 * reading, and the next, on ten new ones, is then nearly all new. */
+	if (t->fix_us != NONE && t->fresh < e->window_reads) {
+		double k = (double)e->window_reads /
+		           (double)(t->fresh > 0 ? t->fresh : 1);
 
 		for (int c = 0; c < 3; c++)
 			sol.cov[c] *= k;
@@ -431,6 +434,7 @@ done:
 	track__stats_credit(e, t, now_us);
 	track__presence_step(e, t, now_us);
 	t->fix_us = now_us;
+	t->fresh = 0;
 	t->method = sol.method;
 	t->n_scanners = (unsigned)n;
 	return true;

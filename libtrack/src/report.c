@@ -3,6 +3,7 @@
  * tag's RSSI window. Nothing here allocates. */
 #include "track/track.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -207,6 +208,8 @@ track_engine_ingest(track_engine *e, const track_report *r)
 	track__rssi_add(&k->f, r->t_us, rssi, e->bucket_us);
 	if (r->t_us > k->last_us)
 		k->last_us = r->t_us;
+	if (t->fresh < UINT_MAX)
+		t->fresh++;
 	if (r->t_us > t->heard_us)
 		t->heard_us = r->t_us;
 	if (!isnan(r->tx_dbm) && r->tx_dbm != t->tx_announced) {
