@@ -28,6 +28,7 @@ track_config_default(void)
 		.gate_chi2 = 13.8,
 		.gate_resets = 3,
 		.silence_reset_us = 15000000,
+		.first_fix_wait_us = 1000000,
 		.floor_margin_db = 6.0,
 		.floor_hold_us = 3000000,
 		.zone_enter_us = 3000000,

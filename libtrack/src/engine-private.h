@@ -33,6 +33,7 @@ struct tag {
 	struct util_day *days;/* utilization_days of them */
 	int32_t prev, next;   /* LRU by newest report; free list uses next */
 	int64_t heard_us;     /* newest report */
+	int64_t since_us;     /* first report after a silence */
 	int64_t fix_us;       /* newest fix, NONE before the first */
 	unsigned fresh;       /* readings since the newest fix */
 	double tx_announced;  /* from the tag's frames, NAN when unknown */

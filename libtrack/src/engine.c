@@ -52,6 +52,7 @@ config_ok(const track_config *c)
 	       c->zone_exit_us >= 0 && c->lost_us > 0 &&
 	       c->distress_rearm_us >= 0 && c->max_events >= 1 &&
 	       c->max_events <= (1u << 24) && c->fix_interval_us >= 0 &&
+	       c->first_fix_wait_us >= 0 &&
 	       c->predict_interval_us >= 0;
 }
 
@@ -440,6 +441,32 @@ done:
 	return true;
 }
 
+/* A new track (a tag heard for the first time, or again after a silence)
+ * is drawn where its first fix puts it, and a fix from one or two
+ * scanners is a guess: often the one far scanner whose report happened
+ * to come in first. The first fix waits until three scanners hear the tag
+ * or first_fix_wait_us has passed, whichever comes first (trackers call
+ * this confirming a track). A tag only one scanner hears still appears,
+ * that much later; a call for help goes out at once all the same. */
+static bool
+first_fix_waits(const track_engine *e, const struct tag *t, int64_t now_us)
+{
+	unsigned heard = 0;
+
+	if (t->fix_us != NONE && t->fix_us >= t->since_us)
+		return false;
+	if (now_us - t->since_us >= e->cfg.first_fix_wait_us)
+		return false;
+	for (size_t l = 0; l < e->cfg.max_links; l++) {
+		const struct link *k = &t->links[l];
+
+		if (k->scanner >= 0 && k->last_us != NONE &&
+		    now_us - k->last_us < e->cfg.window_us && ++heard >= 3)
+			return false;
+	}
+	return true;
+}
+
 static void
 queue(track_engine *e, int32_t i)
 {
@@ -475,10 +502,12 @@ track_engine_update(track_engine *e, int64_t now_us)
 			t->dirty = false;
 			continue;
 		}
-		if (t->fix_us != NONE && now_us > t->fix_us &&
-		    now_us - t->fix_us < e->cfg.fix_interval_us) {
-			/* Solved too recently: stays queued for a later
-			 * update (kept is at most d, so nothing is lost). */
+		if ((t->fix_us != NONE && now_us > t->fix_us &&
+		     now_us - t->fix_us < e->cfg.fix_interval_us) ||
+		    first_fix_waits(e, t, now_us)) {
+			/* Solved too recently, or a new track waiting for
+			 * more scanners: stays queued for a later update
+			 * (kept is at most d, so nothing is lost). */
 			e->dirty[kept++] = i;
 			fixed = false;
 		} else {

@@ -160,7 +160,8 @@ reject_report(track_engine *e, const track_report *r, track_status st)
 			i = tag_alloc(e, r->tag, r->t_us);
 			/* Heard, if not measured: it is not silent. */
 			if (i >= 0)
-				e->tags[i].heard_us = r->t_us;
+				e->tags[i].heard_us = e->tags[i].since_us =
+					r->t_us;
 		}
 		if (i >= 0)
 			note_button(e, i, r->t_us);
@@ -210,6 +211,9 @@ track_engine_ingest(track_engine *e, const track_report *r)
 		k->last_us = r->t_us;
 	if (t->fresh < UINT_MAX)
 		t->fresh++;
+	if (t->heard_us == NONE ||
+	    r->t_us - t->heard_us > e->cfg.silence_reset_us)
+		t->since_us = r->t_us;
 	if (r->t_us > t->heard_us)
 		t->heard_us = r->t_us;
 	if (!isnan(r->tx_dbm) && r->tx_dbm != t->tx_announced) {

@@ -145,6 +145,7 @@ typedef struct {
 	double gate_chi2;         /* Mahalanobis gate (2 dof) */
 	unsigned gate_resets;     /* consecutive gated fixes that mean a move */
 	int64_t silence_reset_us; /* silence after which the track restarts */
+	int64_t first_fix_wait_us;/* a new track waits this long for 3 scanners */
 	double floor_margin_db;   /* floor switch needs this much more signal */
 	int64_t floor_hold_us;    /* ... for this long */
 	int64_t zone_enter_us;    /* inside a zone this long to enter it */
