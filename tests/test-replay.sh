@@ -1,11 +1,13 @@
 #!/bin/sh
-# track-replay and tracksim as a user runs them (TAP): a scenario tracks
-# with a sane error, output is deterministic, cutting the input leaves every
-# earlier line unchanged, and a malformed row names its file and line; the
-# same for a scenario simulated on the demo hospital's site file.
-#   tests/test-replay.sh TRACKSIM TRACK_REPLAY TRACK_SCORE
+# track-replay, tracksim and track-calibrate as a user runs them (TAP): a
+# scenario tracks with a sane error, output is deterministic, cutting the
+# input leaves every earlier line unchanged, and a malformed row names its
+# file and line; the same for a scenario simulated on the demo hospital's
+# site file; track-calibrate recovers the simulated model and prints flags
+# that give track-replay the geometry it fitted with.
+#   tests/test-replay.sh TRACKSIM TRACK_REPLAY TRACK_SCORE TRACK_CALIBRATE
 set -u
-sim=$1 replay=$2 score=$3
+sim=$1 replay=$2 score=$3 calibrate=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
@@ -14,7 +16,7 @@ check() {
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
 }
 echo "TAP version 13"
-echo "1..13"
+echo "1..16"
 
 "$sim" --csv "$tmp/s" --tags 8 --duration 60 --seed 3 --quiet
 check $? "tracksim writes a scenario"
@@ -106,4 +108,34 @@ rc=$?
 grep -q "^tracksim: .*bad-site.json: floors\[0\].width: " "$tmp/err" &&
 	[ ! -e "$tmp/e" ]
 check $(( (rc == 1 ? 0 : 1) + $? )) "tracksim stops on a bad site file with its JSON path"
+
+# The scenario of the first checks: n 2.0, tags 1 m above the floor.
+"$calibrate" --scanners "$tmp/s/scanners.csv" --reports "$tmp/s/reports.csv" \
+	--truth "$tmp/s/truth.csv" > "$tmp/cal" 2> "$tmp/err"
+rc=$?
+flags=$(grep -A1 '^track-replay flags' "$tmp/cal" | tail -n 1)
+echo "$flags" | awk '{ exit !($1 == "--tx-power" && $3 == "--path-loss" &&
+	$4 > 1.8 && $4 < 2.2 && $5 == "--tag-height" && $6 == "1.00" && NF == 6) }'
+check $((rc + $?)) "track-calibrate recovers n and the tags' height ($flags)"
+
+# shellcheck disable=SC2086
+"$replay" --scanners "$tmp/s/scanners.csv" --reports "$tmp/s/reports.csv" \
+	$flags > "$tmp/cal.csv"
+rc=$?
+"$score" --truth "$tmp/s/truth.csv" "track=$tmp/cal.csv" > "$tmp/score"
+median=$(awk '$1 == "track" { print $4 }' "$tmp/score")
+awk -v m="$median" 'BEGIN { exit !(m > 0 && m < 5) }'
+check $((rc + $?)) "track-replay takes the printed flags (median $median m)"
+
+# Tags carried at 0.3 m: the flags say so, so replay computes the same
+# distances the fit did.
+awk -F, -v OFS=, 'NR > 1 { $5 = 0.3 } { print }' "$tmp/s/truth.csv" \
+	> "$tmp/low.csv"
+"$calibrate" --scanners "$tmp/s/scanners.csv" --reports "$tmp/s/reports.csv" \
+	--truth "$tmp/low.csv" --floor-height 3 > "$tmp/cal" 2> "$tmp/err"
+rc=$?
+flags=$(grep -A1 '^track-replay flags' "$tmp/cal" | tail -n 1)
+echo "$flags" | grep -q -- '--tag-height 0.30 --floor-height 3$' &&
+	grep -q '^tag       0.30 m above its floor (mean of the truth' "$tmp/cal"
+check $((rc + $?)) "the printed flags carry the truth's tag height and the floor spacing"
 exit $failed

@@ -17,6 +17,9 @@
 
 #include "track/track.h"
 
+/* Floor spacing when a tool is not told one (track-replay, track-calibrate). */
+#define SITECSV_FLOOR_HEIGHT_M 4.0
+
 struct sitecsv {
 	track_site site;          /* points into the arrays below */
 	track_floor *floors;

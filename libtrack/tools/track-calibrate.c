@@ -68,6 +68,7 @@ struct counts {
 	size_t no_tag, no_scanner, bad_rssi, no_truth, other_floor;
 	size_t clamped;
 	double d_min, d_max;
+	double height_sum;  /* tag above its floor, summed over used reports */
 };
 
 static void
@@ -86,6 +87,7 @@ usage(FILE *f)
 	      "  --reports R         reports.csv (t,scanner_id,tag_id,rssi)\n"
 	      "  --truth T           truth.csv (t,tag_id,x,y,z,floor)\n"
 	      "  --tag-height M      tag z = floor z + M instead of truth z\n"
+	      "                      (the flags printed carry the height used)\n"
 	      "  --floor-height M    floor z = level * M (default 4, as track-replay)\n"
 	      "  --min-reports N     fewer reports: offset 0 (default 30)\n"
 	      "  --shrink K          offset = sum / (count + K) (default\n"
@@ -400,6 +402,7 @@ reports_load(const char *path, const struct sitecsv *site,
 			continue;
 		}
 		sc = &site->scanners[sc_i];
+		c->height_sum += p.z - site->floors[p.floor].z;
 		dx = sc->x - p.x;
 		dy = sc->y - p.y;
 		dz = sc->z - p.z;
@@ -449,6 +452,8 @@ print_summary(const struct sitecsv *site, const struct counts *c,
               const struct options *o, const struct calibrate_result *res,
               const struct calibrate_scanner *per)
 {
+	double tag_height = c->used > 0 ? c->height_sum / (double)c->used
+	                                : 0.0;
 	size_t i;
 
 	printf("reports   %zu read, %zu used\n", c->read, c->used);
@@ -460,6 +465,9 @@ print_summary(const struct sitecsv *site, const struct counts *c,
 	printf("distance  %.2f .. %.2f m (%zu under %.1f m counted as %.1f)\n",
 	       c->d_min, c->d_max, c->clamped, DISTANCE_MIN_M,
 	       DISTANCE_MIN_M);
+	printf("tag       %.2f m above its floor (%s)\n", tag_height,
+	       isnan(o->tag_height) ? "mean of the truth's z" :
+	                              "--tag-height");
 	printf("\nmodel     rssi = P1m - 10 n log10(d) + offset[scanner]\n");
 	printf("plain fit     P1m %7.2f dBm  n %5.3f  sigma %5.2f dB  "
 	       "R2 %.3f\n", res->tx_power0_dbm, res->path_loss0,
@@ -483,9 +491,16 @@ print_summary(const struct sitecsv *site, const struct counts *c,
 		       per[i].count < o->fit.min_reports ?
 		       "  (too few reports: offset 0)" : "");
 
+	/* The fit holds for the geometry it was made with: the flags carry
+	 * the tag height (and floor spacing) so that track-replay computes
+	 * the same distances. */
 	printf("\ntrack-replay flags:\n");
-	printf("--tx-power %.1f --path-loss %.2f\n",
-	       clean(res->tx_power_dbm, 0.1), clean(res->path_loss, 0.01));
+	printf("--tx-power %.1f --path-loss %.2f --tag-height %.2f",
+	       clean(res->tx_power_dbm, 0.1), clean(res->path_loss, 0.01),
+	       clean(tag_height, 0.01));
+	if (o->floor_height != SITECSV_FLOOR_HEIGHT_M)
+		printf(" --floor-height %g", o->floor_height);
+	printf("\n");
 
 	printf("\nsite.json scanners (rssi_offset: dB the scanner reads above "
 	       "the model):\n");
@@ -634,7 +649,7 @@ parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof *o);
 	o->tag_height = NAN;
-	o->floor_height = 4.0;
+	o->floor_height = SITECSV_FLOOR_HEIGHT_M;
 	o->fit = calibrate_options_default();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		bool ok = true;

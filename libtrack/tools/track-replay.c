@@ -121,7 +121,7 @@ parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->interval_s = 1.0;
-	o->floor_height_m = 4.0;
+	o->floor_height_m = SITECSV_FLOOR_HEIGHT_M;
 	o->cfg = track_config_default();
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		const char *name = NULL;
