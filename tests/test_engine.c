@@ -82,6 +82,17 @@ hear(track_engine *e, const char *tag, size_t n_floors, size_t f, double x,
 	}
 }
 
+/* One report from one scanner. */
+static void
+hear_one(track_engine *e, const char *scanner, const char *tag, double rssi,
+         int64_t t_us)
+{
+	track_report r = { .scanner = scanner, .tag = tag, .rssi_dbm = rssi,
+		           .t_us = t_us, .tx_dbm = NAN };
+
+	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+}
+
 static track_position
 where(track_engine *e, const char *tag)
 {
@@ -238,11 +249,9 @@ Test(engine, bad_sites_and_configs_are_refused)
 Test(engine, one_scanner_places_the_tag_at_it_with_an_honest_radius)
 {
 	track_engine *e = engine(NULL, 1);
-	track_report r = { .scanner = "s0-21", .tag = "t", .rssi_dbm = -75,
-		           .t_us = S, .tx_dbm = NAN };
 	track_position p;
 
-	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	hear_one(e, "s0-21", "t", -75, S);
 	tick(e, 2 * S);
 	p = where(e, "t");
 	cr_expect_eq(p.method, TRACK_METHOD_NEAREST);
@@ -256,14 +265,10 @@ Test(engine, one_scanner_places_the_tag_at_it_with_an_honest_radius)
 Test(engine, two_scanners_give_a_centroid_between_them)
 {
 	track_engine *e = engine(NULL, 1);
-	track_report r = { .scanner = "s0-01", .tag = "t", .rssi_dbm = -65,
-		           .t_us = S, .tx_dbm = NAN };
 	track_position p;
 
-	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
-	r.scanner = "s0-11";
-	r.rssi_dbm = -66;
-	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	hear_one(e, "s0-01", "t", -65, S);
+	hear_one(e, "s0-11", "t", -66, S);
 	tick(e, 2 * S);
 	p = where(e, "t");
 	cr_expect_eq(p.method, TRACK_METHOD_CENTROID);
@@ -276,11 +281,9 @@ Test(engine, two_scanners_give_a_centroid_between_them)
 Test(engine, a_new_tag_waits_for_three_scanners_or_a_second)
 {
 	track_engine *e = engine(NULL, 1);
-	track_report r = { .scanner = "s0-42", .tag = "t", .rssi_dbm = -87,
-		           .t_us = S, .tx_dbm = NAN };
 	track_position p;
 
-	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	hear_one(e, "s0-42", "t", -87, S);
 	tick(e, S + S / 10);
 	cr_expect_eq(track_engine_position(e, "t", &p), TRACK_ENOENT);
 	hear(e, "t", 1, 0, 14.0, 7.0, S + S / 5, NULL);
@@ -290,8 +293,7 @@ Test(engine, a_new_tag_waits_for_three_scanners_or_a_second)
 	cr_expect_lt(hypot(p.x - 14.0, p.y - 7.0), 0.5, "(%g, %g)", p.x, p.y);
 
 	/* Heard by one scanner only: it still appears, a second later. */
-	r.tag = "u";
-	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	hear_one(e, "s0-42", "u", -87, S);
 	tick(e, S + S / 2);
 	cr_expect_eq(track_engine_position(e, "u", &p), TRACK_ENOENT);
 	tick(e, 2 * S);
@@ -302,16 +304,14 @@ Test(engine, a_new_tag_waits_for_three_scanners_or_a_second)
 
 /* When the first fix does rest on one far scanner (no other heard it in
  * time), the next fix, on fifteen fresh readings, must not be held back
- * by it: the readings the two share are one in sixteen, not the half that
- * the time between them would suggest. */
+ * by it: the readings the two share are one in sixteen, not the three in
+ * four that the time between them (0.5 s of a 2 s window) would suggest. */
 Test(engine, a_first_fix_from_one_early_reading_does_not_hold_back_the_next)
 {
 	track_engine *e = engine(NULL, 1);
-	track_report r = { .scanner = "s0-42", .tag = "t", .rssi_dbm = -87,
-		           .t_us = S, .tx_dbm = NAN };
 	track_position p;
 
-	cr_assert_eq(track_engine_ingest(e, &r), TRACK_OK);
+	hear_one(e, "s0-42", "t", -87, S);
 	tick(e, 2 * S);
 	p = where(e, "t");
 	cr_assert_eq(p.method, TRACK_METHOD_NEAREST);
