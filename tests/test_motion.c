@@ -93,3 +93,151 @@ Test(motion, predicting_backwards_or_before_the_first_fix_changes_nothing)
 	cr_expect_eq(m.x[0], 3.0);
 	cr_expect_float_eq(m.prob[0] + m.prob[1], 1.0, 1e-12);
 }
+
+/* ---- synthetic trajectories: fixes at 1 Hz with the noise of real fixes,
+ * which is correlated from one fix to the next (the same shadowing for a
+ * few metres), and reported with the pessimistic covariance a solve gives
+ * (twice the true variance). */
+
+struct walk {
+	gsl_rng *rng;
+	double sigma, rho; /* per axis; correlation of successive errors */
+	double ex, ey;
+	track_motion m;
+};
+
+static void
+walk_init(struct walk *w, unsigned long seed, double sigma, double rho)
+{
+	*w = (struct walk){ .sigma = sigma, .rho = rho };
+	w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(w->rng, seed);
+	w->ex = gsl_ran_gaussian(w->rng, sigma);
+	w->ey = gsl_ran_gaussian(w->rng, sigma);
+}
+
+/* One fix of a tag truly at (x, y) at second t. */
+static void
+walk_fix(struct walk *w, int t, double x, double y)
+{
+	double s = w->sigma * sqrt(1 - w->rho * w->rho);
+	double R[3] = { 2 * w->sigma * w->sigma, 0, 2 * w->sigma * w->sigma };
+
+	w->ex = w->rho * w->ex + gsl_ran_gaussian(w->rng, s);
+	w->ey = w->rho * w->ey + gsl_ran_gaussian(w->rng, s);
+	track_motion_predict(&w->m, t * S, &params);
+	track_motion_update(&w->m, x + w->ex, y + w->ey, R, t * S);
+}
+
+static double
+walk_err(const struct walk *w, double x, double y)
+{
+	return hypot(w->m.x[0] - x, w->m.x[1] - y);
+}
+
+Test(motion, a_slow_walker_is_not_held_back_by_the_still_model)
+{
+	double sum = 0;
+	int n = 0, walking = 0;
+
+	/* 0.4 m/s, a slow walk down a ward, for a minute: the fixes move less
+	 * between two seconds than their noise. */
+	for (unsigned long seed = 1; seed <= 50; seed++) {
+		struct walk w;
+
+		walk_init(&w, seed, 1.5, 0.5);
+		for (int t = 0; t < 60; t++) {
+			walk_fix(&w, t, 0.4 * t, 5);
+			if (t >= 20) {
+				sum += walk_err(&w, 0.4 * t, 5);
+				n++;
+				walking += w.m.prob[TRACK_MOTION_MOVING] > 0.5;
+			}
+		}
+		gsl_rng_free(w.rng);
+	}
+	cr_log_info("slow walk: mean error %.2f m, walking %d of %d", sum / n,
+	            walking, n);
+	/* Without the walk detector: 12% of these epochs judged walking. */
+	cr_expect_lt(sum / n, 1.8, "mean error %g m", sum / n);
+	cr_expect_gt(walking, n / 5, "judged walking in %d of %d", walking, n);
+}
+
+Test(motion, a_right_angle_turn_is_followed_within_two_seconds)
+{
+	double sum = 0;
+
+	/* East at 1.2 m/s for 20 s, then north: the error 2 s after the turn. */
+	for (unsigned long seed = 1; seed <= 50; seed++) {
+		struct walk w;
+		int t;
+
+		walk_init(&w, seed, 1.0, 0.5);
+		for (t = 0; t <= 20; t++)
+			walk_fix(&w, t, 1.2 * t, 0);
+		for (; t <= 22; t++)
+			walk_fix(&w, t, 24, 1.2 * (t - 20));
+		sum += walk_err(&w, 24, 2.4);
+		gsl_rng_free(w.rng);
+	}
+	cr_log_info("turn: mean error 2 s after %.2f m", sum / 50);
+	cr_expect_lt(sum / 50, 2.0, "mean error 2 s after the turn %g m",
+	             sum / 50);
+}
+
+Test(motion, a_walker_who_stops_is_still_within_three_seconds)
+{
+	double sum = 0;
+
+	for (unsigned long seed = 1; seed <= 50; seed++) {
+		struct walk w;
+		int t;
+
+		walk_init(&w, seed, 1.0, 0.5);
+		for (t = 0; t <= 20; t++)
+			walk_fix(&w, t, 1.2 * t, 0);
+		for (; t <= 23; t++)
+			walk_fix(&w, t, 24, 0);
+		sum += hypot(w.m.x[2], w.m.x[3]);
+		gsl_rng_free(w.rng);
+	}
+	cr_log_info("stop: mean speed 3 s after %.2f m/s", sum / 50);
+	cr_expect_lt(sum / 50, 0.5, "mean speed 3 s after the stop %g m/s",
+	             sum / 50);
+}
+
+Test(motion, a_badge_left_on_a_desk_does_not_wander)
+{
+	double err = 0, path = 0, fixes = 0;
+	int n = 0;
+
+	/* Ten minutes at rest, fixes of 2 m per axis with errors correlated
+	 * from one second to the next: over the last nine minutes, how far
+	 * the shown position is from the badge, and how far it travels
+	 * against how far the fixes jump. */
+	for (unsigned long seed = 1; seed <= 20; seed++) {
+		struct walk w;
+		double px = 0, py = 0, fx = 0, fy = 0;
+
+		walk_init(&w, seed, 2.0, 0.5);
+		for (int t = 0; t < 600; t++) {
+			walk_fix(&w, t, 10, 5);
+			if (t > 60) {
+				err += walk_err(&w, 10, 5);
+				path += hypot(w.m.x[0] - px, w.m.x[1] - py);
+				fixes += hypot(w.ex - fx, w.ey - fy);
+				n++;
+			}
+			px = w.m.x[0];
+			py = w.m.x[1];
+			fx = w.ex;
+			fy = w.ey;
+		}
+		gsl_rng_free(w.rng);
+	}
+	cr_log_info("desk: mean error %.2f m, path %.0f m against the fixes' %.0f m",
+	            err / n, path / 20, fixes / 20);
+	cr_expect_lt(err / n, 1.5, "mean error %g m", err / n);
+	cr_expect_lt(path, 0.3 * fixes, "path %g m, fixes %g m", path / 20,
+	             fixes / 20);
+}

@@ -37,8 +37,10 @@ struct tag {
 	int64_t fix_us;       /* newest fix, NONE before the first */
 	unsigned fresh;       /* readings since the newest fix */
 	double tx_announced;  /* from the tag's frames, NAN when unknown */
-	double tx_est, tx_var;
+	double tx_b, tx_s;    /* power: the tag's offset, the local part (dB) */
+	double tx_P[3];       /* their covariance [bb bs ss]; 0: not yet */
 	int64_t tx_us;
+	double tx_x, tx_y;    /* track position the power was last at */
 	struct track__floor_state floor;
 	track_motion mot;
 	unsigned gated_run;

@@ -16,6 +16,12 @@
  * of a standing tag is not independent from one fix to the next. */
 #define TX_DRIFT_DB2_PER_S 0.05
 #define TX_MIN_SIGMA_DB 1.5
+/* Distance over which indoor shadowing decorrelates (m): a few metres in
+ * the measurement literature (Gudmundson's model, indoor fits 1-5 m). */
+#define TX_DECORR_M 2.0
+/* The shadowing common to the scanners around a tag (dB, 1 sigma): half
+ * of a link's own (6 dB typical indoors). */
+#define TX_LOCAL_DB 3.0
 /* A quarter of a slow walk (m/s). */
 #define MOVING_MIN_MPS 0.25
 
@@ -319,6 +325,86 @@ track_reset(track_engine *e, struct tag *t)
 	t->moving = true;
 }
 
+/* The tag's power is two things a fix cannot tell apart: the tag's own
+ * offset from the nominal (a phone, a power setting: constant) and the
+ * shadowing common to the scanners around the place it stands (the body,
+ * the room, those scanners' radios: valid where the tag is, stale a few
+ * metres on). Both are kept, as a two-state Kalman filter on top of the
+ * nominal (announced, else the default): the offset b a random constant
+ * with prior tx_prior_db, the local part s an Ornstein-Uhlenbeck process
+ * in distance walked, decorrelating over TX_DECORR_M with stationary
+ * sigma TX_LOCAL_DB. A standing tag keeps its local correction; a walking
+ * one solves each fix about nominal + b, and b is learned only from what
+ * places far apart agree on. Carrying the whole solved power as the next
+ * prior instead made a walking tag's power drift high and its fixes
+ * outward. */
+static void
+tx_predict(const track_engine *e, struct tag *t, int64_t now_us)
+{
+	double tau2 = e->cfg.tx_prior_db * e->cfg.tx_prior_db;
+	double loc2 = TX_LOCAL_DB * TX_LOCAL_DB, rho;
+
+	if (!(t->tx_P[0] > 0.0)) {
+		t->tx_b = t->tx_s = 0.0;
+		t->tx_P[0] = tau2;
+		t->tx_P[1] = 0.0;
+		t->tx_P[2] = loc2;
+	} else if (!t->mot.init) {
+		/* A new track: the place is new, the tag is not. */
+		t->tx_s = 0.0;
+		t->tx_P[1] = 0.0;
+		t->tx_P[2] = loc2;
+	} else {
+		rho = exp(-hypot(t->mot.x[0] - t->tx_x, t->mot.x[1] - t->tx_y) /
+		          TX_DECORR_M);
+		t->tx_s *= rho;
+		t->tx_P[1] *= rho;
+		t->tx_P[2] = rho * rho * t->tx_P[2] + (1.0 - rho * rho) * loc2;
+		if (now_us > t->tx_us)
+			t->tx_P[0] += TX_DRIFT_DB2_PER_S *
+			              (double)(now_us - t->tx_us) * 1e-6;
+		t->tx_P[0] = fmin(t->tx_P[0], tau2);
+	}
+	t->tx_us = now_us;
+	if (t->mot.init) {
+		t->tx_x = t->mot.x[0];
+		t->tx_y = t->mot.x[1];
+	}
+}
+
+static double
+tx_nominal(const track_engine *e, const struct tag *t)
+{
+	return isnan(t->tx_announced) ? e->cfg.tx_power_dbm : t->tx_announced;
+}
+
+/* The solve's power as a measurement of b + s: the solve combined its
+ * prior (mean m, variance v) with the readings, so what the readings
+ * alone said is taken back out of its posterior. overlap inflates it as
+ * for the position (readings already used by the last fix). */
+static void
+tx_update(const track_engine *e, struct tag *t, const track_solution *sol,
+          double m, double v, double overlap)
+{
+	double info = 1.0 / sol->tx_var - 1.0 / v, r, y, S, K0, K1, inn;
+	double P0 = t->tx_P[0], P1 = t->tx_P[1], P2 = t->tx_P[2];
+
+	if (!(info > 1e-9))
+		return;
+	r = 1.0 / info;
+	y = r * (sol->tx_power_dbm / sol->tx_var - m / v) - tx_nominal(e, t);
+	r *= overlap;
+	S = P0 + 2.0 * P1 + P2 + r;
+	K0 = (P0 + P1) / S;
+	K1 = (P1 + P2) / S;
+	inn = y - t->tx_b - t->tx_s;
+	t->tx_b += K0 * inn;
+	t->tx_s += K1 * inn;
+	t->tx_P[0] = P0 - K0 * (P0 + P1);
+	t->tx_P[1] = P1 - K0 * (P1 + P2);
+	t->tx_P[2] = P2 - K1 * (P1 + P2);
+}
+
 static bool
 fix(track_engine *e, struct tag *t, int64_t now_us)
 {
@@ -328,6 +414,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	size_t live, n = 0;
 	int32_t floor;
 	bool changed;
+	double tx_mean, tx_var, overlap = 1.0;
 
 	live = collect(e, t, now_us);
 	if (live == 0)
@@ -357,31 +444,23 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	if (t->mot.init && now_us - t->mot.t_us > e->cfg.silence_reset_us)
 		track_reset(e, t);
 
-	/* The tag's power: announced, else the default; sharpened by every
-	 * solve that estimates it, and allowed to drift slowly. */
-	if (t->tx_var <= 0.0) {
-		t->tx_est = isnan(t->tx_announced) ? e->cfg.tx_power_dbm
-		                                   : t->tx_announced;
-		t->tx_var = e->cfg.tx_prior_db * e->cfg.tx_prior_db;
-		t->tx_us = now_us;
-	} else if (now_us > t->tx_us) {
-		t->tx_var += TX_DRIFT_DB2_PER_S * (double)(now_us - t->tx_us) *
-		             1e-6;
-		t->tx_us = now_us;
-	}
-	sp = (track_solve_params){
-		.x_min = fl->x_min, .x_max = fl->x_max,
-		.y_min = fl->y_min, .y_max = fl->y_max,
-		.tx_power_dbm = t->tx_est,
-		.tx_prior_db = sqrt(t->tx_var),
-		.sigma_db = e->cfg.sigma_db,
-		.min_scanners_tx = e->cfg.min_scanners_tx,
-	};
 	if (t->mot.init) {
 		track_motion_params mp = motion_params(e);
 
 		track_motion_predict(&t->mot, now_us, &mp);
 	}
+	tx_predict(e, t, now_us);
+	tx_mean = tx_nominal(e, t) + t->tx_b + t->tx_s;
+	tx_var = fmax(t->tx_P[0] + 2.0 * t->tx_P[1] + t->tx_P[2],
+	              TX_MIN_SIGMA_DB * TX_MIN_SIGMA_DB);
+	sp = (track_solve_params){
+		.x_min = fl->x_min, .x_max = fl->x_max,
+		.y_min = fl->y_min, .y_max = fl->y_max,
+		.tx_power_dbm = tx_mean,
+		.tx_prior_db = e->cfg.tx_prior_db > 0.0 ? sqrt(tx_var) : 0.0,
+		.sigma_db = e->cfg.sigma_db,
+		.min_scanners_tx = e->cfg.min_scanners_tx,
+	};
 	/* Each solve starts from the weighted centroid, not from the track:
 	 * a track that has gone astray would otherwise pull the solver into
 	 * its own local minimum and never let go. */
@@ -392,10 +471,17 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 	if (sol.method == TRACK_METHOD_NEAREST ||
 	    sol.method == TRACK_METHOD_CENTROID)
 		e->stats.fallbacks++;
-	if (sol.method == TRACK_METHOD_SOLVE_TX) {
-		t->tx_est = sol.tx_power_dbm;
-		t->tx_var = fmax(sol.tx_var, TX_MIN_SIGMA_DB * TX_MIN_SIGMA_DB);
-	}
+
+	/* Successive windows overlap when fixes come faster than the window:
+	 * what a fix says is inflated by the share of readings already used,
+	 * so that no filter counts them twice. Counted in readings, not
+	 * seconds: a new tag's first fix may rest on one early reading, and
+	 * the next, on ten new ones, is then nearly all new. */
+	if (t->fix_us != NONE && t->fresh < e->window_reads)
+		overlap = (double)e->window_reads /
+		          (double)(t->fresh > 0 ? t->fresh : 1);
+	if (sol.method == TRACK_METHOD_SOLVE_TX)
+		tx_update(e, t, &sol, tx_mean, tx_var, overlap);
 
 	if (!e->cfg.smooth) {
 		/* A fresh filter holds exactly the fix. */
@@ -403,18 +489,8 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		track_motion_update(&t->mot, sol.x, sol.y, sol.cov, now_us);
 		goto done;
 	}
-	/* Successive windows overlap when fixes come faster than the window:
-	 * inflate the measurement noise by the share of readings already
-	 * used, so the filter does not count them twice. Counted in
-	 * readings, not seconds: a new tag's first fix may rest on one early
-	 * reading, and the next, on ten new ones, is then nearly all new. */
-	if (t->fix_us != NONE && t->fresh < e->window_reads) {
-		double k = (double)e->window_reads /
-		           (double)(t->fresh > 0 ? t->fresh : 1);
-
-		for (int c = 0; c < 3; c++)
-			sol.cov[c] *= k;
-	}
+	for (int c = 0; c < 3; c++)
+		sol.cov[c] *= overlap;
 	if (t->mot.init &&
 	    track_motion_mahalanobis(&t->mot, sol.x, sol.y, sol.cov) >
 	            e->cfg.gate_chi2) {
@@ -429,6 +505,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		track_motion_update(&t->mot, sol.x, sol.y, sol.cov, now_us);
 	if (!t->mot.init)
 		return false;
+
 	keep_on_floor(&t->mot, fl);
 	t->moving = is_moving(&t->mot);
 done:

@@ -17,6 +17,13 @@
 
 /* A still tag's velocity is zero with this little doubt (m/s, 1 sigma). */
 #define STILL_V_SIGMA 0.01
+/* The walk detector (walk_detected): the weight of the past in the
+ * average of the still model's innovations (about five fixes), the
+ * chi-square (2 dof) past which it is a walk (95%), and the probability
+ * of walking it then sets at least. */
+#define DRIFT_KEEP 0.8
+#define DRIFT_CHI2 5.99
+#define WALK_PROB 0.9
 
 static void
 predict_still(track_kalman *k, int64_t t_us, double drift)
@@ -138,6 +145,33 @@ log_likelihood(const track_kalman *k, double zx, double zy,
 	       0.5 * log(det) - log(TWO_PI);
 }
 
+/* A walk seen as a drift: a tag that walks slowly moves less between two
+ * fixes than their noise, so each fix alone fits the still model, whose
+ * estimate then lags further and further behind. The innovations of the
+ * still model then point the same way fix after fix, while a standing
+ * tag's point anywhere: their fading-memory average (weight DRIFT_KEEP),
+ * normalised by its own covariance ((1 - a) / (1 + a) S for independent
+ * innovations), is a chi-square with 2 degrees of freedom while the tag
+ * stands, and past DRIFT_CHI2 the walking model takes over. This is the
+ * manoeuvre detector of variable-dimension trackers (Bar-Shalom and
+ * Birmiwal), fed back into the IMM's model probabilities. */
+static bool
+walk_detected(track_motion *m, double zx, double zy, const double cov[3])
+{
+	const track_kalman *k = &m->model[TRACK_MOTION_STILL];
+	double s00 = k->P[0] + cov[0], s01 = k->P[1] + cov[1];
+	double s11 = k->P[5] + cov[2], det = s00 * s11 - s01 * s01, d2, a;
+
+	a = DRIFT_KEEP;
+	m->drift[0] = a * m->drift[0] + (1.0 - a) * (zx - k->x[0]);
+	m->drift[1] = a * m->drift[1] + (1.0 - a) * (zy - k->x[1]);
+	if (!(det > 0.0))
+		return false;
+	d2 = (m->drift[0] * (s11 * m->drift[0] - s01 * m->drift[1]) +
+	      m->drift[1] * (s00 * m->drift[1] - s01 * m->drift[0])) / det;
+	return d2 * (1.0 + a) / (1.0 - a) > DRIFT_CHI2;
+}
+
 void
 track_motion_update(track_motion *m, double zx, double zy,
                     const double cov[3], int64_t t_us)
@@ -157,6 +191,13 @@ track_motion_update(track_motion *m, double zx, double zy,
 	}
 	for (int j = 0; j < 2; j++)
 		ll[j] = log_likelihood(&m->model[j], zx, zy, cov);
+	/* A detected walk sets the odds of walking to at least WALK_PROB
+	 * against standing before this fix reweighs them. */
+	if (walk_detected(m, zx, zy, cov) &&
+	    m->prob[TRACK_MOTION_MOVING] < WALK_PROB) {
+		m->prob[TRACK_MOTION_MOVING] = WALK_PROB;
+		m->prob[TRACK_MOTION_STILL] = 1.0 - WALK_PROB;
+	}
 	top = fmax(ll[0], ll[1]);
 	if (isfinite(top)) {
 		/* In the log domain: a far fix must not underflow both. */

@@ -218,7 +218,7 @@ track_engine_ingest(track_engine *e, const track_report *r)
 		t->heard_us = r->t_us;
 	if (!isnan(r->tx_dbm) && r->tx_dbm != t->tx_announced) {
 		t->tx_announced = r->tx_dbm;
-		t->tx_var = 0.0; /* re-seed the power estimate */
+		t->tx_P[0] = 0.0; /* re-seed the power estimate */
 	}
 	t->flags |= r->flags;
 	if (t->lost) {

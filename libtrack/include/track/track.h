@@ -273,6 +273,7 @@ typedef struct {
 	double prob[2];         /* probability of each model */
 	double x[4];            /* combined estimate: x, y, vx, vy */
 	double P[16];           /* its covariance */
+	double drift[2];        /* the still model's innovations, averaged */
 	int64_t t_us;
 	bool init;
 } track_motion;
