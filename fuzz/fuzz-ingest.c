@@ -4,6 +4,7 @@
  * leaks. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -27,6 +28,20 @@ int64_t
 app_now_us(void)
 {
 	return (int64_t)1763900000 * 1000000;
+}
+
+/* trackd.c's: the site's entry for a tag (a press needs one); a scan
+ * here, trackd keeps an index. */
+const track_site_tag *
+app_site_tag(const struct app *a, const char *id)
+{
+	const track_site_tag *tags;
+	size_t n = track_site_tags(a->site, &tags);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tags[i].id, id) == 0)
+			return &tags[i];
+	return NULL;
 }
 
 int

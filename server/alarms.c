@@ -32,19 +32,37 @@ keep(struct app *a, const struct alarm *al)
 	persist_alarm(a, &row);
 }
 
+size_t
+alarms_capacity(size_t n_tags)
+{
+	return n_tags + ALARMS_ACKED_KEPT;
+}
+
+/* Room for one more. When the table is full, the oldest acknowledged alarm
+ * goes, or else the oldest open one of a tag the site does not list (left
+ * by an older trackd, or a tag since taken out of the site); both stay in
+ * the database. An open alarm of a listed tag never goes. */
 static struct alarm *
 slot_for_new(struct app *a)
 {
-	struct alarm *oldest = NULL;
+	struct alarm *acked = NULL, *stray = NULL;
 
-	if (a->n_alarms < MAX_ALARMS)
+	if (a->n_alarms < a->max_alarms)
 		return &a->alarms[a->n_alarms++];
-	/* Full: forget the oldest acknowledged alarm; open ones stay. */
-	for (size_t i = 0; i < a->n_alarms; i++)
-		if (!a->alarms[i].open &&
-		    (!oldest || a->alarms[i].id < oldest->id))
-			oldest = &a->alarms[i];
-	return oldest;
+	for (size_t i = 0; i < a->n_alarms; i++) {
+		struct alarm *al = &a->alarms[i];
+
+		if (!al->open && (!acked || al->id < acked->id))
+			acked = al;
+		else if (al->open && !al->listed &&
+		         (!stray || al->id < stray->id))
+			stray = al;
+	}
+	if (!acked && stray)
+		lwsl_warn("alarm table full: open alarm %llu of unlisted %s "
+		          "left in the database only\n",
+		          (unsigned long long)stray->id, stray->tag);
+	return acked ? acked : stray;
 }
 
 void
@@ -70,10 +88,12 @@ alarms_distress(struct app *a, const track_event *ev)
 	memset(al, 0, sizeof *al);
 	al->id = ++a->alarm_ids;
 	snprintf(al->tag, sizeof al->tag, "%s", ev->tag);
+	al->listed = app_site_tag(a, al->tag) != NULL;
 	al->opened_us = al->pressed_us = ev->t_us;
 	al->open = true;
 	al->seq = ++a->alarm_seq;
 	keep(a, al);
+	a->alarm_opened = true;
 	lwsl_user("alarm %llu opened: distress from %s\n",
 	          (unsigned long long)al->id, al->tag);
 	webhook_alarm(a, al, "opened");
@@ -119,6 +139,16 @@ alarm_json(const struct app *a, const struct alarm *al)
 		                    json_real((double)al->acked_us * 1e-6));
 	}
 	return o;
+}
+
+size_t
+alarms_open(const struct app *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n_alarms; i++)
+		n += a->alarms[i].open;
+	return n;
 }
 
 struct alarm *
@@ -169,6 +199,7 @@ alarms_restore(struct app *a, const struct store_alarm *row)
 	memset(al, 0, sizeof *al);
 	al->id = row->id;
 	snprintf(al->tag, sizeof al->tag, "%s", row->tag);
+	al->listed = app_site_tag(a, al->tag) != NULL;
 	al->opened_us = row->opened_us;
 	al->pressed_us = row->pressed_us;
 	al->open = !row->acked;

@@ -79,8 +79,9 @@ struct app {
 	struct live_event *events; /* ring of EVENT_RING */
 	uint64_t ev_seq;        /* sequence of the newest event */
 
-	struct alarm *alarms;   /* MAX_ALARMS of them */
-	size_t n_alarms;
+	struct alarm *alarms;   /* max_alarms of them (alarms.h) */
+	size_t n_alarms, max_alarms;
+	bool alarm_opened;      /* this update opened one: store it now */
 	uint64_t alarm_ids;     /* the newest alarm's id */
 	uint64_t alarm_seq;     /* the newest alarm change */
 
@@ -104,10 +105,16 @@ struct app {
 	struct webhook *webhook;  /* NULL without --webhook */
 	struct access *access;    /* tokens and the audit trail */
 
+	json_t *site_tag_index; /* site tag id -> index into its tags */
 	json_t *scanner_index;  /* scanner id -> index into scanner_rates */
 	struct scanner_rate *scanner_rates;
 	long scanner_rate;      /* reports/s per scanner (0: no limit) */
 	uint64_t rate_limited;  /* reports refused by it */
+	struct scanner_rate *press_rates; /* by scanner, as scanner_rates */
+	long press_rate;        /* presses/s per scanner (0: no limit) */
+	uint64_t presses_limited;  /* presses refused by it */
+	uint64_t presses_unknown_scanner; /* presses refused: no such scanner */
+	uint64_t presses_unlisted; /* presses refused: tag not in the site */
 	long max_clients;       /* live clients at once */
 	uint64_t live_refused;  /* live clients refused by it */
 	uint64_t live_evicted;  /* tags dropped from a full live table */

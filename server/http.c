@@ -272,6 +272,16 @@ get_metrics(struct app *a, struct http_pss *p)
 	PUT("# TYPE trackd_reports_rate_limited_total counter\n"
 	    "trackd_reports_rate_limited_total %llu\n",
 	    (unsigned long long)a->rate_limited);
+	PUT("# TYPE trackd_presses_refused_total counter\n"
+	    "trackd_presses_refused_total{reason=\"unknown scanner\"} %llu\n"
+	    "trackd_presses_refused_total{reason=\"unlisted tag\"} %llu\n",
+	    (unsigned long long)a->presses_unknown_scanner,
+	    (unsigned long long)a->presses_unlisted);
+	PUT("# TYPE trackd_presses_limited_total counter\n"
+	    "trackd_presses_limited_total %llu\n",
+	    (unsigned long long)a->presses_limited);
+	PUT("# TYPE trackd_alarms_open gauge\ntrackd_alarms_open %zu\n",
+	    alarms_open(a));
 	PUT("# TYPE trackd_live_refused_total counter\n"
 	    "trackd_live_refused_total %llu\n",
 	    (unsigned long long)a->live_refused);

@@ -63,24 +63,17 @@ read_report(json_t *o, const char *scanner, track_report *r)
 	return NULL;
 }
 
-/* Per scanner, a token bucket of a->scanner_rate reports a second with two
- * seconds' burst: a scanner gone wild (or a forged one) cannot flood the
- * engine. Presses always pass. true when the report may go in. */
+/* A token bucket of rate a second with two seconds' burst; true when one
+ * more may go in now. */
 static bool
-within_rate(struct app *a, const char *scanner, int64_t now)
+take_token(struct scanner_rate *b, long rate, int64_t now)
 {
-	json_t *ix = json_object_get(a->scanner_index, scanner);
-	struct scanner_rate *b;
-	double cap = 2.0 * (double)a->scanner_rate;
+	double cap = 2.0 * (double)rate;
 
-	if (!ix || a->scanner_rate <= 0)
-		return true; /* the engine refuses an unknown scanner */
-	b = &a->scanner_rates[json_integer_value(ix)];
 	if (b->at_us == 0)
 		b->tokens = cap;
 	else
-		b->tokens += (double)(now - b->at_us) * 1e-6 *
-		             (double)a->scanner_rate;
+		b->tokens += (double)(now - b->at_us) * 1e-6 * (double)rate;
 	if (b->tokens > cap)
 		b->tokens = cap;
 	b->at_us = now;
@@ -88,6 +81,50 @@ within_rate(struct app *a, const char *scanner, int64_t now)
 		return false;
 	b->tokens -= 1.0;
 	return true;
+}
+
+/* Per scanner, a->scanner_rate reports a second: a scanner gone wild (or a
+ * forged one) cannot flood the engine. Presses have their own bucket. */
+static bool
+within_rate(struct app *a, const char *scanner, int64_t now)
+{
+	json_t *ix = json_object_get(a->scanner_index, scanner);
+
+	if (!ix || a->scanner_rate <= 0)
+		return true; /* the engine refuses an unknown scanner */
+	return take_token(&a->scanner_rates[json_integer_value(ix)],
+	                  a->scanner_rate, now);
+}
+
+/* Whether a press may go to the engine: it opens an alarm that someone
+ * must answer, so only a scanner of the site may report one, only for a
+ * tag the site lists (which also bounds the open alarms), and at most
+ * a->press_rate a second per scanner, apart from its reports' allowance
+ * (a flood of readings must not hold back a call for help). NULL, or why
+ * not (into buf for the limit). */
+static const char *
+press_refused(struct app *a, const track_report *r, int64_t now, char *buf,
+              size_t len)
+{
+	json_t *ix = json_object_get(a->scanner_index, r->scanner);
+
+	if (!ix) {
+		a->presses_unknown_scanner++;
+		return "press refused: unknown scanner";
+	}
+	if (!app_site_tag(a, r->tag)) {
+		a->presses_unlisted++;
+		return "press refused: tag not listed in the site";
+	}
+	if (a->press_rate > 0 &&
+	    !take_token(&a->press_rates[json_integer_value(ix)], a->press_rate,
+	                now)) {
+		a->presses_limited++;
+		snprintf(buf, len, "press limit: more than %ld presses/s from "
+		         "this scanner", a->press_rate);
+		return buf;
+	}
+	return NULL;
 }
 
 static json_t *
@@ -135,14 +172,17 @@ ingest_document(struct app *a, const char *text, size_t len, bool *bad)
 		                              &r);
 		track_status st;
 
-		if (!why && !(r.flags & TRACK_REPORT_BUTTON) &&
-		    !within_rate(a, r.scanner, now)) {
+		if (!why && (r.flags & TRACK_REPORT_BUTTON)) {
+			why = press_refused(a, &r, now, limited,
+			                    sizeof limited);
+		} else if (!why && !within_rate(a, r.scanner, now)) {
 			snprintf(limited, sizeof limited, "rate limit: more than "
 			         "%ld reports/s from this scanner",
 			         a->scanner_rate);
 			why = limited;
 			a->rate_limited++;
-		} else if (!why) {
+		}
+		if (!why) {
 			st = track_engine_ingest(a->engine, &r);
 			if (st == TRACK_OK)
 				accepted++;

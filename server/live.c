@@ -32,6 +32,10 @@
 #define MIN_GAP_US 100000
 /* Head counts per zone go out this often. */
 #define STATS_EVERY_US 5000000
+/* A new responder gets at most this many alarms before its snapshot (the
+ * rest right after it): urgent news first, yet a map within moments even
+ * with hundreds open. */
+#define ALARMS_BEFORE_SNAPSHOT 16
 
 /* One encoded message, with lws's headroom in front, sent as is to every
  * client whose keys match. */
@@ -240,6 +244,8 @@ struct live_pss {
 	uint64_t stats_seq;       /* head counts sent up to this seq */
 	int64_t last_positions_us;
 	int64_t last_subscribe_us;
+	unsigned early_alarms;    /* alarms sent before a snapshot */
+	bool counted;             /* in a->live_clients */
 	struct caller who;
 };
 
@@ -463,7 +469,8 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 	/* Alarms first, to every watcher who may answer them: open ones on
 	 * arrival, then every change (a new press, a new position, the
 	 * acknowledgement). */
-	if (p->who.perms & PERM_ALARMS) {
+	if ((p->who.perms & PERM_ALARMS) &&
+	    !(p->snapshot_due && p->early_alarms >= ALARMS_BEFORE_SNAPSHOT)) {
 		const struct alarm *next = NULL;
 
 		for (size_t i = 0; i < a->n_alarms; i++) {
@@ -477,6 +484,7 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 		}
 		if (next) {
 			p->alarm_seq = next->seq;
+			p->early_alarms += p->snapshot_due;
 			if (!send_json(wsi, json_pack("{s:s, s:o}", "type",
 			                              "alarm", "alarm",
 			                              alarm_json(a, next))))
@@ -542,6 +550,8 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		a = app_of(wsi);
+		/* Not counted yet: a refused handshake still ends in CLOSED. */
+		memset(p, 0, sizeof *p);
 		if (a->live_clients >= (unsigned long)a->max_clients) {
 			a->live_refused++;
 			lwsl_warn("live client refused: %ld clients already\n",
@@ -549,7 +559,6 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		}
 		/* Who it is, while the handshake's headers are at hand. */
-		memset(p, 0, sizeof *p);
 		access_caller(app_of(wsi), wsi, &p->who);
 		if (!p->who.known || !(p->who.perms & PERM_ASSETS)) {
 			lwsl_warn("live client from %s refused: %s\n",
@@ -571,6 +580,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p->alarm_base = a->alarm_seq;
 		/* The newest head counts come right after the snapshot. */
 		p->stats_seq = a->stats_seq ? a->stats_seq - 1 : 0;
+		p->counted = true;
 		a->live_clients++;
 		return 0;
 	}
@@ -595,8 +605,13 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case LWS_CALLBACK_CLOSED:
 		a = app_of(wsi);
-		if (a->live_clients)
+		if (!p)
+			return 0;
+		/* Only what ESTABLISHED counted: refused handshakes close too,
+		 * and must not free a place they never took. */
+		if (p->counted && a->live_clients)
 			a->live_clients--;
+		p->counted = false;
 		free(p->error);
 		p->error = NULL;
 		return 0;

@@ -25,6 +25,7 @@ static const struct option longopts[] = {
 	{ "webhook", required_argument, NULL, 'k' },
 	{ "retention-days", required_argument, NULL, 'R' },
 	{ "scanner-rate", required_argument, NULL, 'S' },
+	{ "press-rate", required_argument, NULL, 'P' },
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "max-tags", required_argument, NULL, 'T' },
 	{ "tls-cert", required_argument, NULL, 'C' },
@@ -39,6 +40,7 @@ usage(FILE *f)
 	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
 	      "              [--retention-days 30] [--scanner-rate 5000]\n"
+	      "              [--press-rate 100]\n"
 	      "              [--max-clients 1000] [--max-tags 16384]\n"
 	      "              [--tls-cert PEM --tls-key PEM]\n"
 	      "       trackd --config trackd.json [options]\n"
@@ -60,8 +62,13 @@ usage(FILE *f)
 	      "stay.\n"
 	      "A scanner sending more than --scanner-rate reports/s (0: no "
 	      "limit)\n"
-	      "has the excess refused; live clients beyond --max-clients "
-	      "are refused.\n"
+	      "has the excess refused; presses (button reports) are counted "
+	      "apart,\n"
+	      "at most --press-rate a second per scanner (0: no limit), and "
+	      "only\n"
+	      "from the site's scanners for the site's tags. Live clients "
+	      "beyond\n"
+	      "--max-clients are refused.\n"
 	      "At most --max-tags tags are tracked at once; when full, the "
 	      "stalest\n"
 	      "makes room (a flood of passing phones cannot exhaust memory).\n"
@@ -70,6 +77,7 @@ usage(FILE *f)
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
 	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
+	      "press-rate, "
 	      "max-clients, max-tags, tls-cert, tls-key; paths relative to "
 	      "the file); "
 	      "options given\n"
@@ -120,6 +128,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->retention_days, name, text, 0, 36500, where);
 	if (strcmp(name, "scanner-rate") == 0)
 		return set_long(&o->scanner_rate, name, text, 0, 10000000, where);
+	if (strcmp(name, "press-rate") == 0)
+		return set_long(&o->press_rate, name, text, 0, 1000000, where);
 	if (strcmp(name, "max-clients") == 0)
 		return set_long(&o->max_clients, name, text, 1, 100000, where);
 	if (strcmp(name, "max-tags") == 0)
@@ -138,7 +148,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->webhook, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "tick-ms, web, db, webhook, retention-days, "
-	                "scanner-rate, max-clients, max-tags, tls-cert or "
+	                "scanner-rate, press-rate, max-clients, max-tags, "
+	                "tls-cert or "
 	                "tls-key)\n",
 	        where, name);
 	return -1;
@@ -213,6 +224,7 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 	*o = (struct trackd_options){ .port = 8080, .tick_ms = 100,
 		                      .retention_days = 30,
 		                      .scanner_rate = 5000,
+		                      .press_rate = 100,
 		                      .max_clients = 1000,
 		                      .max_tags = 16384 };
 	if (set_text(&o->web, "server/web") < 0)

@@ -12,6 +12,7 @@ struct trackd_options {
 	char *webhook;  /* NULL: no webhook */
 	long retention_days; /* 30; 0 keeps history for ever */
 	long scanner_rate;   /* 5000 reports/s per scanner; 0: no limit */
+	long press_rate;     /* 100 presses/s per scanner; 0: no limit */
 	long max_clients;    /* 1000 live clients */
 	long max_tags;       /* 16384 tags tracked at once */
 	char *tls_cert;      /* both set: https and wss only */

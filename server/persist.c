@@ -193,7 +193,7 @@ keep_occupancy(struct app *a, int64_t now_us)
 /* Write the batch: on success it is emptied; on failure it is kept for the
  * next run, and trackd reports itself degraded until a write succeeds. */
 static void
-flush(struct app *a)
+flush(struct app *a, bool synced)
 {
 	size_t rows = store_batch_rows(&a->batch);
 	uint64_t dropped = a->batch.dropped;
@@ -202,7 +202,8 @@ flush(struct app *a)
 	if (rows == 0)
 		return;
 	t0 = app_mono_s();
-	if (store_write(a->store, &a->batch) < 0) {
+	if ((synced ? store_write_synced(a->store, &a->batch)
+	            : store_write(a->store, &a->batch)) < 0) {
 		char what[96];
 
 		snprintf(what, sizeof what,
@@ -220,6 +221,13 @@ flush(struct app *a)
 		          "in all)\n", rows, (unsigned long long)dropped);
 	a->db_degraded = false;
 	a->db_error[0] = '\0';
+}
+
+void
+persist_now(struct app *a)
+{
+	if (a->store)
+		flush(a, true);
 }
 
 /* This run's heatmap and utilization, from the engine into the database
@@ -336,7 +344,7 @@ flush_cb(lws_sorted_usec_list_t *sul)
 	struct app *a = lws_container_of(sul, struct app, flush);
 
 	keep_occupancy(a, app_now_us());
-	flush(a);
+	flush(a, false);
 	snapshot(a, app_now_us(), false);
 	purge(a, app_now_us());
 	lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
@@ -355,7 +363,7 @@ persist_close(struct app *a)
 	if (!a->store)
 		return;
 	lws_sul_cancel(&a->flush);
-	flush(a);
+	flush(a, false);
 	snapshot(a, app_now_us(), true);
 	if (a->db_degraded)
 		lwsl_err("db: %zu rows not written at exit\n",

@@ -4,8 +4,9 @@
  * Rows are collected in memory (app.batch) and written in one transaction
  * a second, from a timer on the service thread. Positions are downsampled
  * per tag; events and alarm changes all go in; each minute the closed
- * occupancy bucket of every zone goes in. An acknowledgement is written at
- * once, not in the next batch.
+ * occupancy bucket of every zone goes in. An alarm's opening (with the
+ * batch it is in) and an acknowledgement are written at once, not at the
+ * next timer run.
  *
  * Every function is a no-op (returning success) when trackd runs without
  * --db. All run on the service thread. */
@@ -32,6 +33,10 @@ void persist_event(struct app *a, const track_event *ev);
 struct store_event persist_event_row(const track_event *ev);
 /* An alarm was opened or pressed again: into the next batch. */
 void persist_alarm(struct app *a, const struct store_alarm *row);
+/* Write the pending batch now, synced (an alarm was opened: it and its
+ * distress event are in it). On failure the rows stay for the timer to
+ * retry, as any batch's. */
+void persist_now(struct app *a);
 /* An acknowledgement: written and synced now. 0, or -1 when it could not
  * be stored (the caller must then not acknowledge). */
 int persist_alarm_now(struct app *a, const struct store_alarm *row);

@@ -624,6 +624,22 @@ store_write(store *s, const struct store_batch *b)
 }
 
 int
+store_write_synced(store *s, const struct store_batch *b)
+{
+	int rc;
+
+	s->err[0] = '\0';
+	if (store_batch_rows(b) == 0)
+		return 0;
+	if (store__run(s, ST_SYNC_FULL) < 0)
+		return -1;
+	rc = store_write(s, b);
+	if (store__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
+		rc = -1;
+	return rc;
+}
+
+int
 store_put_alarm(store *s, const struct store_alarm *a)
 {
 	int rc = -1;

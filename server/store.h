@@ -4,8 +4,9 @@
  * One connection, used from one thread (trackd's service thread); nothing
  * here locks. The database runs in WAL mode with synchronous=NORMAL: a
  * committed batch survives a crash of the process (kill -9), and only an
- * acknowledgement (store_put_alarm) is also synced to the disk before it
- * returns, so that it survives a power cut too.
+ * alarm's opening and acknowledgement (store_write_synced,
+ * store_put_alarm) are also synced to the disk before they return, so
+ * that they survive a power cut too.
  *
  * Times are Unix microseconds, stored as INTEGER. The schema is versioned
  * with PRAGMA user_version; store_open() brings an older file up to date
@@ -165,6 +166,11 @@ struct sqlite3 *store_db(store *s);
  * acknowledgement already stored is never undone by an older copy.
  * 0, or -1 (store_error() says why: a locked or full disk, say). */
 int store_write(store *s, const struct store_batch *b);
+
+/* store_write(), synced to disk before it returns (a batch holding an
+ * alarm's opening, which must outlive a crash or a power cut like an
+ * acknowledgement). 0, or -1. */
+int store_write_synced(store *s, const struct store_batch *b);
 
 /* Store one alarm now, in a transaction of its own synced to disk before
  * returning (for acknowledgements, which must never be lost). Same upsert

@@ -63,14 +63,12 @@ const track_site_tag *
 app_site_tag(const struct app *a, const char *id)
 {
 	const track_site_tag *tags;
-	size_t n = track_site_tags(a->site, &tags);
+	json_t *ix = json_object_get(a->site_tag_index, id);
 
-	/* The site's tags are few (hundreds); a scan is cheap next to
-	 * building the JSON around it. */
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(tags[i].id, id) == 0)
-			return &tags[i];
-	return NULL;
+	/* By index: every press asks, and a forged flood of them must not
+	 * cost a scan of the site's tags each. */
+	track_site_tags(a->site, &tags);
+	return ix ? &tags[json_integer_value(ix)] : NULL;
 }
 
 bool
@@ -197,6 +195,13 @@ app_update(struct app *a)
 		}
 	}
 	alarms_follow(a);
+	/* Stored before anyone is told (the live stream, the webhook go out
+	 * after this update): an alarm that was shown comes back after a
+	 * crash, and its id is never handed out again. */
+	if (a->alarm_opened) {
+		a->alarm_opened = false;
+		persist_now(a);
+	}
 	live_update(a);
 	a->update_seconds += app_mono_s() - t0;
 	a->updates++;
@@ -239,6 +244,8 @@ run(struct app *a, const struct trackd_options *o)
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
 	const track_site *site;
+	const track_site_tag *site_tags;
+	size_t n_site_tags;
 	track_config cfg = track_config_default();
 	track_status st;
 	int n = 0;
@@ -274,19 +281,29 @@ run(struct app *a, const struct trackd_options *o)
 	a->tick_us = o->tick_ms * 1000;
 	a->retention_us = o->retention_days * 86400 * INT64_C(1000000);
 	a->scanner_rate = o->scanner_rate;
+	a->press_rate = o->press_rate;
 	a->max_clients = o->max_clients;
 	a->scanner_index = json_object();
 	a->scanner_rates = calloc(site->n_scanners ? site->n_scanners : 1,
 	                          sizeof *a->scanner_rates);
+	a->press_rates = calloc(site->n_scanners ? site->n_scanners : 1,
+	                        sizeof *a->press_rates);
 	for (size_t i = 0; a->scanner_index && i < site->n_scanners; i++)
 		json_object_set_new(a->scanner_index, site->scanners[i].id,
+		                    json_integer((json_int_t)i));
+	a->site_tag_index = json_object();
+	n_site_tags = track_site_tags(a->site, &site_tags);
+	for (size_t i = 0; a->site_tag_index && i < n_site_tags; i++)
+		json_object_set_new(a->site_tag_index, site_tags[i].id,
 		                    json_integer((json_int_t)i));
 	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
 	a->tag_index = json_object();
-	a->alarms = calloc(MAX_ALARMS, sizeof *a->alarms);
+	a->max_alarms = alarms_capacity(n_site_tags);
+	a->alarms = calloc(a->max_alarms, sizeof *a->alarms);
 	if (!a->tags || !a->events || !a->tag_index || !a->alarms ||
-	    !a->scanner_index || !a->scanner_rates) {
+	    !a->scanner_index || !a->scanner_rates || !a->press_rates ||
+	    !a->site_tag_index) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
 	}
@@ -405,7 +422,9 @@ run(struct app *a, const struct trackd_options *o)
 	webhook_free(a);
 	json_decref(a->tag_index);
 	json_decref(a->scanner_index);
+	json_decref(a->site_tag_index);
 	free(a->scanner_rates);
+	free(a->press_rates);
 	free(a->alarms);
 	free(a->events);
 	free(a->tags);

@@ -438,6 +438,54 @@ Test(store, a_batch_that_fails_halfway_writes_nothing)
 	store_close(s);
 }
 
+/* An alarm's opening goes in a synced batch: all of it, then back to
+ * NORMAL for the batches after it; locked, nothing, and it can be tried
+ * again. */
+static long long
+synchronous(store *s)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	cr_assert_eq(sqlite3_prepare_v2(store_db(s), "PRAGMA synchronous", -1,
+	                                &st, NULL),
+	             SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+Test(store, a_synced_batch_commits_whole_and_leaves_sync_normal)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct store_alarm al = alarm_open(9, "badge-3", 4);
+	sqlite3 *db = raw();
+
+	cr_assert_eq(store_batch_add_event(&b, &(struct store_event){
+	                     .t_us = 4 * S, .type = "distress",
+	                     .tag = "badge-3", .x = NAN, .y = NAN }),
+	             0);
+	cr_assert_eq(store_batch_add_alarm(&b, &al), 0);
+	exec(db, "BEGIN IMMEDIATE");
+	cr_expect_eq(store_write_synced(s, &b), -1);
+	cr_expect_eq(synchronous(s), 1, "NORMAL again after a failure");
+	exec(db, "COMMIT");
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM alarms"), 0);
+	cr_assert_eq(store_write_synced(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(synchronous(s), 1, "NORMAL for the next batches");
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM alarms WHERE id = 9 AND "
+	                        "acked IS NULL"),
+	             1);
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM events WHERE type = "
+	                        "'distress'"),
+	             1);
+	sqlite3_close(db);
+	store_batch_free(&b);
+	store_close(s);
+}
+
 Test(store, a_locked_database_fails_the_write_and_the_retry_succeeds)
 {
 	store *s = open_ok();

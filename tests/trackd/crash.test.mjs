@@ -44,9 +44,10 @@ test('kill -9 under load loses nothing acknowledged', async () => {
 		for (let i = 0; i < 3; i++)
 			loaders.push(trackd.ingest().then((c) => flood(c, () => stopped)));
 		const ingest = await trackd.ingest();
-		// Two presses: one alarm will be acknowledged, one left open.
-		const a = { tag: 'badge-0031', floor: 'f0', x: 31.0, y: 5.0 };
-		const b = { tag: 'badge-0032', floor: 'f0', x: 10.0, y: 16.0 };
+		// Two presses of listed badges (only they open alarms): one alarm
+		// will be acknowledged, one left open.
+		const a = { tag: 'badge-0029', floor: 'f0', x: 31.0, y: 5.0 };
+		const b = { tag: 'badge-0030', floor: 'f0', x: 10.0, y: 16.0 };
 		await feed(ingest, [a, b], 4); // long enough to enter their zones
 		await feedOnce(ingest, [{ ...a, button: true }, { ...b, button: true }]);
 		let alarms = [];

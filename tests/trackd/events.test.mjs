@@ -82,16 +82,28 @@ test('a button press: distress within 2 s', async () => {
 	assert.equal(c.messages.filter(isDistress).length, 1);
 });
 
-test('a press in a refused report still raises distress', async () => {
+test('a press in a refused measurement still raises distress', async () => {
 	const tag = 'badge-0009';
 	const c = await live({ tag });
 	const pressed = Date.now();
-	const answer = await ingest.send({ scanner: 'ap-nowhere',
-		reports: [{ tag, rssi: -60, t: now(), button: true }] });
+	const answer = await ingest.send({ scanner: 'ap-f0-01',
+		reports: [{ tag, rssi: -200, t: now(), button: true }] });
 	assert.deepEqual(answer, { accepted: 0,
-		rejected: [{ index: 0, error: 'unknown scanner' }] });
+		rejected: [{ index: 0, error: 'rssi out of range' }] });
 	const m = await c.waitFor((x) => x.type === 'event' &&
 		x.event.type === 'distress' && x.event.tag === tag, 2000,
 		`distress of ${tag}`);
 	assert.ok(m.received - pressed <= 2000);
+});
+
+test('a press through a scanner the site does not have raises nothing', async () => {
+	const tag = 'badge-0010';
+	const c = await live({ tag });
+	const answer = await ingest.send({ scanner: 'ap-nowhere',
+		reports: [{ tag, rssi: -60, t: now(), button: true }] });
+	assert.deepEqual(answer, { accepted: 0,
+		rejected: [{ index: 0, error: 'press refused: unknown scanner' }] });
+	await sleep(1000);
+	assert.ok(!c.messages.some((x) => x.type === 'event' &&
+		x.event.type === 'distress' && x.event.tag === tag), 'no distress');
 });

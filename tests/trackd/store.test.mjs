@@ -249,6 +249,55 @@ test('an acknowledgement is stored at once and survives kill -9', async (t) => {
 	}
 });
 
+test('an alarm is stored as it opens: kill -9 right after keeps it, and no id is reused', async () => {
+	const { trackd, db } = await startWithDb('opened.db');
+	const tag = 'badge-0023';
+	const place = { tag, floor: 'f0', x: 20, y: 11 };
+	let opened;
+	try {
+		const live = await trackd.live();
+		live.subscribe({ floor: 'f1' });
+		await live.waitFor((m) => m.type === 'snapshot', 3000, 'the snapshot');
+		const ingest = await trackd.ingest();
+		await feedOnce(ingest, [{ ...place, button: true }]);
+		// Killed as soon as a responder hears of it: well inside the
+		// batch interval.
+		opened = (await live.waitFor((m) => m.type === 'alarm' &&
+			m.alarm.tag === tag, 3000, 'the alarm on the live stream')).alarm;
+	} finally {
+		await trackd.kill();
+	}
+	const again = await startTrackd(['--db', db]);
+	try {
+		const [back] = await alarmsOf(again, tag);
+		assert.ok(back, 'the alarm survived kill -9');
+		assert.equal(back.id, opened.id);
+		assert.equal(back.open, true);
+		const ev = await again.get(`/api/v1/events?tag=${tag}&type=distress`);
+		assert.equal(ev.json().events.length, 1, `its distress event: ${ev.text}`);
+
+		const ingest = await again.ingest();
+		// Pressed again: the open alarm is updated, not a second one.
+		await feedOnce(ingest, [{ ...place, button: true }]);
+		const pressed = await until(async () => {
+			const a = await alarmsOf(again, tag);
+			return a.length === 1 && a[0].pressed > back.pressed ? a[0] : null;
+		}, 3000, 'the open alarm updated by the new press');
+		assert.equal(pressed.id, opened.id);
+		// Another badge's alarm gets a new id.
+		await feedOnce(ingest, [{ tag: 'badge-0024', floor: 'f0', x: 22, y: 11,
+			button: true }]);
+		const [other] = await until(async () => {
+			const a = await alarmsOf(again, 'badge-0024');
+			return a.length ? a : null;
+		}, 3000, 'the alarm of badge-0024');
+		assert.ok(other.id > opened.id, `new id ${other.id} after ${opened.id}`);
+		ingest.close();
+	} finally {
+		await again.stopClean();
+	}
+});
+
 test('SIGTERM writes the pending batch before exit', async () => {
 	const { trackd, db } = await startWithDb('stop.db');
 	const tag = 'bed-004';
@@ -469,3 +518,32 @@ test('heatmap, utilization and "not seen" survive a restart', async () => {
 		await again.stopClean();
 	}
 });
+
+test('open alarms of unlisted tags (an old flood) never keep a real press out',
+	{ skip: haveShell ? false : 'no sqlite3 shell' }, async () => {
+		const { trackd, db } = await startWithDb('flooded.db');
+		await trackd.stopClean();
+		// What a forged flood left behind before presses needed a listed
+		// tag: more open alarms than trackd ever kept.
+		const t = Math.round(now() * 1e6);
+		const sql = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 ' +
+			'FROM n WHERE i < 1500) INSERT INTO alarms (id, tag, opened, pressed) ' +
+			`SELECT i, 'forged-' || i, ${t}, ${t} FROM n;`;
+		const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+		assert.equal(r.status, 0, r.stderr);
+		const again = await startTrackd(['--db', db]);
+		try {
+			const ingest = await again.ingest();
+			await feedOnce(ingest, [{ tag: 'badge-0025', floor: 'f0', x: 24, y: 11,
+				button: true }]);
+			const [alarm] = await until(async () => {
+				const a = await alarmsOf(again, 'badge-0025');
+				return a.length ? a : null;
+			}, 3000, 'the alarm of badge-0025');
+			assert.equal(alarm.open, true);
+			assert.ok(alarm.id > 1500, `id ${alarm.id} after every stored one`);
+			ingest.close();
+		} finally {
+			await again.stopClean();
+		}
+	});
