@@ -2,13 +2,14 @@
  * tracksim on a site file (--site): the floors, scanners, zones and tags
  * come from the file, and tags move between points drawn inside its zones.
  *
- * People walk in straight lines (walls are ignored) to a point in a random
- * room or corridor of their floor, pause, and go on; now and then
+ * People walk (straight or round a corner, maybe stopping on the way;
+ * walls are ignored, tracksim-walk.c) to a point in a random room or
+ * corridor of their floor, pause, and go on; now and then
  * (--stairs-prob) they walk to a zone named like "stair" and come out on
  * the next floor up or down at the same x, y.  Patients keep mostly to the
  * zone their name names ("Ward A, bed 3").  Assets stand in rooms: some for
  * the whole run (--static-frac), the others are pushed to another room on
- * their floor after a long rest.
+ * their floor after rests that keep them moving --asset-move of the time.
  */
 #include "tracksim.h"
 
@@ -29,9 +30,10 @@
  * to --pause-max: people linger in rooms, pass through corridors. */
 #define ROOM_PAUSE 6.0
 
-/* A moving asset rests between one and two times this many --pause-max:
- * equipment is moved now and then, people all the time. */
-#define ASSET_PAUSE 10.0
+/* A moving asset's first rest: as long as after a move of this many
+ * seconds, times a uniform draw in [0, 2), so that they start out of
+ * step. */
+#define ASSET_FIRST_MOVE_S 20.0
 
 /* Rejection sampling: draws before the margin is given up, and as many
  * again before the zone's first vertex is taken. */
@@ -374,7 +376,7 @@ pause_in(const struct sim *s, const struct tag *g, size_t z, gsl_rng *r)
 	const struct options *o = s->o;
 
 	if (g->role == ROLE_ASSET)
-		return ASSET_PAUSE * o->pause_max * sim_uniform(r, 1.0, 2.0);
+		return gsl_rng_uniform(r);  /* for walk_asset_rest */
 	if (z != SIZE_MAX && s->zones[z].kind != TRACK_ZONE_CORRIDOR)
 		return sim_uniform(r, 0.0, ROOM_PAUSE * o->pause_max);
 	return sim_uniform(r, 0.0, o->pause_max);
@@ -446,28 +448,23 @@ sitesim_next_leg(struct sim *s, struct tag *g, size_t idx)
 	const struct options *o = s->o;
 	struct leg *l = &g->leg;
 	gsl_rng *r = s->walk;
-	int to;
+	double x, y;
+	int to, f = l->floor_to;
 
 	gsl_rng_set(r, sim_stream_seed(o->seed, sim_walk_stream(idx),
 				       ++g->n_legs));
-	l->x0 = l->x1;
-	l->y0 = l->y1;
-	l->floor_from = l->floor_to;
-	l->t_start = l->t_end;
-
-	size_t z = next_zone(s, g, l->floor_from, r, &to);
-	sample_point(s, z, l->floor_from, r, &l->x1, &l->y1);
+	size_t z = next_zone(s, g, f, r, &to);
+	sample_point(s, z, f, r, &x, &y);
 	double speed = sim_uniform(r, o->speed_min, o->speed_max);
+	double pause = pause_in(s, g, z, r);
 
-	l->floor_to = to;
-	g->after_stairs = to != l->floor_from;
-	l->t_arrive = l->t_start + hypot(l->x1 - l->x0, l->y1 - l->y0) / speed;
-	l->t_end = l->t_arrive + pause_in(s, g, z, r);
-	/* A leg always takes some time, so that a tag with no pause whose
-	 * next point is where it stands (a zone too thin to sample falls
-	 * back to its first vertex) cannot draw legs forever. */
-	if (l->t_end <= l->t_start)
-		l->t_end = l->t_start + 0.001;
+	/* An asset rests in proportion to its move: it moves --asset-move
+	 * of the time. */
+	if (g->role == ROLE_ASSET)
+		pause = walk_asset_rest(o, hypot(x - l->x1, y - l->y1) / speed,
+					pause);
+	g->after_stairs = to != f;
+	walk_route(s, g, r, x, y, to, speed, pause);
 }
 
 /* The zone a tag starts in: a patient at home (a random room when the
@@ -527,9 +524,14 @@ sitesim_setup_tags(struct sim *s)
 		/* Moving assets start anywhere in their rest, not all at
 		 * once. */
 		double pause = g->role == ROLE_ASSET ?
-			sim_uniform(w, 0.0, 2.0 * ASSET_PAUSE * o->pause_max) :
+			walk_asset_rest(o, ASSET_FIRST_MOVE_S,
+					sim_uniform(w, -0.5, 1.5)) :
 			pause_in(s, g, z, w);
+		double face = sim_uniform(w, 0.0, 6.283185307179586);
+
 		l->t_end = is_static ? INFINITY : o->t0 + pause;
+		g->hx = cos(face);
+		g->hy = sin(face);
 		g->n_legs = 0;
 		g->after_stairs = false;
 	}

@@ -6,9 +6,11 @@
  * either a grid of scanners on every floor, or a real site file (--site,
  * tracksim-site.c).  With --server, runs the same model in real time and
  * sends the reports to trackd (tracksim-live.c).  Tags stand still or walk
- * waypoint paths (taking the stairs between floors); RSSI follows a
- * log-distance model with shadowing, per-scanner and per-tag bias, drops,
- * a sensitivity threshold and delivery latency.
+ * routes (tracksim-walk.c: corners, stops, the stairs between floors);
+ * RSSI follows a log-distance model with correlated shadowing, fast
+ * fading, body loss, radio kinds, per-scanner and per-tag bias, report
+ * rates, drops and outages (tracksim-radio.c), a sensitivity threshold
+ * and delivery latency.
  *
  * The same arguments always give byte-identical files.  Time is simulated in
  * slices (SLICE_S, sized so that one holds about one advertisement per tag
@@ -22,7 +24,6 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_randist.h>
 
 static uint64_t
 splitmix64(uint64_t x)
@@ -88,116 +89,8 @@ layout_scanners(struct sim *s)
 	}
 }
 
-/* Every leg draws from its own seeded stream, so a tag's walk depends only
- * on the seed and the motion options: runs that differ in radio options or
- * advertising period see the same trajectories. */
-static void
-walk_next_leg(struct sim *s, struct tag *g, size_t idx)
-{
-	const struct options *o = s->o;
-	struct leg *l = &g->leg;
-	gsl_rng *r = s->walk;
-
-	gsl_rng_set(r, sim_stream_seed(o->seed, sim_walk_stream(idx),
-				       ++g->n_legs));
-	double u_stairs = gsl_rng_uniform(r);
-	double u_up = gsl_rng_uniform(r);
-	double wx = sim_uniform(r, o->margin, o->width - o->margin);
-	double wy = sim_uniform(r, o->margin, o->height - o->margin);
-	double speed = sim_uniform(r, o->speed_min, o->speed_max);
-	double pause = sim_uniform(r, 0.0, o->pause_max);
-	bool stairs = o->floors > 1 && !g->after_stairs &&
-		      u_stairs < o->stairs_prob;
-	int top = (int)o->floors - 1;
-
-	l->x0 = l->x1;
-	l->y0 = l->y1;
-	l->floor_from = l->floor_to;
-	l->t_start = l->t_end;
-	if (stairs) {
-		int f = l->floor_from;
-		bool up = f == 0 || (f < top && u_up < 0.5);
-
-		l->x1 = s->stairs_x;
-		l->y1 = s->stairs_y;
-		l->floor_to = up ? f + 1 : f - 1;
-	} else {
-		l->x1 = wx;
-		l->y1 = wy;
-		l->floor_to = l->floor_from;
-	}
-	/* Right after the stairs, walk away first instead of taking them
-	 * straight back. */
-	g->after_stairs = stairs;
-	l->t_arrive = l->t_start + hypot(l->x1 - l->x0, l->y1 - l->y0) / speed;
-	l->t_end = l->t_arrive + pause;
-}
-
-static void
-setup_tags(struct sim *s)
-{
-	const struct options *o = s->o;
-	size_t want_static = s->n_static;
-
-	for (size_t i = 0; i < s->n_tags; i++) {
-		struct tag *g = &s->tags[i];
-		struct leg *l = &g->leg;
-		gsl_rng *w = s->walk;
-
-		/* Selection sampling: exactly n_static tags, any of them. */
-		bool is_static = (double)(s->n_tags - i) *
-					 gsl_rng_uniform(s->setup) <
-				 (double)want_static;
-		if (is_static)
-			want_static--;
-		g->bias = sim_uniform(s->setup, -o->tag_bias, o->tag_bias);
-		g->next_advert = o->t0 + o->period * gsl_rng_uniform(s->setup);
-		snprintf(g->id, sizeof g->id, "T%05u",
-			 (unsigned)(i + 1));
-		g->role = ROLE_WALKER;
-		g->home = SIZE_MAX;
-
-		gsl_rng_set(w, sim_stream_seed(o->seed, sim_walk_stream(i), 0));
-		l->x1 = sim_uniform(w, o->margin, o->width - o->margin);
-		l->y1 = sim_uniform(w, o->margin, o->height - o->margin);
-		l->floor_to = (int)gsl_rng_uniform_int(w,
-			(unsigned long)o->floors);
-		double pause = sim_uniform(w, 0.0, o->pause_max);
-		l->x0 = l->x1;
-		l->y0 = l->y1;
-		l->floor_from = l->floor_to;
-		l->t_start = l->t_arrive = o->t0;
-		l->t_end = is_static ? INFINITY : o->t0 + pause;
-		g->n_legs = 0;
-		g->after_stairs = false;
-	}
-}
-
-/* Calls for one tag must come in non-decreasing t: legs only move on. */
-static struct pos
-tag_position(struct sim *s, size_t idx, double t)
-{
-	struct tag *g = &s->tags[idx];
-	const struct leg *l = &g->leg;
-
-	while (t >= l->t_end) {
-		if (s->site)
-			sitesim_next_leg(s, g, idx);
-		else
-			walk_next_leg(s, g, idx);
-	}
-	if (t < l->t_arrive) {
-		double f = (t - l->t_start) / (l->t_arrive - l->t_start);
-
-		return (struct pos){ l->x0 + f * (l->x1 - l->x0),
-				     l->y0 + f * (l->y1 - l->y0),
-				     l->floor_from };
-	}
-	return (struct pos){ l->x1, l->y1, l->floor_to };
-}
-
-static int
-push_report(struct sim *s, struct report r)
+int
+sim_push_report(struct sim *s, struct report r)
 {
 	if (s->n_pending == s->cap_reports) {
 		size_t cap = s->cap_reports ? 2 * s->cap_reports : 4096;
@@ -209,41 +102,6 @@ push_report(struct sim *s, struct report r)
 		s->cap_reports = cap;
 	}
 	s->reports[s->n_pending++] = r;
-	return 0;
-}
-
-static int
-advertise(struct sim *s, size_t idx, double t, struct pos p)
-{
-	const struct options *o = s->o;
-	const struct tag *g = &s->tags[idx];
-	double tz = s->floors[p.floor].z + o->tag_z;
-	int rank = s->floors[p.floor].rank;
-	double base = o->tx + g->bias;
-
-	for (size_t k = 0; k < s->n_scanners; k++) {
-		const struct scanner *sc = &s->scanners[k];
-
-		if (gsl_rng_uniform(s->radio) < o->drop)
-			continue;
-		double dx = p.x - sc->x, dy = p.y - sc->y, dz = tz - sc->z;
-		double d2 = fmax(dx * dx + dy * dy + dz * dz, 0.01);
-		int crossed = abs(rank - s->floors[sc->floor].rank);
-		double rssi = base + sc->bias - 5.0 * sc->n * log10(d2) -
-			      o->floor_atten * (double)crossed +
-			      gsl_ran_gaussian(s->radio, o->sigma);
-		if (rssi < o->threshold)
-			continue;
-		double tr = t + o->latency * gsl_rng_uniform(s->radio);
-		struct report r = {
-			.t_ms = llround(tr * 1000.0),
-			.tag = (uint32_t)idx,
-			.scanner = (uint16_t)k,
-			.rssi = (int16_t)fmin(fmax(round(rssi), -127.0), 0.0),
-		};
-		if (push_report(s, r) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -349,6 +207,7 @@ sim_step(struct sim *s, long long slice, bool truth)
 
 	if (a > s->end)
 		return 0;
+	radio_slice(s, a, adv_end);
 	if (truth) {
 		while (k_end <= s->truth_last &&
 		       o->t0 + (double)k_end * o->truth_dt < b)
@@ -362,7 +221,7 @@ sim_step(struct sim *s, long long slice, bool truth)
 		long long k = k_begin;
 
 		/* Merge truth instants and adverts in time order, as
-		 * tag_position requires. */
+		 * walk_position requires. */
 		for (;;) {
 			double tt = k < k_end ? o->t0 +
 				(double)k * o->truth_dt : INFINITY;
@@ -373,11 +232,12 @@ sim_step(struct sim *s, long long slice, bool truth)
 				break;
 			if (tt <= ta) {
 				s->truth[(size_t)(k - k_begin) * s->n_tags +
-					 i] = tag_position(s, i, tt);
+					 i] = walk_position(s, i, tt);
 				k++;
 				continue;
 			}
-			if (advertise(s, i, ta, tag_position(s, i, ta)) < 0)
+			if (radio_advertise(s, i, ta,
+					    walk_position(s, i, ta)) < 0)
 				return -1;
 			g->next_advert += o->period + sim_uniform(
 				s->radio, -s->jitter, s->jitter);
@@ -504,7 +364,7 @@ grid_init(struct sim *s)
 		snprintf(fl->id, sizeof fl->id, "%zu", f);
 	}
 	layout_scanners(s);
-	setup_tags(s);
+	walk_setup_grid(s);
 	return 0;
 }
 
@@ -528,7 +388,8 @@ sim_init(struct sim *s, const struct options *o)
 	s->radio = gsl_rng_alloc(gsl_rng_mt19937);
 	s->walk = gsl_rng_alloc(gsl_rng_mt19937);
 	s->button = gsl_rng_alloc(gsl_rng_mt19937);
-	if (!s->setup || !s->radio || !s->walk || !s->button) {
+	s->fade = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!s->setup || !s->radio || !s->walk || !s->button || !s->fade) {
 		fprintf(stderr, "tracksim: out of memory\n");
 		return EXIT_FAILURE;
 	}
@@ -541,6 +402,10 @@ sim_init(struct sim *s, const struct options *o)
 		return rc;
 	if (o->site)
 		sitesim_setup_tags(s);
+	if (radio_init(s) < 0) {
+		fprintf(stderr, "tracksim: out of memory\n");
+		return EXIT_FAILURE;
+	}
 	s->persons = malloc((s->n_tags ? s->n_tags : 1) * sizeof *s->persons);
 	if (!s->persons) {
 		fprintf(stderr, "tracksim: out of memory\n");
@@ -558,6 +423,8 @@ sim_free(struct sim *s)
 {
 	out_free(s);
 	sitesim_free(s);
+	radio_free(s);
+	gsl_rng_free(s->fade);
 	gsl_rng_free(s->button);
 	gsl_rng_free(s->walk);
 	gsl_rng_free(s->radio);

@@ -7,6 +7,11 @@
  *   tracksim-site.c  a building from a site file, and walks through its
  *                    zones
  *   tracksim-live.c  --server: the slices in real time, sent to trackd
+ *   tracksim-walk.c  where a tag is: routes with corners, stops and speed
+ *                    changes, and the grid's walks
+ *   tracksim-radio.c the adverts' RSSI: shadowing, body loss, radio kinds,
+ *                    report rates and outages (pure parts in
+ *                    tracksim-fade.c)
  */
 #ifndef TRACKSIM_H
 #define TRACKSIM_H
@@ -19,6 +24,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "track/site.h"
+
+#include "tracksim-fade.h"
 
 #define EXIT_USAGE 2
 
@@ -62,6 +69,19 @@ struct options {
 	double t0;
 	double stairs_prob;
 	double button_every;
+	double shadow_sigma;
+	double shadow_dist;
+	double body_loss;
+	long long radio_kinds;
+	double kind_spread;
+	double rate_spread;
+	double outage_every;
+	double outage_len;
+	double turn_prob;
+	double stop_prob;
+	double stop_max;
+	double speed_jitter;
+	double asset_move;
 	bool quiet;
 	uint64_t given;  /* bit i: opt_specs[i] was on the command line */
 };
@@ -96,7 +116,9 @@ struct scanner {
 	double x, y, z;  /* z absolute */
 	double n;        /* path-loss exponent */
 	double bias;     /* dB added to every RSSI it hears */
+	double hear;     /* share of the adverts it would hear (rate spread) */
 	int floor;       /* index into sim.floors */
+	int kind;        /* radio kind, 0 .. --radio-kinds - 1 */
 	char id[TRACK_ID_MAX];
 };
 
@@ -114,8 +136,23 @@ struct leg {
  * and then (or never, when static).  The grid has walkers only. */
 enum role { ROLE_WALKER, ROLE_PATIENT, ROLE_ASSET };
 
+/* A point still ahead on a tag's route: a corner, a stop or the goal,
+ * reached at speed and left after pause. */
+struct waypoint {
+	double x, y, speed, pause;
+	int floor;
+};
+
+/* A route has at most a corner, a stop and its goal. */
+#define ROUTE_MAX 3
+
 struct tag {
 	struct leg leg;
+	struct waypoint ahead[ROUTE_MAX];
+	size_t n_ahead;
+	double hx, hy;   /* heading (unit): the way it last walked */
+	double ax, ay;   /* where it last advertised (shadowing's odometer) */
+	int afloor;      /* -1 before the first advert */
 	double bias;
 	double next_advert;
 	uint64_t n_legs;
@@ -210,6 +247,9 @@ struct sim {
 	gsl_rng *radio;
 	gsl_rng *walk;
 	gsl_rng *button;
+	gsl_rng *fade;           /* shadowing: drawn for every link of an advert */
+	float *shadow;           /* n_tags x n_scanners; NULL without shadowing */
+	struct fade_outages *outages;  /* per scanner; NULL without outages */
 	long long next_button;   /* the next press is number next_button */
 	struct report *reports;
 	size_t n_pending, cap_reports;
@@ -231,7 +271,7 @@ unsigned long sim_stream_seed(long long seed, uint64_t stream,
 			      uint64_t index);
 
 enum { STREAM_SETUP = 1, STREAM_RADIO = 2, STREAM_WALK = 3,
-       STREAM_BUTTON = 4 };
+       STREAM_BUTTON = 4, STREAM_FADE = 5, STREAM_HW = 6, STREAM_OUTAGE = 7 };
 
 /* The stream of tag idx's walk: leg k draws from index k. */
 uint64_t sim_walk_stream(size_t tag);
@@ -256,12 +296,51 @@ void sim_free(struct sim *s);
  * memory. */
 int sim_step(struct sim *s, long long slice, bool truth);
 
+/* Queues a report (s->reports grows; it is reused slice after slice).
+ * Returns 0, or -1 out of memory. */
+int sim_push_report(struct sim *s, struct report r);
+
 /* Sorts the pending reports (by time, tag, scanner) and returns how many
  * come before limit_ms: s->reports[0 .. n). */
 size_t sim_due_reports(struct sim *s, int64_t limit_ms);
 
 /* Forgets the first n pending reports (handled by the caller). */
 void sim_take_reports(struct sim *s, size_t n);
+
+/* tracksim-walk.c */
+
+/* Places the grid's tags and draws their first legs. */
+void walk_setup_grid(struct sim *s);
+
+/* Routes tag g from where its leg ends to (x, y) on floor `floor` at
+ * `speed`, to stand there for `pause`: maybe round a corner, maybe with a
+ * stop on the way, each stretch at its own speed (draws from r).  Starts
+ * the first stretch. */
+void walk_route(struct sim *s, struct tag *g, gsl_rng *r, double x,
+		double y, int floor, double speed, double pause);
+
+/* How long an asset rests after a move of travel_s seconds, so that it
+ * moves --asset-move of the time on average (u uniform in [0, 1)). */
+double walk_asset_rest(const struct options *o, double travel_s, double u);
+
+/* Where tag idx is at t; calls for one tag must come in non-decreasing t
+ * (legs only move on). */
+struct pos walk_position(struct sim *s, size_t idx, double t);
+
+/* tracksim-radio.c */
+
+/* Draws the scanners' radio kinds and report rates (adding the kinds'
+ * offsets to their bias) and sets up shadowing and outages.  Returns 0,
+ * or -1 out of memory. */
+int radio_init(struct sim *s);
+void radio_free(struct sim *s);
+
+/* Moves the scanners' outages on to slice [a, b). */
+void radio_slice(struct sim *s, double a, double b);
+
+/* The reports of tag idx's advert at t from p.  Returns 0, or -1 out of
+ * memory. */
+int radio_advertise(struct sim *s, size_t idx, double t, struct pos p);
 
 /* tracksim-live.c */
 
