@@ -28,6 +28,7 @@ struct options {
 	const char *zone_report;
 	double interval_s;
 	double floor_height_m;
+	bool moving;         /* append the moving column */
 	track_config cfg;
 };
 
@@ -37,6 +38,7 @@ struct replay {
 	size_t batch_cap;
 	FILE *out;
 	FILE *events;        /* NULL: not asked for */
+	bool moving;         /* append the moving column */
 	track_event ev[256];
 	int64_t first_tick, last_tick;
 	unsigned long rejected_by[16];
@@ -53,7 +55,7 @@ usage(FILE *f)
 	      "                    [--tx-power dBm] [--tx-prior dB] [--path-loss n]\n"
 	      "                    [--sigma dB]\n"
 	      "                    [--interval s] [--window s] [--tag-height m]\n"
-	      "                    [--floor-height m] [--single-epoch]\n"
+	      "                    [--floor-height m] [--single-epoch] [--moving]\n"
 	      "                    [--events events.csv]\n"
 	      "                    [--zone-report zones.csv] > positions.csv\n"
 	      "\n"
@@ -69,6 +71,8 @@ usage(FILE *f)
 	      "--tag-height 1.0 --floor-height 4.0 (z of floor k = k x height).\n"
 	      "--single-epoch writes each fix as solved, without the Kalman\n"
 	      "filter (to measure the solver alone).\n"
+	      "--moving appends a column moving (1: the engine calls the tag\n"
+	      "moving, 0: still) after r, for track-score.\n"
 	      "--events writes t,type,tag_id,zone,floor,x,y (zone_enter,\n"
 	      "zone_exit, restricted_entry, distress, lost, found); with a site\n"
 	      "file, --zone-report writes per zone the visits, dwell (mean,\n"
@@ -112,6 +116,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "floor-height", required_argument, NULL, 'F' },
 		{ "tx-prior", required_argument, NULL, 'p' },
 		{ "single-epoch", no_argument, NULL, '1' },
+		{ "moving", no_argument, NULL, 'm' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "zone-report", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
@@ -181,6 +186,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case '1':
 			o->cfg.smooth = false;
+			break;
+		case 'm':
+			o->moving = true;
 			break;
 		case 'e':
 			o->events = optarg;
@@ -255,9 +263,11 @@ emit(struct replay *rp, int64_t tick_us)
 		for (size_t i = 0; i < n; i++) {
 			const track_position *p = &rp->batch[i];
 
-			fprintf(rp->out, "%.3f,%s,%.3f,%.3f,%s,%.3f\n",
+			fprintf(rp->out, "%.3f,%s,%.3f,%.3f,%s,%.3f",
 			        (double)p->t_us * 1e-6, p->tag, p->x, p->y,
 			        p->floor, p->r);
+			fputs(rp->moving ? (p->moving ? ",1\n" : ",0\n") : "\n",
+			      rp->out);
 		}
 		rp->lines_out += n;
 	}
@@ -467,7 +477,10 @@ main(int argc, char **argv)
 		}
 		fputs("t,type,tag_id,zone,floor,x,y\n", rp.events);
 	}
-	fputs("t,tag_id,x,y,floor,r\n", rp.out);
+	rp.moving = o.moving;
+	/* The contract's columns; moving only when asked, at the end. */
+	fputs(o.moving ? "t,tag_id,x,y,floor,r,moving\n" :
+	                 "t,tag_id,x,y,floor,r\n", rp.out);
 	if (run(&rp, in, &o) < 0)
 		goto out;
 	if (rp.events && (fflush(rp.events) != 0 || ferror(rp.events))) {
