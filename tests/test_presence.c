@@ -288,3 +288,32 @@ Test(presence, a_distress_carries_the_time_the_press_began)
 	cr_expect_eq(ev[0].t_us, 0, "stamped %lld", (long long)ev[0].t_us);
 	track_engine_destroy(e);
 }
+
+Test(presence, the_zone_shown_is_the_one_the_position_is_in_or_between_two)
+{
+	track_engine *e = fixture_engine(false);
+	track_event ev[64];
+	size_t n = 0;
+	track_position p;
+
+	/* Well inside ward A: there, and nowhere near anything else. */
+	for (int64_t t = 0; t < 5; t++) {
+		fixture_hear(e, "nurse-1", 8, 10, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(track_engine_position(e, "nurse-1", &p), TRACK_OK);
+	cr_expect_str_eq(p.zone_here, "ward-a");
+	cr_expect_null(p.zone_near);
+	/* Just past the wall into B, closer to it than the uncertainty: B is
+	 * where the dot is, A (still the zone by hysteresis) is within reach,
+	 * so it shows as between the two. */
+	fixture_hear(e, "nurse-1", 20.3, 5, 5 * S, 0);
+	fixture_tick(e, 5 * S + S / 2, ev, &n);
+	cr_assert_eq(track_engine_position(e, "nurse-1", &p), TRACK_OK);
+	cr_assert_lt(p.r, 20.0);
+	cr_expect_str_eq(p.zone, "ward-a");
+	cr_expect_str_eq(p.zone_here, "hall-b");
+	cr_expect_str_eq(p.zone_near ? p.zone_near : "(none)", "ward-a",
+	                 "x %g r %g", p.x, p.r);
+	track_engine_destroy(e);
+}

@@ -26,6 +26,7 @@ struct tag {
 	int32_t info;         /* index into the site's tags, -1: unlisted */
 	int32_t zone;         /* zone the tag is in, -1: none */
 	int32_t zone_cand;    /* zone it is inside but not yet in, -1 */
+	int32_t zone_here;    /* zone the shown position is in now, -1 */
 	int64_t zone_since;   /* when it entered zone (crossing time) */
 	int64_t cand_since;   /* since when it is inside zone_cand */
 	int64_t outside_since;/* since when it is outside zone, NONE */
@@ -176,6 +177,11 @@ void track__presence_tag_new(track_engine *e, struct tag *t);
 void track__presence_step(track_engine *e, struct tag *t, int64_t now_us);
 /* The tag changed floor, or its track ended: it leaves its zone. */
 void track__presence_leave(track_engine *e, struct tag *t, int64_t t_us);
+/* The nearest zone other than the one the tag's position is in whose
+ * edge is within its 1-sigma radius, or -1: a position whose uncertainty
+ * reaches across a wall is shown as between the two. Asked only when a
+ * position is read, so presence steps do not pay for it. */
+int32_t track__zone_near(const track_engine *e, const struct tag *t);
 /* Tags silent past lost_us become lost. */
 void track__presence_lost(track_engine *e, int64_t now_us);
 void track__event(track_engine *e, track_event_type type,

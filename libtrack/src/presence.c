@@ -203,6 +203,7 @@ track__presence_tag_new(track_engine *e, struct tag *t)
 {
 	t->info = e->n_infos ? track__idmap_find(&e->info_map, t->id) : -1;
 	t->zone = t->zone_cand = -1;
+	t->zone_here = -1;
 	t->cand_since = t->outside_since = NONE;
 	t->button_us = NONE;
 }
@@ -271,6 +272,41 @@ zone_at(const track_engine *e, int32_t floor, double x, double y)
 	return -1;
 }
 
+int32_t
+track__zone_near(const track_engine *e, const struct tag *t)
+{
+	double x = t->mot.x[0], y = t->mot.x[1];
+	double best_d = sqrt(t->mot.P[0] + t->mot.P[5]);
+	int32_t best = -1, here = t->zone_here, floor = t->floor.current;
+
+	if (e->n_zones == 0 || floor < 0 || !t->mot.init)
+		return -1;
+	/* Most positions sit well inside their zone: one distance says so. */
+	if (here >= 0 &&
+	    track_polygon_distance(e->zones[here].poly, e->zones[here].n_points,
+	                           x, y) > best_d)
+		return -1;
+	for (size_t k = e->floor_zone_start[floor];
+	     k < e->floor_zone_start[floor + 1]; k++) {
+		int32_t i = e->floor_zones[k];
+		const struct zone_rt *z = &e->zones[i];
+		double d;
+
+		if (i == here || x < z->x_min - best_d ||
+		    x > z->x_max + best_d || y < z->y_min - best_d ||
+		    y > z->y_max + best_d)
+			continue;
+		d = track_polygon_contains(z->poly, z->n_points, x, y)
+		            ? 0.0
+		            : track_polygon_distance(z->poly, z->n_points, x, y);
+		if (d <= best_d) {
+			best = i;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 void
 track__presence_leave(track_engine *e, struct tag *t, int64_t t_us)
 {
@@ -279,6 +315,7 @@ track__presence_leave(track_engine *e, struct tag *t, int64_t t_us)
 		track__stats_exit(e, t, t->zone, t->zone_since, t_us);
 	}
 	t->zone = t->zone_cand = -1;
+	t->zone_here = -1;
 	t->cand_since = t->outside_since = NONE;
 }
 
@@ -300,6 +337,7 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 	    now_us - t->outside_since > e->cfg.lost_us)
 		t->outside_since = NONE;
 	here = zone_at(e, t->floor.current, x, y);
+	t->zone_here = here;
 	if (here == t->zone) {
 		t->outside_since = NONE;
 		t->zone_cand = -1;

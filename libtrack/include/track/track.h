@@ -346,7 +346,14 @@ typedef struct {
 	unsigned n_scanners;  /* scanners in that fix */
 	bool moving;
 	unsigned flags;     /* flags seen since the previous position */
-	const char *zone;   /* the zone the tag is in, NULL: none */
+	const char *zone;   /* the zone the tag is in (after the enter and exit
+	                     * hysteresis: what events and statistics count),
+	                     * NULL: none */
+	const char *zone_here; /* the zone (x, y) is in now, NULL: none: the
+	                        * one to show beside the drawn position */
+	const char *zone_near; /* another zone within r of (x, y), NULL: none:
+	                        * then the tag is between zone_here (or no
+	                        * zone) and this one */
 	track_tag_kind kind;
 	const char *category; /* from the site, "" when not listed */
 } track_position;
