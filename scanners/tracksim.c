@@ -137,8 +137,10 @@ sim_due_reports(struct sim *s, int64_t limit_ms)
 void
 sim_take_reports(struct sim *s, size_t n)
 {
-	memmove(s->reports, s->reports + n,
-		(s->n_pending - n) * sizeof *s->reports);
+	/* Nothing may be pending yet (no buffer at all): memmove wants one. */
+	if (s->n_pending > n)
+		memmove(s->reports, s->reports + n,
+			(s->n_pending - n) * sizeof *s->reports);
 	s->n_pending -= n;
 	s->n_reports += n;
 }
