@@ -459,6 +459,103 @@ Test(engine, a_long_silence_restarts_the_track)
 	track_engine_destroy(e);
 }
 
+/* n reports of tag from scanners s0-00, s0-10, ... (one each) at t_us. */
+static track_status
+heard_by(track_engine *e, const char *tag, int n, int64_t t_us)
+{
+	static const char *ids[] = { "s0-00", "s0-10", "s0-20", "s0-30" };
+	track_status st = TRACK_OK;
+
+	for (int k = 0; k < n && st == TRACK_OK; k++) {
+		track_report r = { .scanner = ids[k], .tag = tag, .rssi_dbm = -70,
+			           .t_us = t_us + k, .tx_dbm = NAN };
+
+		st = track_engine_ingest(e, &r);
+	}
+	return st;
+}
+
+Test(engine, a_flood_of_ids_one_scanner_claims_cannot_keep_a_badge_out)
+{
+	track_config c = track_config_default();
+	track_engine *e;
+	track_engine_stats st;
+	char id[16];
+
+	c.max_tags = 64;
+	e = engine(&c, 1);
+	/* One scanner claims 200 made-up ids, each heard again every second,
+	 * so that the table is always full of tags heard just now; then a
+	 * real badge arrives, heard by three scanners. Before probation it
+	 * was refused for as long as the flood lasted. */
+	for (int64_t t = 0; t < 100; t++) {
+		for (int k = 0; k < 20; k++) {
+			snprintf(id, sizeof id, "junk-%lld",
+			         (long long)((t * 20 + k) % 200));
+			heard_by(e, id, 1, t * S / 10 + k);
+		}
+		if (t >= 50 && t % 10 == 0)
+			cr_expect_eq(heard_by(e, "badge", 3, t * S / 10 + 100),
+			             TRACK_OK, "refused at %lld ms",
+			             (long long)t * 100);
+	}
+	tick(e, 10 * S);
+	cr_expect_eq(track_engine_position(e, "badge", &(track_position){ 0 }),
+	             TRACK_OK);
+	track_engine_get_stats(e, &st);
+	cr_expect_gt(st.evicted_probation, 0);
+	track_engine_destroy(e);
+}
+
+Test(engine, a_table_of_tags_several_scanners_hear_refuses_a_newcomer)
+{
+	track_config c = track_config_default();
+	track_engine *e;
+
+	c.max_tags = 4;
+	e = engine(&c, 1);
+	for (int k = 0; k < 4; k++) {
+		char id[8];
+
+		snprintf(id, sizeof id, "b%d", k);
+		cr_assert_eq(heard_by(e, id, 2, 0), TRACK_OK);
+	}
+	/* Confirmed tags heard just now are never forgotten for a new one. */
+	cr_expect_eq(heard_by(e, "new", 1, 3 * S / 2), TRACK_EFULL);
+	cr_expect_eq(heard_by(e, "new", 3, 3 * S / 2), TRACK_EFULL);
+	track_engine_destroy(e);
+}
+
+Test(engine, a_tag_the_site_lists_takes_the_place_of_one_on_probation)
+{
+	static const track_tag_info listed[] = {
+		{ .id = "nurse", .name = "A nurse", .category = "",
+		  .kind = TRACK_TAG_PERSON },
+	};
+	track_config c = track_config_default();
+	track_site s = site(1);
+	track_engine *e = NULL;
+
+	c.max_tags = 2;
+	s.tags = listed;
+	s.n_tags = 1;
+	cr_assert_eq(track_engine_create(&c, &s, &e), TRACK_OK);
+	cr_assert_eq(heard_by(e, "junk-1", 1, 0), TRACK_OK);
+	cr_assert_eq(heard_by(e, "junk-2", 1, 0), TRACK_OK);
+	/* The listed badge takes the place of one of them and, unlike them,
+	 * cannot be pushed out by the next unknown ids while it is heard. */
+	cr_expect_eq(heard_by(e, "nurse", 1, S / 2), TRACK_OK);
+	cr_expect_eq(heard_by(e, "junk-3", 1, S / 2), TRACK_OK);
+	cr_expect_eq(heard_by(e, "junk-4", 1, S / 2), TRACK_OK);
+	tick(e, 2 * S);
+	cr_expect_eq(track_engine_position(e, "nurse", &(track_position){ 0 }),
+	             TRACK_OK);
+	cr_expect_eq(track_engine_position(e, "junk-1",
+	                                   &(track_position){ 0 }),
+	             TRACK_ENOENT);
+	track_engine_destroy(e);
+}
+
 Test(engine, a_full_table_refuses_new_tags_until_an_old_one_falls_silent)
 {
 	track_config c = track_config_default();
@@ -468,11 +565,10 @@ Test(engine, a_full_table_refuses_new_tags_until_an_old_one_falls_silent)
 
 	c.max_tags = 2;
 	e = engine(&c, 1);
+	/* Two scanners hear each: tags no flood of new ids may push out. */
+	cr_expect_eq(heard_by(e, "a", 2, 1 * S), TRACK_OK);
+	cr_expect_eq(heard_by(e, "b", 2, 1 * S), TRACK_OK);
 	r.t_us = 1 * S;
-	r.tag = "a";
-	cr_expect_eq(track_engine_ingest(e, &r), TRACK_OK);
-	r.tag = "b";
-	cr_expect_eq(track_engine_ingest(e, &r), TRACK_OK);
 	r.tag = "c";
 	cr_expect_eq(track_engine_ingest(e, &r), TRACK_EFULL);
 	/* "a" stays in touch; "b" falls silent for longer than the window. */

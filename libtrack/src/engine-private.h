@@ -21,6 +21,7 @@ struct tag {
 	char id[TRACK_ID_MAX];
 	bool used, dirty, queued, moving;
 	bool lost, found_pending, button_pending;
+	bool probation;       /* on the probation list: one scanner so far */
 	int64_t button_us;    /* newest report with the button, NONE */
 	int64_t press_us;     /* first report of the pending press */
 	int32_t info;         /* index into the site's tags, -1: unlisted */
@@ -120,7 +121,11 @@ struct track_engine {
 	struct tag *tags;
 	struct link *link_pool;
 	struct track__idmap tag_map;
-	int32_t free_head, lru_head, lru_tail;
+	int32_t free_head;
+	/* Tags by newest report, newest first: [0] those several scanners
+	 * heard or the site lists, [1] those on probation (one scanner so
+	 * far), which make room first when the table is full. */
+	int32_t lru_head[2], lru_tail[2];
 
 	int32_t *dirty;   /* tags with reports since their last fix */
 	size_t n_dirty;

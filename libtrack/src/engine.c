@@ -206,7 +206,8 @@ track_engine_create(const track_config *cfg, const track_site *site,
 		e->tags[i].next = i + 1 < nt ? (int32_t)(i + 1) : -1;
 	}
 	e->free_head = 0;
-	e->lru_head = e->lru_tail = -1;
+	e->lru_head[0] = e->lru_tail[0] = -1;
+	e->lru_head[1] = e->lru_tail[1] = -1;
 	*out = e;
 	return TRACK_OK;
 fail:
@@ -613,16 +614,15 @@ track_engine_update(track_engine *e, int64_t now_us)
 	/* Tags still heard within the window but with nothing new: their
 	 * position moves on by prediction only (feeding the same window to
 	 * the filter again would count the same readings twice). The LRU
-	 * list is in order of arrival, so the walk stops at the first tag
+	 * lists are in order of arrival, so each walk stops at the first tag
 	 * clearly older than the window. */
 	live_from = now_us - e->cfg.window_us;
 	mp = motion_params(e);
-	for (int32_t i = e->lru_head; i >= 0; i = e->tags[i].next) {
+	for (int l = 0; l < 2 && e->cfg.smooth; l++)
+	for (int32_t i = e->lru_head[l]; i >= 0; i = e->tags[i].next) {
 		struct tag *t = &e->tags[i];
 
 		if (t->heard_us < live_from - e->cfg.reorder_us)
-			break;
-		if (!e->cfg.smooth)
 			break;
 		if (t->heard_us < live_from || t->fix_us == NONE ||
 		    !t->mot.init || t->mot.t_us >= now_us ||

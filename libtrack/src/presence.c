@@ -387,9 +387,10 @@ track__presence_lost(track_engine *e, int64_t now_us)
 {
 	int64_t cutoff = now_us - e->cfg.lost_us;
 
-	/* The LRU tail holds the tags heard longest ago: walk up while they
-	 * are silent past the timeout. */
-	for (int32_t i = e->lru_tail; i >= 0; i = e->tags[i].prev) {
+	/* Each LRU list's tail holds its tags heard longest ago: walk up
+	 * while they are silent past the timeout. */
+	for (int l = 0; l < 2; l++)
+	for (int32_t i = e->lru_tail[l]; i >= 0; i = e->tags[i].prev) {
 		struct tag *t = &e->tags[i];
 
 		if (t->heard_us >= cutoff)

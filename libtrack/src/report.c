@@ -35,45 +35,70 @@ static void
 lru_unlink(track_engine *e, int32_t i)
 {
 	struct tag *t = &e->tags[i];
+	int l = t->probation;
 
 	if (t->prev >= 0)
 		e->tags[t->prev].next = t->next;
 	else
-		e->lru_head = t->next;
+		e->lru_head[l] = t->next;
 	if (t->next >= 0)
 		e->tags[t->next].prev = t->prev;
 	else
-		e->lru_tail = t->prev;
+		e->lru_tail[l] = t->prev;
 }
 
 static void
 lru_push_head(track_engine *e, int32_t i)
 {
 	struct tag *t = &e->tags[i];
+	int l = t->probation;
 
 	t->prev = -1;
-	t->next = e->lru_head;
-	if (e->lru_head >= 0)
-		e->tags[e->lru_head].prev = i;
-	e->lru_head = i;
-	if (e->lru_tail < 0)
-		e->lru_tail = i;
+	t->next = e->lru_head[l];
+	if (e->lru_head[l] >= 0)
+		e->tags[e->lru_head[l]].prev = i;
+	e->lru_head[l] = i;
+	if (e->lru_tail[l] < 0)
+		e->lru_tail[l] = i;
 }
 
-/* A slot for a new tag: a free one, or the least recently heard tag if it
- * has been silent for a whole window (its data has expired anyway). A
- * table full of tags heard just now refuses rather than forget one. */
+/* The tag to make room for a newcomer, or -1: the least recently heard
+ * tag once it has been silent a whole window (its data has expired
+ * anyway), one on probation first; else the tag on probation heard least
+ * recently, even now. A newcomer joins the head of probation, so a real
+ * badge outlives as many made-up ids as the table holds, far longer than
+ * its second scanner takes to hear the same advertisement: a flood of ids
+ * one scanner claims churns only among itself. A table full of tags
+ * several scanners hear just now refuses rather than forget one. */
+static int32_t
+tag_victim(const track_engine *e, int64_t t_us)
+{
+	for (int l = 1; l >= 0; l--) {
+		int32_t i = e->lru_tail[l];
+
+		if (i >= 0 && t_us - e->tags[i].heard_us >= e->cfg.window_us)
+			return i;
+	}
+	return e->lru_tail[1];
+}
+
+/* A slot for a new tag: a free one, or the one tag_victim names. */
 static int32_t
 tag_alloc(track_engine *e, const char *id, int64_t t_us)
 {
 	int32_t i = e->free_head;
+	bool listed = e->n_infos > 0 &&
+	              track__idmap_find(&e->info_map, id) >= 0;
 
 	if (i >= 0) {
 		e->free_head = e->tags[i].next;
 	} else {
-		i = e->lru_tail;
-		if (i < 0 || t_us - e->tags[i].heard_us < e->cfg.window_us)
+		i = tag_victim(e, t_us);
+		if (i < 0)
 			return -1;
+		if (e->tags[i].probation &&
+		    t_us - e->tags[i].heard_us < e->cfg.window_us)
+			e->stats.evicted_probation++;
 		lru_unlink(e, i);
 		/* It leaves its zone when it leaves the table. */
 		track__presence_leave(e, &e->tags[i], e->tags[i].heard_us);
@@ -83,6 +108,7 @@ tag_alloc(track_engine *e, const char *id, int64_t t_us)
 	}
 	tag_clear(&e->tags[i], e->cfg.max_links);
 	e->tags[i].used = true;
+	e->tags[i].probation = !listed;
 	strcpy(e->tags[i].id, id);
 	track__presence_tag_new(e, &e->tags[i]);
 	track__stats_tag_new(e, &e->tags[i], (size_t)i);
@@ -90,6 +116,28 @@ tag_alloc(track_engine *e, const char *id, int64_t t_us)
 	lru_push_head(e, i);
 	e->stats.tags++;
 	return i;
+}
+
+/* A tag on probation that a second scanner hears within the window is
+ * confirmed: it joins the tags that only silence evicts. */
+static void
+confirm(track_engine *e, int32_t i, int64_t t_us)
+{
+	struct tag *t = &e->tags[i];
+	unsigned heard = 0;
+
+	for (size_t l = 0; l < e->cfg.max_links; l++) {
+		const struct link *k = &t->links[l];
+
+		if (k->scanner >= 0 && k->last_us != NONE &&
+		    t_us - k->last_us < e->cfg.window_us && ++heard >= 2)
+			break;
+	}
+	if (heard < 2)
+		return;
+	lru_unlink(e, i);
+	t->probation = false;
+	lru_push_head(e, i);
 }
 
 static struct link *
@@ -194,7 +242,7 @@ track_engine_ingest(track_engine *e, const track_report *r)
 	if (i >= 0) {
 		if (r->t_us < e->tags[i].heard_us - e->cfg.reorder_us)
 			return reject_report(e, r, TRACK_ETIME);
-		if (i != e->lru_head) {
+		if (i != e->lru_head[e->tags[i].probation]) {
 			lru_unlink(e, i);
 			lru_push_head(e, i);
 		}
@@ -209,6 +257,8 @@ track_engine_ingest(track_engine *e, const track_report *r)
 	track__rssi_add(&k->f, r->t_us, rssi, e->bucket_us);
 	if (r->t_us > k->last_us)
 		k->last_us = r->t_us;
+	if (t->probation)
+		confirm(e, i, r->t_us);
 	if (t->fresh < UINT_MAX)
 		t->fresh++;
 	if (t->heard_us == NONE ||

@@ -395,6 +395,8 @@ typedef struct {
 	uint64_t track_resets;       /* after silence, a move, a floor change */
 	uint64_t floor_changes;
 	uint64_t evicted;            /* tags dropped to make room */
+	uint64_t evicted_probation;  /* of them, tags one scanner alone heard
+	                              * that were still heard */
 	uint64_t events;             /* events queued */
 	uint64_t events_dropped;     /* oldest events lost to a full queue */
 	size_t tags;                 /* tags in the table now */
