@@ -24,9 +24,12 @@ static const struct {
 	                      PERM_ALARMS },
 	{ "responder", PERM_SITE | PERM_ASSETS | PERM_PEOPLE | PERM_ALARMS },
 	{ "manager", PERM_SITE | PERM_ASSETS | PERM_REPORTS },
+	/* For a Prometheus scraper: the counters, and nothing about anyone
+	 * (an admin token in a scraper's config would open everything). */
+	{ "monitor", PERM_METRICS },
 	{ "admin", PERM_SITE | PERM_ASSETS | PERM_PEOPLE | PERM_HISTORY |
 	                   PERM_ALARMS | PERM_REPORTS | PERM_ADMIN |
-	                   PERM_INGEST },
+	                   PERM_INGEST | PERM_METRICS },
 };
 
 struct token {
@@ -35,6 +38,7 @@ struct token {
 	const char *role;
 	unsigned perms;
 	char name[64];
+	json_t *scanners;      /* ids it may report for; NULL: any */
 };
 
 struct access {
@@ -43,6 +47,10 @@ struct access {
 	bool any;              /* a token was ever made: access is closed */
 	int64_t data_version;
 	int64_t checked_us;
+	uint64_t generation;   /* token sets loaded */
+	uint64_t rechecked;    /* the one open WebSockets were checked against */
+	struct app *app;
+	lws_sorted_usec_list_t watch;
 	sqlite3_stmt *put_audit;
 	uint64_t audit_failures;
 };
@@ -59,7 +67,8 @@ access_role_perms(const char *role)
 const char *
 access_role_names(void)
 {
-	return "scanner, viewer, security, responder, manager or admin";
+	return "scanner, viewer, security, responder, manager, monitor or "
+	       "admin";
 }
 
 static const char *
@@ -86,6 +95,14 @@ data_version(sqlite3 *db)
 	return v;
 }
 
+static void
+free_tokens(struct token *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++)
+		json_decref(t[i].scanners);
+	free(t);
+}
+
 /* Read the valid tokens; the old set stays when the read fails. */
 static int
 load(struct access *ac, sqlite3 *db)
@@ -96,8 +113,8 @@ load(struct access *ac, sqlite3 *db)
 	bool any = false;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, name, role, hash, revoked "
-	                           "FROM tokens ORDER BY id",
+	if (sqlite3_prepare_v2(db, "SELECT id, name, role, hash, revoked, "
+	                           "scanners FROM tokens ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -124,17 +141,30 @@ load(struct access *ac, sqlite3 *db)
 		t[n].role = role;
 		t[n].perms = access_role_perms(role);
 		memcpy(t[n].hash, sqlite3_column_blob(st, 3), 32);
+		t[n].scanners = NULL;
+		/* A list that cannot be read binds the token to nothing:
+		 * refused, never let in for every scanner. */
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+			t[n].scanners = json_loads(
+				(const char *)sqlite3_column_text(st, 5), 0,
+				NULL);
+			if (!json_is_array(t[n].scanners)) {
+				json_decref(t[n].scanners);
+				t[n].scanners = json_array();
+			}
+		}
 		n++;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		free(t);
+		free_tokens(t, n);
 		return -1;
 	}
-	free(ac->tokens);
+	free_tokens(ac->tokens, ac->n);
 	ac->tokens = t;
 	ac->n = n;
 	ac->any = any;
+	ac->generation++;
 	return 0;
 }
 
@@ -147,6 +177,7 @@ access_open(struct app *a)
 	if (!ac)
 		return -1;
 	a->access = ac;
+	ac->app = a;
 	if (!a->store)
 		return 0;
 	db = store_db(a->store);
@@ -161,6 +192,7 @@ access_open(struct app *a)
 		        sqlite3_errmsg(db));
 		return -1;
 	}
+	ac->rechecked = ac->generation;
 	return 0;
 }
 
@@ -169,20 +201,22 @@ access_close(struct app *a)
 {
 	if (!a->access)
 		return;
+	lws_sul_cancel(&a->access->watch);
 	sqlite3_finalize(a->access->put_audit);
-	free(a->access->tokens);
+	free_tokens(a->access->tokens, a->access->n);
 	free(a->access);
 	a->access = NULL;
 }
 
-/* Tokens made or revoked by another process since the last look. */
+/* Tokens made or revoked by another process since the last look (when
+ * RECHECK_US has passed, or at once when forced). */
 static void
-refresh(struct app *a)
+refresh(struct app *a, bool force)
 {
 	struct access *ac = a->access;
 	int64_t now = app_now_us(), v;
 
-	if (!a->store || now - ac->checked_us < RECHECK_US)
+	if (!a->store || (!force && now - ac->checked_us < RECHECK_US))
 		return;
 	ac->checked_us = now;
 	v = data_version(store_db(a->store));
@@ -195,17 +229,73 @@ refresh(struct app *a)
 		         sqlite3_errmsg(store_db(a->store)));
 }
 
+/* Requests see a new token set on their own; open WebSockets were let in
+ * once, at their handshake, so this looks every second even when no
+ * request comes, and has each of them checked again after a change. */
+static void
+watch_cb(lws_sorted_usec_list_t *sul)
+{
+	struct access *ac = lws_container_of(sul, struct access, watch);
+	struct app *a = ac->app;
+	static const char *const sockets[] = { "track-ingest.v1",
+		                               "track-live.v1" };
+	struct lws_vhost *vh = lws_get_vhost_by_name(a->context, "trackd");
+
+	refresh(a, true);
+	if (ac->rechecked != ac->generation && vh) {
+		ac->rechecked = ac->generation;
+		for (size_t i = 0; i < sizeof sockets / sizeof *sockets; i++) {
+			const struct lws_protocols *pr =
+				lws_vhost_name_to_protocol(vh, sockets[i]);
+
+			if (pr)
+				lws_callback_all_protocol(a->context, pr,
+				                          ACCESS_RECHECK);
+		}
+	}
+	lws_sul_schedule(a->context, 0, &ac->watch, watch_cb, RECHECK_US);
+}
+
+void
+access_start(struct app *a)
+{
+	if (a->access && a->store)
+		lws_sul_schedule(a->context, 0, &a->access->watch, watch_cb,
+		                 RECHECK_US);
+}
+
+bool
+access_recheck(struct app *a, struct caller *c)
+{
+	struct access *ac = a->access;
+
+	if (!c->known)
+		return false;
+	if (!access_required(a))
+		return true;
+	for (size_t i = 0; c->token && i < ac->n; i++)
+		if (ac->tokens[i].id == c->token) {
+			c->perms = ac->tokens[i].perms;
+			c->role = ac->tokens[i].role;
+			return true;
+		}
+	c->known = false;
+	c->perms = 0;
+	c->role = "none";
+	return false;
+}
+
 bool
 access_required(struct app *a)
 {
-	refresh(a);
+	refresh(a, false);
 	return a->access && a->access->any;
 }
 
 unsigned
 access_tokens(struct app *a)
 {
-	refresh(a);
+	refresh(a, false);
 	return a->access ? (unsigned)a->access->n : 0;
 }
 
@@ -268,6 +358,31 @@ access_caller(struct app *a, struct lws *wsi, struct caller *c)
 	snprintf(c->name, sizeof c->name, "%s", hit->name);
 }
 
+bool
+access_may_report_for(struct app *a, const struct caller *c,
+                      const char *scanner)
+{
+	struct access *ac = a->access;
+	json_t *v;
+	size_t i;
+
+	for (size_t k = 0; ac && c->token && k < ac->n; k++) {
+		if (ac->tokens[k].id != c->token)
+			continue;
+		if (!ac->tokens[k].scanners)
+			return true;
+		json_array_foreach(ac->tokens[k].scanners, i, v)
+			if (strcmp(json_string_value(v) ? json_string_value(v)
+			                                : "",
+			           scanner) == 0)
+				return true;
+		return false;
+	}
+	/* Open access, or a token since revoked (its sockets are being
+	 * closed; its requests are refused already). */
+	return !c->token;
+}
+
 void
 access_audit(struct app *a, const struct caller *c, const char *action,
              const char *whom)
@@ -314,6 +429,9 @@ access_audit_query(struct app *a, struct lws *wsi)
 	size_t n = 0;
 	int rc;
 
+	/* As history: the rows a window reads grow with it. */
+	if (!bad && to - from > STORE_HISTORY_MAX_US)
+		bad = "the window is too long: at most 31 days";
 	if (bad)
 		return (struct report){ .status = 400, .error = "bad request",
 			                .detail = bad };

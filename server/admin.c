@@ -6,14 +6,18 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "access.h"
 #include "admin.h"
+#include "escape.h"
 #include "store.h"
 
 #define TOKEN_BYTES 32
+/* The most --scanner ids one token may be bound to. */
+#define MAX_TOKEN_SCANNERS 256
 
 bool
 admin_command(int argc, char **argv)
@@ -25,14 +29,17 @@ admin_command(int argc, char **argv)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: trackd token add --role ROLE [--name NAME] --db FILE\n"
+	fprintf(f, "usage: trackd token add --role ROLE [--name NAME] "
+	           "[--scanner ID]... --db FILE\n"
 	           "       trackd token list --db FILE\n"
 	           "       trackd token revoke ID --db FILE\n"
 	           "       trackd backup COPY --db FILE\n"
 	           "ROLE: %s. The new token is printed alone on the last line;\n"
 	           "only its SHA-256 is kept. A running trackd on the same FILE\n"
-	           "sees tokens added or revoked within a second. backup takes a\n"
-	           "consistent copy of FILE while trackd runs.\n",
+	           "sees tokens added or revoked within a second. --scanner binds\n"
+	           "a scanner token to the scanner ids it may report for (repeat\n"
+	           "it for more; without it, any). backup takes a consistent copy\n"
+	           "of FILE while trackd runs (mode 0600, as FILE).\n",
 	        access_role_names());
 }
 
@@ -49,8 +56,11 @@ open_db(const char *path)
 	return s;
 }
 
+/* scanners: a JSON array of the ids the token may report for, or NULL
+ * for any. */
 static int
-token_add(sqlite3 *db, const char *role, const char *name)
+token_add(sqlite3 *db, const char *role, const char *name,
+          const char *scanners)
 {
 	unsigned char raw[TOKEN_BYTES], hash[32];
 	unsigned int hlen = 0;
@@ -70,7 +80,8 @@ token_add(sqlite3 *db, const char *role, const char *name)
 		return 1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (sqlite3_prepare_v2(db, "INSERT INTO tokens (name, role, hash, "
-	                           "created) VALUES (?1, ?2, ?3, ?4)",
+	                           "created, scanners) VALUES (?1, ?2, ?3, "
+	                           "?4, ?5)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -78,12 +89,15 @@ token_add(sqlite3 *db, const char *role, const char *name)
 	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)now.tv_sec * 1000000 +
 	                                  now.tv_nsec / 1000);
+	if (scanners)
+		sqlite3_bind_text(st, 5, scanners, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	printf("token %lld: role %s, name %s\n",
-	       (long long)sqlite3_last_insert_rowid(db), role, name);
+	printf("token %lld: role %s, name %s%s%s\n",
+	       (long long)sqlite3_last_insert_rowid(db), role, name,
+	       scanners ? ", scanners " : "", scanners ? scanners : "");
 	printf("%s\n", token);
 	return 0;
 fail:
@@ -110,8 +124,8 @@ token_list(sqlite3 *db)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, role, name, created, revoked "
-	                           "FROM tokens ORDER BY id",
+	if (sqlite3_prepare_v2(db, "SELECT id, role, name, created, revoked, "
+	                           "scanners FROM tokens ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "trackd: %s\n", sqlite3_errmsg(db));
 		return 1;
@@ -126,7 +140,11 @@ token_list(sqlite3 *db)
 			printf("  %-20s", "-");
 		else
 			print_time(sqlite3_column_int64(st, 4));
-		printf("  %s\n", (const char *)sqlite3_column_text(st, 2));
+		printf("  %s", (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			printf("  (scanners %s)",
+			       (const char *)sqlite3_column_text(st, 5));
+		printf("\n");
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -182,8 +200,13 @@ backup(sqlite3 *db, const char *copy)
 {
 	sqlite3 *out;
 	sqlite3_backup *b;
+	char err[512];
 	int rc;
 
+	if (store_make_private(copy, err, sizeof err) < 0) {
+		fprintf(stderr, "trackd: backup: %s: %s\n", copy, err);
+		return 1;
+	}
 	if (sqlite3_open_v2(copy, &out, SQLITE_OPEN_READWRITE |
 	                                        SQLITE_OPEN_CREATE,
 	                    NULL) != SQLITE_OK) {
@@ -223,11 +246,14 @@ admin_main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "scanner", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_path = NULL, *role = NULL, *name = NULL;
 	const char *cmd = argv[1], *sub, *arg = NULL;
+	json_t *scanners = NULL;
+	char *scanners_text = NULL;
 	store *s;
 	int c, rc;
 
@@ -243,43 +269,83 @@ admin_main(int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 's':
+			/* The ids the site file allows for scanners. */
+			if (!escape_tag_id_ok(optarg, 64)) {
+				fprintf(stderr, "trackd: token add: --scanner "
+				        "'%s': expected a scanner id (1 to 63 "
+				        "printable characters without spaces or "
+				        "any of , \" \\ /)\n", optarg);
+				json_decref(scanners);
+				return 2;
+			}
+			if (!scanners)
+				scanners = json_array();
+			if (json_array_size(scanners) >= MAX_TOKEN_SCANNERS) {
+				fprintf(stderr, "trackd: token add: at most %d "
+				        "--scanner ids\n", MAX_TOKEN_SCANNERS);
+				json_decref(scanners);
+				return 2;
+			}
+			json_array_append_new(scanners, json_string(optarg));
+			break;
 		case 'h':
+			json_decref(scanners);
 			usage(stdout);
 			return 0;
 		default:
+			json_decref(scanners);
 			usage(stderr);
 			return 2;
 		}
 	}
+	if (scanners && (!role || strcmp(role, "scanner") != 0 ||
+	                 strcmp(cmd, "token") != 0)) {
+		fprintf(stderr, "trackd: --scanner is for token add --role "
+		                "scanner only\n");
+		json_decref(scanners);
+		return 2;
+	}
+	scanners_text = scanners ? json_dumps(scanners, JSON_COMPACT) : NULL;
+	json_decref(scanners);
+	if (scanners && !scanners_text) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return 1;
+	}
 	sub = optind < argc ? argv[optind++] : NULL;
 	if (strcmp(cmd, "token") == 0 && sub && strcmp(sub, "revoke") == 0)
 		arg = optind < argc ? argv[optind++] : NULL;
+	rc = 2;
 	if (!db_path || !sub || optind < argc ||
 	    (strcmp(sub, "revoke") == 0 && !arg)) {
 		usage(stderr);
-		return 2;
+		goto out;
 	}
 	if (strcmp(cmd, "token") == 0 && strcmp(sub, "add") == 0 &&
 	    (!role || !access_role_perms(role))) {
 		fprintf(stderr, "trackd: token add: --role must be %s\n",
 		        access_role_names());
-		return 2;
+		goto out;
 	}
 	if (strcmp(cmd, "token") == 0 && strcmp(sub, "add") != 0 &&
 	    strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
 		usage(stderr);
-		return 2;
+		goto out;
 	}
+	rc = 1;
 	if (!(s = open_db(db_path)))
-		return 1;
+		goto out;
 	if (strcmp(cmd, "backup") == 0)
 		rc = backup(store_db(s), sub);
 	else if (strcmp(sub, "add") == 0)
-		rc = token_add(store_db(s), role, name ? name : role);
+		rc = token_add(store_db(s), role, name ? name : role,
+		               scanners_text);
 	else if (strcmp(sub, "list") == 0)
 		rc = token_list(store_db(s));
 	else
 		rc = token_revoke(store_db(s), arg);
 	store_close(s);
+out:
+	free(scanners_text);
 	return rc;
 }

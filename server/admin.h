@@ -1,6 +1,6 @@
 /* trackd's administrative commands, run beside a live trackd on the same
  * database:
- *	trackd token add --role ROLE [--name NAME] --db FILE
+ *	trackd token add --role ROLE [--name NAME] [--scanner ID]... --db FILE
  *	trackd token list --db FILE
  *	trackd token revoke ID --db FILE
  *	trackd backup COPY --db FILE

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alarms.h"
+#include "escape.h"
 #include "persist.h"
 #include "webhook.h"
 
@@ -161,10 +162,11 @@ alarm_find(struct app *a, uint64_t id)
 }
 
 int
-alarm_ack(struct app *a, struct alarm *al, const char *by)
+alarm_ack(struct app *a, struct alarm *al, const char *by, const char *who)
 {
 	struct alarm acked = *al;
 	struct store_alarm row;
+	char note[4 * sizeof al->acked_by], name[4 * 64];
 
 	if (!al->open)
 		return 1;
@@ -179,8 +181,12 @@ alarm_ack(struct app *a, struct alarm *al, const char *by)
 		return -1;
 	*al = acked;
 	al->seq = ++a->alarm_seq;
-	lwsl_user("alarm %llu acknowledged by %s\n",
-	          (unsigned long long)al->id, al->acked_by);
+	/* Both typed by people: escaped, so that neither forges a log line. */
+	escape_log(note, sizeof note, al->acked_by);
+	escape_log(name, sizeof name, who);
+	lwsl_user("alarm %llu acknowledged by %s%s%s (note \"%s\")\n",
+	          (unsigned long long)al->id, who[0] ? "token \"" : "open access",
+	          name, who[0] ? "\"" : "", note);
 	webhook_alarm(a, al, "acknowledged");
 	return 0;
 }

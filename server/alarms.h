@@ -37,8 +37,11 @@ size_t alarms_open(const struct app *a);
 struct alarm *alarm_find(struct app *a, uint64_t id);
 /* Acknowledge, storing it first (with --db): 0; 1 when it was
  * acknowledged already; -1 when it cannot be stored, and nothing changed
- * (the alarm stays open). */
-int alarm_ack(struct app *a, struct alarm *al, const char *by);
+ * (the alarm stays open). by is the note the person typed (acked_by);
+ * who the token's name ("" while access is open), for the log: the audit
+ * trail (the caller's business) says who it was. */
+int alarm_ack(struct app *a, struct alarm *al, const char *by,
+              const char *who);
 /* At start: an alarm from the database back into the table, open or
  * acknowledged as stored. 0, or -1 when the table is full of open ones
  * of listed tags. */

@@ -61,6 +61,8 @@ struct app {
 	track_site_doc *site;
 	char *site_text;        /* the site file as loaded, for /api/v1/site */
 	size_t site_len;
+	char *site_text_assets; /* the same without its people (trackd.c) */
+	bool site_people;       /* the site lists people */
 	struct floor_image *images; /* one per floor (floorimg.c) */
 	char web_root[4096];    /* the web directory's real path */
 	int64_t tick_us;
@@ -116,6 +118,7 @@ struct app {
 	uint64_t presses_unknown_scanner; /* presses refused: no such scanner */
 	uint64_t presses_unlisted; /* presses refused: tag not in the site */
 	long max_clients;       /* live clients at once */
+	const char *allow_origin; /* --allow-origin (origin.h); NULL: none */
 	uint64_t live_refused;  /* live clients refused by it */
 	uint64_t live_evicted;  /* tags dropped from a full live table */
 	uint64_t live_full;     /* positions not shown: table full of live tags */
@@ -123,6 +126,8 @@ struct app {
 	unsigned live_clients;
 	uint64_t ingest_frames;
 	uint64_t ingest_errors; /* frames that were not valid ingest JSON */
+	uint64_t reports_bad_tag; /* reports refused: a tag id out of the set */
+	uint64_t ingest_wrong_scanner; /* documents refused: not the token's */
 	uint64_t http_requests;
 	double update_seconds;  /* time spent in engine updates */
 	uint64_t updates;
@@ -157,11 +162,14 @@ json_t *app_tag_json(const struct app *a, const struct live_tag *t);
  * it. */
 const track_site_tag *app_site_tag(const struct app *a, const char *id);
 
-/* Parse and feed one ingest document; the answer ({"accepted":N,
- * "rejected":[...]}, or {"error":...} for a document that is not one) is
- * a new reference. *bad is set when the document itself was refused. */
-json_t *ingest_document(struct app *a, const char *text, size_t len,
-                        bool *bad);
+/* Parse and feed one ingest document from who; the answer
+ * ({"accepted":N, "rejected":[...]}, or {"error":...} for a document that
+ * is refused whole) is a new reference. *status is the HTTP status for it:
+ * 200, 400 (not an ingest document) or 403 (a scanner this token is not
+ * bound to). */
+struct caller;
+json_t *ingest_document(struct app *a, const struct caller *who,
+                        const char *text, size_t len, int *status);
 
 /* lws protocol callbacks. */
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason,

@@ -1,5 +1,6 @@
 /* The REST API (/api/v1/...), /healthz and /metrics. Every answer is built
- * whole, then written in pieces as the connection takes them; errors are
+ * whole (or, for large reports, a piece at a time: paged.h), then written
+ * in chunks as the connection takes them; errors are
  * JSON ({"error": ..., "detail": ...}) with the HTTP status, never HTML. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <ctype.h>
@@ -13,6 +14,8 @@
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
+#include "metrics.h"
+#include "origin.h"
 #include "reports.h"
 #include "webhook.h"
 
@@ -24,8 +27,12 @@ struct http_pss {
 	char *body;          /* POST body so far */
 	size_t body_len;
 	bool body_too_big;
-	char *resp;          /* the answer's body */
+	int refused;         /* a POST refused before its body: the status */
+	char why[200];       /* and why */
+	char *resp;          /* the answer's body, or its piece being sent */
 	size_t resp_len, resp_sent;
+	struct paged pg;     /* the rest of an answer made in pieces */
+	bool more;           /* pg has more pieces */
 	bool sandbox;        /* a drawing: no scripts if opened on its own */
 	struct caller who;
 	int status;
@@ -111,19 +118,42 @@ allow(struct http_pss *p, unsigned perm)
 	return true;
 }
 
+/* allow() for a look-up of a person (whom): a refusal is audited too, so
+ * that the trail shows who tried to find someone, not only who did. */
+static bool
+allow_person(struct app *a, struct http_pss *p, unsigned perm,
+             const char *action, const char *whom)
+{
+	char refused[64];
+
+	if (allow(p, perm))
+		return true;
+	snprintf(refused, sizeof refused, "%s refused", action);
+	access_audit(a, &p->who, refused, whom);
+	return false;
+}
+
 /* ---- GET handlers ------------------------------------------------------- */
 
+/* The site file; its roster of people (names, wards, beds) only for roles
+ * that may see people, and audited then: the others get it without
+ * them, as every other answer. */
 static void
 get_site(struct app *a, struct http_pss *p)
 {
-	char *body = malloc(a->site_len + 1);
+	bool people = p->who.perms & PERM_PEOPLE;
+	const char *text = people ? a->site_text : a->site_text_assets;
+	size_t len = people ? a->site_len : strlen(a->site_text_assets);
+	char *body = malloc(len + 1);
 
 	if (!body) {
 		reply_error(p, 500, "out of memory", "site");
 		return;
 	}
-	memcpy(body, a->site_text, a->site_len);
-	body[a->site_len] = '\0';
+	memcpy(body, text, len);
+	body[len] = '\0';
+	if (people && a->site_people)
+		access_audit(a, &p->who, "site", "*");
 	reply_text(p, 200, "application/json", body);
 }
 
@@ -151,11 +181,9 @@ get_tag(struct app *a, struct http_pss *p, const char *id)
 {
 	json_t *ix = json_object_get(a->tag_index, id);
 
-	if (app_is_person(a, id)) {
-		if (!allow(p, PERM_PEOPLE))
-			return;
+	/* The caller may (route_get checked): the look-up is recorded. */
+	if (app_is_person(a, id))
 		access_audit(a, &p->who, "position", id);
-	}
 	if (!ix) {
 		reply_error(p, 404, "not found",
 		            "no tag with this id has been located");
@@ -212,103 +240,10 @@ get_search(struct app *a, struct lws *wsi, struct http_pss *p)
 static void
 get_metrics(struct app *a, struct http_pss *p)
 {
-	track_engine_stats st;
-	struct webhook_stats wh = webhook_stats(a);
-	size_t cap = 8192, len = 0;
-	char *b = malloc(cap);
+	char *b = metrics_text(a);
 
 	if (!b) {
 		reply_error(p, 500, "out of memory", "metrics");
-		return;
-	}
-	track_engine_get_stats(a->engine, &st);
-#define PUT(...)                                                             \
-	len += (size_t)snprintf(b + len, cap > len ? cap - len : 0,         \
-	                        __VA_ARGS__)
-	PUT("# TYPE trackd_reports_total counter\n");
-	PUT("trackd_reports_total %llu\n", (unsigned long long)st.reports);
-	PUT("# TYPE trackd_reports_rejected_total counter\n");
-	for (int k = 1; k < 16; k++)
-		if (st.rejected[k])
-			PUT("trackd_reports_rejected_total{reason=\"%s\"} %llu\n",
-			    track_strerror((track_status)-k),
-			    (unsigned long long)st.rejected[k]);
-	PUT("# TYPE trackd_ingest_documents_total counter\n");
-	PUT("trackd_ingest_documents_total %llu\n",
-	    (unsigned long long)a->ingest_frames);
-	PUT("trackd_ingest_documents_refused_total %llu\n",
-	    (unsigned long long)a->ingest_errors);
-	PUT("# TYPE trackd_tags gauge\ntrackd_tags %zu\n", st.tags);
-	PUT("# TYPE trackd_live_clients gauge\ntrackd_live_clients %u\n",
-	    a->live_clients);
-	PUT("# TYPE trackd_solves_total counter\ntrackd_solves_total %llu\n",
-	    (unsigned long long)st.solves);
-	PUT("# TYPE trackd_events_total counter\ntrackd_events_total %llu\n",
-	    (unsigned long long)st.events);
-	PUT("trackd_events_dropped_total %llu\n",
-	    (unsigned long long)st.events_dropped);
-	PUT("# TYPE trackd_update_seconds_total counter\n"
-	    "trackd_update_seconds_total %.6f\n", a->update_seconds);
-	PUT("trackd_updates_total %llu\n", (unsigned long long)a->updates);
-	PUT("# TYPE trackd_http_requests_total counter\n"
-	    "trackd_http_requests_total %llu\n",
-	    (unsigned long long)a->http_requests);
-	/* The database (all 0 without --db). */
-	PUT("# TYPE trackd_db_write_seconds_total counter\n"
-	    "trackd_db_write_seconds_total %.6f\n", a->db_write_seconds);
-	PUT("# TYPE trackd_db_batches_total counter\n"
-	    "trackd_db_batches_total %llu\n",
-	    (unsigned long long)a->db_batches);
-	PUT("# TYPE trackd_db_rows_total counter\n"
-	    "trackd_db_rows_total %llu\n", (unsigned long long)a->db_rows);
-	PUT("# TYPE trackd_db_write_failures_total counter\n"
-	    "trackd_db_write_failures_total %llu\n",
-	    (unsigned long long)a->db_failures);
-	PUT("# TYPE trackd_db_dropped_total counter\n"
-	    "trackd_db_dropped_total %llu\n",
-	    (unsigned long long)a->batch.dropped);
-	PUT("# TYPE trackd_db_pending_rows gauge\n"
-	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
-	PUT("# TYPE trackd_reports_rate_limited_total counter\n"
-	    "trackd_reports_rate_limited_total %llu\n",
-	    (unsigned long long)a->rate_limited);
-	PUT("# TYPE trackd_presses_refused_total counter\n"
-	    "trackd_presses_refused_total{reason=\"unknown scanner\"} %llu\n"
-	    "trackd_presses_refused_total{reason=\"unlisted tag\"} %llu\n",
-	    (unsigned long long)a->presses_unknown_scanner,
-	    (unsigned long long)a->presses_unlisted);
-	PUT("# TYPE trackd_presses_limited_total counter\n"
-	    "trackd_presses_limited_total %llu\n",
-	    (unsigned long long)a->presses_limited);
-	PUT("# TYPE trackd_alarms_open gauge\ntrackd_alarms_open %zu\n",
-	    alarms_open(a));
-	PUT("# TYPE trackd_live_refused_total counter\n"
-	    "trackd_live_refused_total %llu\n",
-	    (unsigned long long)a->live_refused);
-	PUT("# TYPE trackd_tags_evicted_total counter\n"
-	    "trackd_tags_evicted_total %llu\n",
-	    (unsigned long long)a->live_evicted);
-	PUT("# TYPE trackd_tags_table_full_total counter\n"
-	    "trackd_tags_table_full_total %llu\n",
-	    (unsigned long long)a->live_full);
-	PUT("# TYPE trackd_db_purged_rows_total counter\n"
-	    "trackd_db_purged_rows_total %llu\n",
-	    (unsigned long long)a->purged_rows);
-	/* The alarm webhook (all 0 without one). */
-	PUT("# TYPE trackd_webhook_sent_total counter\n"
-	    "trackd_webhook_sent_total %llu\n", (unsigned long long)wh.sent);
-	PUT("# TYPE trackd_webhook_failures_total counter\n"
-	    "trackd_webhook_failures_total %llu\n",
-	    (unsigned long long)wh.failures);
-	PUT("# TYPE trackd_webhook_dropped_total counter\n"
-	    "trackd_webhook_dropped_total %llu\n",
-	    (unsigned long long)wh.dropped);
-	PUT("# TYPE trackd_webhook_pending gauge\n"
-	    "trackd_webhook_pending %llu\n", (unsigned long long)wh.pending);
-#undef PUT
-	if (len >= cap) {
-		free(b);
-		reply_error(p, 500, "metrics too long", "");
 		return;
 	}
 	reply_text(p, 200, "text/plain; version=0.0.4", b);
@@ -350,8 +285,11 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 		            "expected {\"by\": \"who acknowledges\"}");
 		return;
 	}
-	switch (alarm_ack(a, al, json_string_value(by))) {
+	switch (alarm_ack(a, al, json_string_value(by),
+	                  p->who.token ? p->who.name : "")) {
 	case 0:
+		/* Who it was is the token; "by" is only the note they typed. */
+		access_audit(a, &p->who, "acknowledge", al->tag);
 		break;
 	case 1:
 		json_decref(doc);
@@ -470,7 +408,11 @@ reply_report(struct http_pss *p, struct report r)
 		reply_error(p, r.status, r.error, r.detail ? r.detail : "");
 	else if (r.csv)
 		reply_text(p, r.status, "text/csv", r.csv);
-	else
+	else if (r.paged.next) {
+		reply_text(p, r.status, r.paged.ctype, NULL);
+		p->pg = r.paged;
+		p->more = true;
+	} else
 		reply_json(p, r.status, r.json);
 }
 
@@ -486,7 +428,7 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 	if (strcmp(path, "/healthz") == 0)
 		get_health(a, p);
 	else if (strcmp(path, "/metrics") == 0) {
-		if (allow(p, 0))
+		if (allow(p, PERM_METRICS))
 			get_metrics(a, p);
 	} else if (strcmp(path, "/api/v1/whoami") == 0)
 		get_whoami(a, p);
@@ -502,19 +444,26 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		if (allow(p, PERM_ASSETS))
 			get_tags(a, p);
 	} else if (is_tag_path(path)) {
-		if (allow(p, PERM_ASSETS))
+		if (!app_is_person(a, path + 13) ? allow(p, PERM_ASSETS)
+		    : allow_person(a, p, PERM_ASSETS | PERM_PEOPLE, "position",
+		                   path + 13))
 			get_tag(a, p, path + 13);
 	} else if (is_history_path(path, id)) {
 		bool person = app_is_person(a, id);
 
-		if (allow(p, person ? PERM_HISTORY : PERM_ASSETS)) {
+		if (!person ? allow(p, PERM_ASSETS)
+		    : allow_person(a, p, PERM_HISTORY, "history", id)) {
 			if (person)
 				access_audit(a, &p->who, "history", id);
 			reply_report(p, reports_history(a, wsi, id));
 		}
 	} else if (strcmp(path, "/api/v1/events") == 0) {
-		if (allow(p, PERM_HISTORY)) {
-			access_audit(a, &p->who, "events", "*");
+		/* Whom: the tag asked for, or everyone. */
+		const char *whom = query_arg(wsi, "tag=", id, sizeof id) ? id
+		                                                        : "*";
+
+		if (allow_person(a, p, PERM_HISTORY, "events", whom)) {
+			access_audit(a, &p->who, "events", whom);
 			reply_report(p, reports_events(a, wsi));
 		}
 	} else if (strcmp(path, "/api/v1/search") == 0) {
@@ -538,14 +487,38 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 
 /* ---- the lws side ------------------------------------------------------- */
 
+/* The next piece of a paged answer into p->resp; -1 when it cannot be
+ * made. */
+static int
+next_piece(struct lws *wsi, struct http_pss *p)
+{
+	char *body = NULL;
+	size_t len = 0;
+	int rc = paged_piece(app_of(wsi), &p->pg, &body, &len);
+
+	free(p->resp);
+	p->resp = body;
+	p->resp_len = len;
+	p->resp_sent = 0;
+	p->more = rc == 1;
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 start_reply(struct lws *wsi, struct http_pss *p)
 {
 	uint8_t buf[LWS_PRE + 1024], *start = &buf[LWS_PRE], *q = start,
 	        *end = &buf[sizeof buf - 1];
 
+	/* A paged answer's first piece; when that is all of it, it goes
+	 * with a length like any other (the connection is kept). Otherwise
+	 * no length: the answer ends when the connection does. */
+	if (p->more && next_piece(wsi, p) < 0)
+		reply_error(p, 500, "out of memory", "the answer");
 	if (lws_add_http_common_headers(wsi, (unsigned)p->status, p->ctype,
-	                                p->resp_len, &q, end) ||
+	                                p->more ? LWS_ILLEGAL_HTTP_CONTENT_LEN
+	                                        : p->resp_len,
+	                                &q, end) ||
 	    lws_add_http_header_by_token(
 		    wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 		    (const unsigned char *)"no-store", 8, &q, end) ||
@@ -568,6 +541,8 @@ free_pss(struct http_pss *p)
 	free(p->resp);
 	p->body = p->resp = NULL;
 	p->body_len = p->resp_len = 0;
+	paged_free(&p->pg);
+	p->more = false;
 }
 
 /* A static file is served only when its real path (symlinks followed) is
@@ -589,6 +564,30 @@ inside_web_root(const struct app *a, const char *uri)
 	       (real[root] == '/' || real[root] == '\0');
 }
 
+/* Of the web root's npm side only what the page loads is served: the
+ * files under a package's dist/ (Leaflet's, uPlot's). package.json, the
+ * lock file and the rest of node_modules/ (sources, READMEs, versions to
+ * look up vulnerabilities by) get 404. */
+static bool
+npm_private(const char *uri)
+{
+	const char *base = strrchr(uri, '/'), *pkg, *slash;
+
+	if (strncmp(uri, "/api/", 5) == 0)
+		return false;
+	base = base ? base + 1 : uri;
+	if (strcmp(base, "package.json") == 0 ||
+	    strcmp(base, "package-lock.json") == 0 || strstr(uri, "/.."))
+		return true;
+	if (strcmp(uri, "/node_modules") == 0)
+		return true;
+	if (strncmp(uri, "/node_modules/", 14) != 0)
+		return false;
+	pkg = uri + 14;
+	slash = strchr(pkg, '/');
+	return !slash || slash == pkg || strncmp(slash, "/dist/", 6) != 0;
+}
+
 int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
               void *in, size_t len)
@@ -606,6 +605,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
 			return -1;
 		}
+		if (npm_private(in)) {
+			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+			return -1;
+		}
 		return 0;
 
 	case LWS_CALLBACK_HTTP: {
@@ -616,6 +619,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		a->http_requests++;
 		free_pss(p);
 		p->body_too_big = false;
+		p->refused = 0;
 		p->sandbox = false;
 		/* The whole path, mountpoint included: one router. */
 		p->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
@@ -643,6 +647,11 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 				            "send the body with a Content-Length");
 				return start_reply(wsi, p);
 			}
+			p->refused = origin_post_check(wsi, a->allow_origin,
+			                               p->why, sizeof p->why);
+			if (p->refused)
+				lwsl_warn("POST %s from %s refused: %s\n",
+				          p->path, p->who.peer, p->why);
 			/* The body arrives in LWS_CALLBACK_HTTP_BODY. */
 			return 0;
 		}
@@ -674,10 +683,19 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
-		bool bad;
+		int status;
 		json_t *answer;
 
 		a = app_of(wsi);
+		/* Answered once the body is read: the connection stays in
+		 * step for the next request. */
+		if (p->refused) {
+			reply_error(p, p->refused,
+			            p->refused == 415 ? "unsupported media type"
+			                              : "forbidden",
+			            p->why);
+			return start_reply(wsi, p);
+		}
 		if (p->body_too_big) {
 			reply_error(p, 413, "payload too large",
 			            "a body is at most 1 MiB");
@@ -690,12 +708,13 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		if (!allow(p, PERM_INGEST))
 			return start_reply(wsi, p);
-		answer = ingest_document(a, p->body ? p->body : "",
-		                         p->body_len, &bad);
-		if (bad) {
+		answer = ingest_document(a, &p->who, p->body ? p->body : "",
+		                         p->body_len, &status);
+		if (status != 200) {
 			json_t *detail = json_object_get(answer, "error");
 
-			reply_error(p, 400, "bad request",
+			reply_error(p, status,
+			            status == 403 ? "forbidden" : "bad request",
 			            json_string_value(detail));
 			json_decref(answer);
 		} else {
@@ -711,11 +730,24 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 		if (!p->resp)
 			break;
+		/* A paged answer's next piece is made only once the last is
+		 * out: one piece waits per connection, however slow it is. */
+		if (p->more && p->resp_sent == p->resp_len &&
+		    next_piece(wsi, p) < 0) {
+			lwsl_err("%s: answer cut short: out of memory\n",
+			         p->who.peer);
+			return -1;
+		}
 		n = p->resp_len - p->resp_sent;
 		if (n > CHUNK)
 			n = CHUNK;
-		mode = p->resp_sent + n == p->resp_len ? LWS_WRITE_HTTP_FINAL
-		                                       : LWS_WRITE_HTTP;
+		mode = !p->more && p->resp_sent + n == p->resp_len
+		               ? LWS_WRITE_HTTP_FINAL
+		               : LWS_WRITE_HTTP;
+		if (n == 0 && mode == LWS_WRITE_HTTP) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
 		memcpy(buf + LWS_PRE, p->resp + p->resp_sent, n);
 		if (lws_write(wsi, buf + LWS_PRE, n, mode) != (int)n)
 			return -1;

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access.h"
 #include "app.h"
+#include "escape.h"
 
 /* Below this battery level (percent) a report flags a low battery. */
 #define LOW_BATTERY_PCT 15.0
@@ -21,7 +23,7 @@ refusal(size_t index, const char *why)
 
 /* Fill r from one report object; NULL, or why it is malformed. */
 static const char *
-read_report(json_t *o, const char *scanner, track_report *r)
+read_report(struct app *a, json_t *o, const char *scanner, track_report *r)
 {
 	json_t *tag, *rssi, *t, *tx, *button, *battery;
 
@@ -35,6 +37,19 @@ read_report(json_t *o, const char *scanner, track_report *r)
 	battery = json_object_get(o, "battery");
 	if (!json_is_string(tag))
 		return "bad report: 'tag' must be a string";
+	/* Ids go into logs, CSV files, URLs and people's screens: the
+	 * characters every id format in use needs (MAC addresses,
+	 * "ibeacon:...", "eddystone:...", site ids) and nothing that could
+	 * forge a line or carry a terminal escape. (An empty or too long one
+	 * is the engine's to refuse.) */
+	if (json_string_length(tag) > 0 &&
+	    json_string_length(tag) < TRACK_ID_MAX &&
+	    (json_string_length(tag) != strlen(json_string_value(tag)) ||
+	     !escape_tag_id_ok(json_string_value(tag), TRACK_ID_MAX))) {
+		a->reports_bad_tag++;
+		return "bad report: 'tag' must be 1 to 63 printable ASCII "
+		       "characters without spaces or any of , \" \\ /";
+	}
 	if (!json_is_number(rssi))
 		return "bad report: 'rssi' must be a number";
 	if (!json_is_number(t))
@@ -128,16 +143,17 @@ press_refused(struct app *a, const track_report *r, int64_t now, char *buf,
 }
 
 static json_t *
-document_error(struct app *a, bool *bad, const char *what)
+document_error(struct app *a, int *status, int code, const char *what)
 {
 	a->ingest_errors++;
-	*bad = true;
+	*status = code;
 	return json_pack("{s:i, s:[], s:s}", "accepted", 0, "rejected",
 	                 "error", what);
 }
 
 json_t *
-ingest_document(struct app *a, const char *text, size_t len, bool *bad)
+ingest_document(struct app *a, const struct caller *who, const char *text,
+                size_t len, int *status)
 {
 	json_error_t jerr;
 	json_t *doc, *reports, *scanner, *rejected, *answer;
@@ -147,7 +163,7 @@ ingest_document(struct app *a, const char *text, size_t len, bool *bad)
 	int64_t now = app_now_us();
 	char limited[96];
 
-	*bad = false;
+	*status = 200;
 	a->ingest_frames++;
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
@@ -155,20 +171,31 @@ ingest_document(struct app *a, const char *text, size_t len, bool *bad)
 
 		snprintf(msg, sizeof msg, "invalid JSON at line %d, column "
 		         "%d: %s", jerr.line, jerr.column, jerr.text);
-		return document_error(a, bad, msg);
+		return document_error(a, status, 400, msg);
 	}
 	scanner = json_object_get(doc, "scanner");
 	reports = json_object_get(doc, "reports");
 	if (!json_is_object(doc) || !json_is_string(scanner) ||
 	    !json_is_array(reports)) {
 		json_decref(doc);
-		return document_error(a, bad, "expected {\"scanner\": string, "
-		                              "\"reports\": [...]}");
+		return document_error(a, status, 400,
+		                      "expected {\"scanner\": string, "
+		                      "\"reports\": [...]}");
+	}
+	/* A scanner's token, lost or stolen, speaks for its own scanners
+	 * only. */
+	if (!access_may_report_for(a, who, json_string_value(scanner))) {
+		json_decref(doc);
+		a->ingest_wrong_scanner++;
+		return document_error(a, status, 403,
+		                      "scanner: this token may not report for "
+		                      "this scanner (trackd token add "
+		                      "--scanner)");
 	}
 	rejected = json_array();
 	json_array_foreach(reports, i, o) {
 		track_report r;
-		const char *why = read_report(o, json_string_value(scanner),
+		const char *why = read_report(a, o, json_string_value(scanner),
 		                              &r);
 		track_status st;
 

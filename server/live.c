@@ -24,6 +24,8 @@
 #include "access.h"
 #include "alarms.h"
 #include "app.h"
+#include "handshake.h"
+#include "origin.h"
 
 #define ANSWERS 16
 /* At most this often a client gets positions: every update's changes at
@@ -103,6 +105,28 @@ send_shared(struct lws *wsi, const struct shared_msg *m)
 	       (int)m->len;
 }
 
+/* Tokens changed and wsi's caller may no longer do what it came for: the
+ * connection ends with 1008 and why, at the next chance to write; nothing
+ * else is sent or taken meanwhile. A client that reads nothing is cut
+ * 2 s later without the close frame. */
+static void
+end_for_access(struct lws *wsi, bool *ending, const struct caller *who,
+               const char *what)
+{
+	const char *why = who->known ? "token no longer allows this"
+	                : who->token ? "token revoked"
+	                             : "access now needs a token";
+
+	lwsl_warn("%s of %s (%s) ended: %s\n", what, who->name[0] ? who->name
+	                                                            : "open access",
+	          who->peer, why);
+	*ending = true;
+	lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+	                 (unsigned char *)why, strlen(why));
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 2);
+	lws_callback_on_writable(wsi);
+}
+
 static bool
 send_json(struct lws *wsi, json_t *doc)
 {
@@ -123,6 +147,8 @@ struct ingest_pss {
 	char *answers[ANSWERS];    /* waiting to be sent, oldest first */
 	size_t n_answers;
 	bool paused;
+	struct caller who;         /* as of the handshake, or the last recheck */
+	bool ending;               /* its token was revoked */
 };
 
 size_t
@@ -156,19 +182,40 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
 		struct caller who;
+		char why[200];
 
 		/* Refused before the upgrade: the client sees the handshake
 		 * fail and trackd's log says why. */
+		if (!origin_allowed(wsi, app_of(wsi)->allow_origin, why,
+		                    sizeof why)) {
+			lwsl_warn("ingest refused: %s\n", why);
+			return handshake_refuse(wsi, 403, "forbidden", why);
+		}
 		access_caller(app_of(wsi), wsi, &who);
 		if (!who.known || !(who.perms & PERM_INGEST)) {
 			lwsl_warn("ingest from %s refused: %s\n", who.peer,
 			          who.known ? "role may not send reports"
 			                    : "no valid token");
-			return -1;
+			return who.known
+			       ? handshake_refuse(wsi, 403, "forbidden",
+			                          "this role may not send reports")
+			       : handshake_refuse(wsi, 401, "unauthorized",
+			                          "send a token: ?token=<token> "
+			                          "or Authorization: Bearer");
 		}
+		p->who = who;
 		return 0;
 	}
+	case ACCESS_RECHECK:
+		if (p->ending || (access_recheck(app_of(wsi), &p->who) &&
+		                  (p->who.perms & PERM_INGEST)))
+			return 0;
+		end_for_access(wsi, &p->ending, &p->who, "ingest");
+		return 0;
+
 	case LWS_CALLBACK_RECEIVE:
+		if (p->ending)
+			return 0;
 		if (!p->too_big && p->len + len <= MAX_BODY) {
 			char *m = realloc(p->msg, p->len + len + 1);
 
@@ -188,11 +235,11 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			                       "rejected", "error",
 			                       "message larger than 1 MiB"));
 		} else {
-			bool bad;
+			int status;
 
 			queue_answer(wsi, p,
-			             ingest_document(app_of(wsi), p->msg, p->len,
-			                             &bad));
+			             ingest_document(app_of(wsi), &p->who, p->msg,
+			                             p->len, &status));
 		}
 		free(p->msg);
 		p->msg = NULL;
@@ -201,6 +248,8 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (p->ending)
+			return -1; /* sends the close frame lws_close_reason set */
 		if (p->n_answers == 0)
 			return 0;
 		if (!send_text(wsi, p->answers[0]))
@@ -246,6 +295,7 @@ struct live_pss {
 	int64_t last_subscribe_us;
 	unsigned early_alarms;    /* alarms sent before a snapshot */
 	bool counted;             /* in a->live_clients */
+	bool ending;              /* its token was revoked */
 	struct caller who;
 };
 
@@ -360,6 +410,7 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 
 		if (app_is_person(a, id)) {
 			if (!sees_people(p)) {
+				access_audit(a, &p->who, "follow refused", id);
 				p->error = strdup("{\"type\":\"error\",\"error\":"
 				                  "\"forbidden: this role may not "
 				                  "follow a person\"}");
@@ -552,11 +603,23 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		a = app_of(wsi);
 		/* Not counted yet: a refused handshake still ends in CLOSED. */
 		memset(p, 0, sizeof *p);
+		{
+			char why[200];
+
+			if (!origin_allowed(wsi, a->allow_origin, why,
+			                    sizeof why)) {
+				lwsl_warn("live client refused: %s\n", why);
+				return handshake_refuse(wsi, 403, "forbidden",
+				                        why);
+			}
+		}
 		if (a->live_clients >= (unsigned long)a->max_clients) {
 			a->live_refused++;
 			lwsl_warn("live client refused: %ld clients already\n",
 			          a->max_clients);
-			return -1;
+			return handshake_refuse(wsi, 503, "unavailable",
+			                        "too many live clients "
+			                        "(--max-clients)");
 		}
 		/* Who it is, while the handshake's headers are at hand. */
 		access_caller(app_of(wsi), wsi, &p->who);
@@ -565,7 +628,13 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			          p->who.peer,
 			          p->who.known ? "role may not watch positions"
 			                       : "no valid token");
-			return -1;
+			return p->who.known
+			       ? handshake_refuse(wsi, 403, "forbidden",
+			                          "this role may not watch "
+			                          "positions")
+			       : handshake_refuse(wsi, 401, "unauthorized",
+			                          "send a token: ?token=<token> "
+			                          "or Authorization: Bearer");
 		}
 		return 0;
 
@@ -585,9 +654,18 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	}
 
+	case ACCESS_RECHECK:
+		if (!p->counted || p->ending ||
+		    (access_recheck(app_of(wsi), &p->who) &&
+		     (p->who.perms & PERM_ASSETS)))
+			return 0;
+		end_for_access(wsi, &p->ending, &p->who, "live stream");
+		return 0;
+
 	case LWS_CALLBACK_RECEIVE:
 		/* Subscriptions are small: a fragmented one is refused. */
-		if (!lws_is_first_fragment(wsi) || !lws_is_final_fragment(wsi))
+		if (p->ending || !lws_is_first_fragment(wsi) ||
+		    !lws_is_final_fragment(wsi))
 			return 0;
 		subscribe(app_of(wsi), p, in, len);
 		lws_callback_on_writable(wsi);
@@ -598,6 +676,8 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (p->ending)
+			return -1; /* sends the close frame lws_close_reason set */
 		/* A stalled client: skip this turn rather than pile up. */
 		if (lws_send_pipe_choked(wsi))
 			return 0;

@@ -30,6 +30,7 @@ static const struct option longopts[] = {
 	{ "max-tags", required_argument, NULL, 'T' },
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
+	{ "allow-origin", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -43,6 +44,7 @@ usage(FILE *f)
 	      "              [--press-rate 100]\n"
 	      "              [--max-clients 1000] [--max-tags 16384]\n"
 	      "              [--tls-cert PEM --tls-key PEM]\n"
+	      "              [--allow-origin https://host[:port],...]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "Serves scanner ingest (ws track-ingest.v1, POST "
 	      "/api/v1/ingest),\n"
@@ -74,11 +76,16 @@ usage(FILE *f)
 	      "makes room (a flood of passing phones cannot exhaust memory).\n"
 	      "With --tls-cert and --tls-key, the port speaks only https and "
 	      "wss.\n"
+	      "Browsers may use the WebSockets and POSTs from trackd's own "
+	      "page only,\n"
+	      "and from the pages of --allow-origin (comma-separated "
+	      "origins).\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
 	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
 	      "press-rate, "
-	      "max-clients, max-tags, tls-cert, tls-key; paths relative to "
+	      "max-clients, max-tags, tls-cert, tls-key, allow-origin; paths "
+	      "relative to "
 	      "the file); "
 	      "options given\n"
 	      "on the command line win.\n",
@@ -138,6 +145,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->tls_cert, text);
 	if (strcmp(name, "tls-key") == 0)
 		return set_text(&o->tls_key, text);
+	if (strcmp(name, "allow-origin") == 0)
+		return set_text(&o->allow_origin, text);
 	if (strcmp(name, "site") == 0)
 		return set_text(&o->site, text);
 	if (strcmp(name, "web") == 0)
@@ -149,8 +158,7 @@ set(struct trackd_options *o, const char *name, const char *text,
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "tick-ms, web, db, webhook, retention-days, "
 	                "scanner-rate, press-rate, max-clients, max-tags, "
-	                "tls-cert or "
-	                "tls-key)\n",
+	                "tls-cert, tls-key or allow-origin)\n",
 	        where, name);
 	return -1;
 }
@@ -276,5 +284,6 @@ options_free(struct trackd_options *o)
 	free(o->webhook);
 	free(o->tls_cert);
 	free(o->tls_key);
+	free(o->allow_origin);
 	*o = (struct trackd_options){ 0 };
 }

@@ -15,6 +15,7 @@ struct trackd_options {
 	long press_rate;     /* 100 presses/s per scanner; 0: no limit */
 	long max_clients;    /* 1000 live clients */
 	long max_tags;       /* 16384 tags tracked at once */
+	char *allow_origin;  /* other pages that may use trackd (origin.h) */
 	char *tls_cert;      /* both set: https and wss only */
 	char *tls_key;
 };

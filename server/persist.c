@@ -39,6 +39,15 @@ _Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
  * that the alarm list still shows who answered the latest calls. */
 #define RESTORE_ACKED 100
 
+/* At start, a tag the site does not list comes back only when its last
+ * fix was made by at least this many scanners, in the last hour, and only
+ * the newest of them: a flood of random ids (each heard by one scanner)
+ * must not fill the live table with stale junk after a restart. The
+ * site's own tags always come back. */
+#define RESTORE_MIN_SCANNERS 2
+#define RESTORE_UNLISTED_US (3600 * LWS_US_PER_SEC)
+#define RESTORE_UNLISTED_MAX 1000
+
 /* Occupancy buckets written per timer run when catching up. */
 #define OCC_CATCH_UP 10
 
@@ -68,6 +77,7 @@ persist_position(struct app *a, struct live_tag *t)
 	                                     .x = p->x,
 	                                     .y = p->y,
 	                                     .r = p->r,
+	                                     .scanners = p->n_scanners,
 	                             }) < 0)
 		return;
 	t->kept.set = true;
@@ -377,7 +387,7 @@ persist_close(struct app *a)
 
 struct restored {
 	struct app *a;
-	size_t tags, skipped, alarms, open;
+	size_t tags, skipped, unlisted, alarms, open;
 };
 
 static const char *
@@ -403,6 +413,44 @@ site_zone(const struct app *a, const char *id)
 	return NULL;
 }
 
+/* zone_here and zone_near of a restored position, by the engine's rule
+ * (the first zone of the floor holding (x, y); the nearest other zone
+ * within r, none when (x, y) is deeper than r inside its own). Not
+ * stored: they follow from x, y, r and the site, and the next fix
+ * replaces them. */
+static void
+restore_zones(const struct app *a, track_position *p)
+{
+	const track_site_zone *zs;
+	size_t n = track_site_zones(a->site, &zs), here;
+	double best = p->r, d;
+
+	for (here = 0; here < n; here++)
+		if (strcmp(zs[here].floor, p->floor) == 0 &&
+		    track_polygon_contains(zs[here].polygon, zs[here].n_points,
+		                           p->x, p->y))
+			break;
+	if (here < n) {
+		p->zone_here = zs[here].id;
+		if (track_polygon_distance(zs[here].polygon, zs[here].n_points,
+		                           p->x, p->y) > p->r)
+			return;
+	}
+	for (size_t z = 0; z < n; z++) {
+		if (z == here || strcmp(zs[z].floor, p->floor) != 0)
+			continue;
+		d = track_polygon_contains(zs[z].polygon, zs[z].n_points, p->x,
+		                           p->y)
+		            ? 0.0
+		            : track_polygon_distance(zs[z].polygon,
+		                                     zs[z].n_points, p->x, p->y);
+		if (d <= best) {
+			best = d;
+			p->zone_near = zs[z].id;
+		}
+	}
+}
+
 /* A last position into the live table. Its strings must outlive the
  * query, so they are the site's own (a floor the site no longer has is
  * skipped). The engine knows nothing of it: the tag's next fix replaces
@@ -416,11 +464,18 @@ restore_position(void *ud, const struct store_position *p)
 	const track_site_tag *info = app_site_tag(a, p->tag);
 	struct live_tag *t;
 
+	if (!info && (p->scanners < RESTORE_MIN_SCANNERS ||
+	              a->started_us - p->t_us > RESTORE_UNLISTED_US ||
+	              r->unlisted >= RESTORE_UNLISTED_MAX)) {
+		r->skipped++;
+		return 0;
+	}
 	if (!floor || strlen(p->tag) >= TRACK_ID_MAX ||
 	    !(t = app_live_slot(a, p->tag))) {
 		r->skipped++;
 		return 0;
 	}
+	r->unlisted += !info;
 	t->pos = (track_position){
 		.tag = t->id,
 		.floor = floor,
@@ -433,6 +488,7 @@ restore_position(void *ud, const struct store_position *p)
 		.kind = info ? info->kind : TRACK_TAG_UNKNOWN,
 		.category = info ? info->category : "",
 	};
+	restore_zones(a, &t->pos);
 	t->seq = ++a->seq;
 	t->kept.set = true;
 	t->kept.t_us = p->t_us;
@@ -456,6 +512,40 @@ restore_alarm(void *ud, const struct store_alarm *row)
 	return 0;
 }
 
+/* Forget the stray last positions (RESTORE_MIN_SCANNERS) of tags the site
+ * does not list: they would never come back, and would only be read again
+ * at every start. */
+static int
+purge_strays(struct app *a, const char *path)
+{
+	const track_site_tag *tags;
+	size_t n = track_site_tags(a->site, &tags);
+	json_t *ids = json_array();
+	char *text;
+	int gone;
+
+	for (size_t i = 0; ids && i < n; i++)
+		json_array_append_new(ids, json_string(tags[i].id));
+	text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+	json_decref(ids);
+	if (!text) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return -1;
+	}
+	gone = store_purge_stray_last(a->store, text, RESTORE_MIN_SCANNERS);
+	free(text);
+	if (gone < 0) {
+		fprintf(stderr, "trackd: --db %s: %s\n", path,
+		        store_error(a->store));
+		return -1;
+	}
+	if (gone > 0)
+		lwsl_user("db %s: %d stray last positions forgotten (tags not "
+		          "in the site, heard by fewer than %d scanners)\n",
+		          path, gone, RESTORE_MIN_SCANNERS);
+	return 0;
+}
+
 int
 persist_open(struct app *a, const char *path)
 {
@@ -476,6 +566,8 @@ persist_open(struct app *a, const char *path)
 		fprintf(stderr, "trackd: out of memory\n");
 		goto fail;
 	}
+	if (purge_strays(a, path) < 0)
+		goto fail;
 	if (store_alarms(a->store, RESTORE_ACKED, &max_id, restore_alarm,
 	                 &r) < 0 ||
 	    store_last_positions(a->store, restore_position, &r) < 0) {

@@ -12,14 +12,14 @@
 #include <string.h>
 
 #include "app.h"
+#include "escape.h"
+#include "occupancy.h"
 #include "persist.h"
 #include "reports.h"
 
 /* Utilization is kept per UTC day. */
 #define DAY_US (86400 * INT64_C(1000000))
 
-/* The most occupancy buckets one answer carries (a week of minutes). */
-#define MAX_ROWS 10080
 /* The most positions one history answer carries (a day of one a second),
  * and the most events; past them the answer says "truncated". */
 #define MAX_HISTORY 86400
@@ -197,173 +197,31 @@ put(struct text *t, const char *fmt, ...)
 	}
 }
 
+/* Text into a CSV answer: the one way any string (an id from a scanner, a
+ * name from the site) gets there, so none can forge a row or a formula.
+ * sep (',' or '\n') ends the field. */
+static void
+put_field(struct text *t, const char *s, char sep)
+{
+	char buf[2 * TRACK_ID_MAX + 4];
+	size_t n = escape_csv(buf, sizeof buf, s);
+	char *big = n < sizeof buf ? NULL : malloc(n + 1);
+
+	if (n >= sizeof buf && !big) {
+		t->oom = true;
+		return;
+	}
+	if (big)
+		escape_csv(big, n + 1, s);
+	put(t, "%s%c", big ? big : buf, sep);
+	free(big);
+}
+
 static bool
 zone_selected(const track_site_zone *z, const struct query *q)
 {
 	return (!q->zone[0] || strcmp(q->zone, z->id) == 0) &&
 	       (!q->floor[0] || strcmp(q->floor, z->floor) == 0);
-}
-
-struct overlay {
-	track_occupancy *rows;
-	size_t n;
-	int64_t bucket_us;
-};
-
-static int
-overlay_row(void *ud, const struct store_occupancy *o)
-{
-	struct overlay *ov = ud;
-	int64_t k = (o->t_us - ov->rows[0].t_us) / ov->bucket_us;
-	track_occupancy *r;
-
-	if (k < 0 || (size_t)k >= ov->n || ov->rows[k].t_us != o->t_us)
-		return 0;
-	r = &ov->rows[k];
-	r->mean = o->mean;
-	r->peak = o->peak;
-	r->mean_kind[TRACK_TAG_PERSON] = o->mean_person;
-	r->mean_kind[TRACK_TAG_ASSET] = o->mean_asset;
-	r->mean_kind[TRACK_TAG_UNKNOWN] = o->mean - o->mean_person -
-	                                  o->mean_asset;
-	r->peak_kind[TRACK_TAG_PERSON] = o->peak_person;
-	r->peak_kind[TRACK_TAG_ASSET] = o->peak_asset;
-	return 0;
-}
-
-/* Buckets from before this process started are not in the engine (it
- * starts empty): they come from the database, when there is one. */
-static void
-stored_occupancy(struct app *a, const char *zone, const struct query *q,
-                 track_occupancy *rows, size_t n)
-{
-	struct overlay ov = { rows, n, a->cfg.stats_bucket_us };
-	int64_t to = q->to_us < a->started_us ? q->to_us : a->started_us;
-
-	if (!a->store || n == 0 || q->from_us >= to)
-		return;
-	if (store_occupancy(a->store, zone, q->from_us, to, overlay_row,
-	                    &ov) < 0)
-		lwsl_err("db: occupancy of %s: %s\n", zone,
-		         store_error(a->store));
-}
-
-/* Rows of one-minute buckets merged into buckets of q->bucket_us (aligned
- * to Unix time): the mean of their means, the largest peak. In place; the
- * new count. */
-static size_t
-merge_buckets(track_occupancy *rows, size_t n, int64_t bucket_us)
-{
-	size_t out = 0, in_group = 0;
-
-	for (size_t k = 0; k < n; k++) {
-		int64_t start = rows[k].t_us / bucket_us * bucket_us;
-		track_occupancy *o;
-
-		if (out == 0 || rows[out - 1].t_us != start) {
-			rows[out] = rows[k];
-			rows[out].t_us = start;
-			out++;
-			in_group = 1;
-			continue;
-		}
-		o = &rows[out - 1];
-		in_group++;
-		/* Running means: every minute weighs the same. */
-		o->mean += (rows[k].mean - o->mean) / (double)in_group;
-		for (int c = 0; c < 3; c++) {
-			o->mean_kind[c] += (rows[k].mean_kind[c] - o->mean_kind[c]) /
-			                   (double)in_group;
-			if (rows[k].peak_kind[c] > o->peak_kind[c])
-				o->peak_kind[c] = rows[k].peak_kind[c];
-		}
-		if (rows[k].peak > o->peak)
-			o->peak = rows[k].peak;
-	}
-	return out;
-}
-
-static struct report
-occupancy(struct app *a, const struct query *q)
-{
-	const track_site_zone *zones;
-	size_t nz = track_site_zones(a->site, &zones), rows_total = 0;
-	static track_occupancy rows[MAX_ROWS];
-	json_t *list = json_array();
-	struct text csv = { 0 };
-
-	if (q->csv)
-		put(&csv, "zone,t,mean,peak,mean_person,mean_asset,"
-		          "peak_person,peak_asset\n");
-	for (size_t z = 0; z < nz; z++) {
-		json_t *buckets;
-		size_t n = 0;
-
-		if (!zone_selected(&zones[z], q))
-			continue;
-		track_engine_occupancy(a->engine, zones[z].id, q->from_us,
-		                       q->to_us, rows, MAX_ROWS, &n);
-		if (n > MAX_ROWS)
-			n = MAX_ROWS;
-		stored_occupancy(a, zones[z].id, q, rows, n);
-		if (q->bucket_us > a->cfg.stats_bucket_us)
-			n = merge_buckets(rows, n, q->bucket_us);
-		rows_total += n;
-		buckets = json_array();
-		for (size_t k = 0; k < n; k++) {
-			const track_occupancy *o = &rows[k];
-
-			if (q->csv) {
-				put(&csv, "%s,%.0f,%.3f,%u,%.3f,%.3f,%u,%u\n",
-				    zones[z].id, (double)o->t_us * 1e-6, o->mean,
-				    o->peak, o->mean_kind[TRACK_TAG_PERSON],
-				    o->mean_kind[TRACK_TAG_ASSET],
-				    o->peak_kind[TRACK_TAG_PERSON],
-				    o->peak_kind[TRACK_TAG_ASSET]);
-				continue;
-			}
-			json_array_append_new(
-				buckets,
-				json_pack("{s:f, s:f, s:i, s:f, s:f, s:i, s:i}",
-				          "t", (double)o->t_us * 1e-6, "mean",
-				          o->mean, "peak", (int)o->peak,
-				          "mean_person",
-				          o->mean_kind[TRACK_TAG_PERSON],
-				          "mean_asset",
-				          o->mean_kind[TRACK_TAG_ASSET],
-				          "peak_person",
-				          (int)o->peak_kind[TRACK_TAG_PERSON],
-				          "peak_asset",
-				          (int)o->peak_kind[TRACK_TAG_ASSET]));
-		}
-		json_array_append_new(list,
-		                      json_pack("{s:s, s:s, s:s, s:o}", "zone",
-		                                zones[z].id, "name",
-		                                zones[z].name, "floor",
-		                                zones[z].floor, "buckets",
-		                                buckets));
-	}
-	if ((q->zone[0] || q->floor[0]) && json_array_size(list) == 0) {
-		json_decref(list);
-		free(csv.s);
-		return (struct report){ .status = 404, .error = "not found",
-			                .detail = "no such zone or floor" };
-	}
-	(void)rows_total;
-	if (q->csv) {
-		json_decref(list);
-		return (struct report){ .status = csv.oom ? 500 : 200,
-			                .csv = csv.s };
-	}
-	return (struct report){ .status = 200,
-		                .json = json_pack(
-					"{s:I, s:o}", "bucket_s",
-					(json_int_t)((q->bucket_us >
-					                      a->cfg.stats_bucket_us
-					                      ? q->bucket_us
-					                      : a->cfg.stats_bucket_us) /
-					             1000000),
-					"zones", list) };
 }
 
 /* A window reaching back before this run started: the visits come from
@@ -406,10 +264,11 @@ dwell(struct app *a, const struct query *q)
 		if (!stored_dwell(a, zones[z].id, q, &d))
 			track_engine_dwell(a->engine, zones[z].id, q->from_us,
 			                   q->to_us, &d);
-		if (q->csv)
-			put(&csv, "%s,%zu,%.1f,%.1f,%.1f,%.1f\n", zones[z].id,
-			    d.visits, d.total_s, d.mean_s, d.median_s, d.p90_s);
-		else
+		if (q->csv) {
+			put_field(&csv, zones[z].id, ',');
+			put(&csv, "%zu,%.1f,%.1f,%.1f,%.1f\n", d.visits,
+			    d.total_s, d.mean_s, d.median_s, d.p90_s);
+		} else
 			json_array_append_new(
 				list, json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, "
 				                "s:f}",
@@ -459,10 +318,12 @@ utilization(struct app *a, const struct query *q)
 		                      a->started_us, &moving, &idle) < 0)
 			lwsl_err("db: utilization: %s\n", store_error(a->store));
 		u = moving + idle > 0 ? moving / (moving + idle) : 0.0;
-		if (q->csv)
-			put(&csv, "%s,%s,%s,%.0f,%.0f,%.3f\n", tags[i].id,
-			    tags[i].name, tags[i].category, moving, idle, u);
-		else
+		if (q->csv) {
+			put_field(&csv, tags[i].id, ',');
+			put_field(&csv, tags[i].name, ',');
+			put_field(&csv, tags[i].category, ',');
+			put(&csv, "%.0f,%.0f,%.3f\n", moving, idle, u);
+		} else
 			json_array_append_new(
 				list, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}",
 				                "tag", tags[i].id, "name",
@@ -556,11 +417,15 @@ reports_get(struct app *a, struct lws *wsi, const char *which)
 	struct query q;
 	const char *bad = parse_query(wsi, &q);
 
+	/* As history: the stored rows a window reads grow with it. */
+	if (!bad && q.to_us - q.from_us > STORE_HISTORY_MAX_US)
+		bad = "the window is too long: at most 31 days";
 	if (bad)
 		return (struct report){ .status = 400, .error = "bad request",
 			                .detail = bad };
 	if (strcmp(which, "occupancy") == 0)
-		return occupancy(a, &q);
+		return occupancy_report(a, q.from_us, q.to_us, q.zone, q.floor,
+		                        q.bucket_us, q.csv);
 	if (strcmp(which, "dwell") == 0)
 		return dwell(a, &q);
 	if (strcmp(which, "utilization") == 0)
@@ -609,9 +474,10 @@ history_row(void *ud, const struct store_position *p)
 	if (++r->n > r->max)
 		return 1;
 	if (r->csv) {
-		put(r->csv, "%.3f,%.2f,%.2f,%.2f,%s,%s\n",
-		    (double)p->t_us * 1e-6, p->x, p->y, p->r,
-		    p->floor ? p->floor : "", p->zone ? p->zone : "");
+		put(r->csv, "%.3f,%.2f,%.2f,%.2f,", (double)p->t_us * 1e-6,
+		    p->x, p->y, p->r);
+		put_field(r->csv, p->floor, ',');
+		put_field(r->csv, p->zone, '\n');
 		return 0;
 	}
 	json_array_append_new(
@@ -687,9 +553,11 @@ event_row(void *ud, const struct store_event *e)
 	if (++r->n > r->max)
 		return 1;
 	if (r->csv) {
-		put(r->csv, "%.3f,%s,%s,%s,%s,", (double)e->t_us * 1e-6,
-		    e->type, e->tag, e->zone ? e->zone : "",
-		    e->floor ? e->floor : "");
+		put(r->csv, "%.3f,", (double)e->t_us * 1e-6);
+		put_field(r->csv, e->type, ',');
+		put_field(r->csv, e->tag, ',');
+		put_field(r->csv, e->zone, ',');
+		put_field(r->csv, e->floor, ',');
 		if (isfinite(e->x) && isfinite(e->y))
 			put(r->csv, "%.2f,%.2f\n", e->x, e->y);
 		else
@@ -741,6 +609,8 @@ reports_events(struct app *a, struct lws *wsi)
 
 	if (!bad && by_tag && strlen(tag) >= TRACK_ID_MAX)
 		bad = "tag: longer than any tag id";
+	if (!bad && to - from > STORE_HISTORY_MAX_US)
+		bad = "the window is too long: at most 31 days";
 	if (bad)
 		return (struct report){ .status = 400, .error = "bad request",
 			                .detail = bad };

@@ -2,13 +2,16 @@
 #define TRACKD_REPORTS_H
 
 #include "app.h"
+#include "paged.h"
 
-/* One answer: JSON (json, a new reference) or CSV text (csv, malloc'd), or
- * an error (status >= 400 with error and detail). */
+/* One answer: JSON (json, a new reference), CSV text (csv, malloc'd), one
+ * made in pieces as it is written (paged.next set), or an error (status
+ * >= 400 with error and detail). */
 struct report {
 	int status;
 	json_t *json;
 	char *csv;
+	struct paged paged;
 	const char *error;
 	const char *detail;
 };

@@ -40,10 +40,12 @@
 	XX(PUT_POSITION, "INSERT INTO positions (tag, t, floor, x, y, r, "   \
 	   "zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                      \
 	XX(PUT_LAST, "INSERT INTO last_positions (tag, t, floor, x, y, r, "  \
-	   "zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tag) DO "  \
+	   "zone, scanners) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "         \
+	   "ON CONFLICT (tag) DO "                                           \
 	   "UPDATE SET t = excluded.t, floor = excluded.floor, "              \
 	   "x = excluded.x, y = excluded.y, r = excluded.r, "                 \
-	   "zone = excluded.zone WHERE excluded.t >= last_positions.t")      \
+	   "zone = excluded.zone, scanners = excluded.scanners "              \
+	   "WHERE excluded.t >= last_positions.t")                           \
 	XX(PUT_EVENT, "INSERT INTO events (t, type, tag, zone, floor, x, y) " \
 	   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                            \
 	XX(PUT_ALARM, ALARM_UPSERT)                                          \
@@ -57,8 +59,13 @@
 	   "JOIN positions p ON p.t / " BUCKET_SQL " = b.n AND p.tag = ?1 "   \
 	   "AND p.t >= ?2 AND p.t < ?3 ORDER BY p.t LIMIT ?4")               \
 	XX(HAS_TAG, "SELECT 1 FROM last_positions WHERE tag = ?1")           \
-	XX(LAST, "SELECT tag, t, floor, x, y, r, zone FROM last_positions "  \
-	   "ORDER BY tag")                                                   \
+	XX(LAST, "SELECT tag, t, floor, x, y, r, zone, scanners FROM "       \
+	   "last_positions ORDER BY t DESC")                                 \
+	/* Last places of tags no site lists, heard by too few scanners:  \
+	 * what a flood of random ids leaves (?2: the listed ids, JSON). */  \
+	XX(PURGE_STRAY_LAST, "DELETE FROM last_positions WHERE "             \
+	   "coalesce(scanners, 0) < ?1 AND tag NOT IN "                      \
+	   "(SELECT value FROM json_each(?2))")                              \
 	XX(EVENTS, EVENT_COLUMNS "WHERE t >= ?1 AND t < ?2 "                 \
 	   "AND (?3 IS NULL OR type = ?3) ORDER BY t LIMIT ?4")              \
 	XX(EVENTS_TAG, EVENT_COLUMNS "WHERE tag = ?1 AND t >= ?2 AND t < ?3 " \

@@ -1,6 +1,6 @@
 /* trackd's SQLite history, the statistics side (see store.h): visits
  * from the stored zone events, the heatmap and utilization each run keeps,
- * and the retention purge. */
+ * the retention purge, and the purge of a flood's stray last positions. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,3 +160,16 @@ store_purge(store *s, int64_t before_us, size_t max_rows)
 	return (int)done;
 }
 
+
+int
+store_purge_stray_last(store *s, const char *listed_json,
+                       unsigned min_scanners)
+{
+	sqlite3_stmt *st = s->st[ST_PURGE_STRAY_LAST];
+
+	sqlite3_bind_int64(st, 1, min_scanners);
+	store__bind_text(st, 2, listed_json ? listed_json : "[]");
+	if (store__run(s, ST_PURGE_STRAY_LAST) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}

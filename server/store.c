@@ -4,11 +4,15 @@
  * only ever reach SQL as bound parameters. */
 #include "store-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -74,6 +78,12 @@ static const char *const migrations[] = {
 	"  tag TEXT NOT NULL, day INTEGER NOT NULL, run INTEGER NOT NULL,"
 	"  moving REAL NOT NULL, idle REAL NOT NULL,"
 	"  PRIMARY KEY (tag, day, run)) WITHOUT ROWID;",
+	/* 4: a scanner token bound to the scanners it may report for (a
+	 * JSON array of ids; NULL: any), and how many scanners made a tag's
+	 * last fix (NULL: not known, kept before this version), so that a
+	 * restart can tell a badge the site hears well from a flood's junk. */
+	"ALTER TABLE tokens ADD COLUMN scanners TEXT;"
+	"ALTER TABLE last_positions ADD COLUMN scanners INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -368,10 +378,48 @@ fail:
 	return -1;
 }
 
+int
+store_make_private(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char name[4096];
+
+	if (!*path || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return 0;
+	for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++) {
+		int fd;
+
+		if ((size_t)snprintf(name, sizeof name, "%s%s", path,
+		                     suffix[k]) >= sizeof name) {
+			snprintf(err, errlen, "the name is too long");
+			return -1;
+		}
+		/* Made here, 0600, before SQLite makes it with its 0644;
+		 * it gives the -wal and -shm the database file's mode. */
+		fd = open(name, O_RDWR | O_CLOEXEC | (k == 0 ? O_CREAT : 0),
+		          0600);
+		if (fd < 0 && k > 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || fchmod(fd, 0600) < 0) {
+			snprintf(err, errlen, "cannot make %s private (mode "
+			         "0600): %s", name, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static int
 setup(store *s, const char *path)
 {
 	char mode[16];
+
+	if (store_make_private(path, s->err, sizeof s->err) < 0)
+		return -1;
 
 	if (sqlite3_open_v2(path, &s->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -480,6 +528,10 @@ put_position(store *s, const struct store_position *p)
 		sqlite3_bind_double(st, 5, p->y);
 		sqlite3_bind_double(st, 6, p->r);
 		store__bind_text(st, 7, p->zone);
+		if (i == ST_PUT_LAST && p->scanners)
+			sqlite3_bind_int64(st, 8, p->scanners);
+		else if (i == ST_PUT_LAST)
+			sqlite3_bind_null(st, 8);
 		if (store__run(s, i) < 0)
 			return -1;
 	}
@@ -745,6 +797,7 @@ store_last_positions(store *s, store_position_cb cb, void *ud)
 			.y = sqlite3_column_double(st, 4),
 			.r = sqlite3_column_double(st, 5),
 			.zone = col_text(st, 6),
+			.scanners = col_unsigned(st, 7),
 		};
 
 		if (cb(ud, &p))

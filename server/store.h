@@ -36,6 +36,7 @@ struct store_position {
 	const char *zone;
 	int64_t t_us;
 	double x, y, r;
+	unsigned scanners;  /* in the fix (last positions only); 0: unknown */
 };
 
 /* One event. type, zone and floor are borrowed like a position's strings
@@ -112,6 +113,11 @@ int store_batch_add_occupancy(struct store_batch *b,
  * to date. 0 and *out set; or -1 with why in err (errlen bytes), *out
  * untouched. The caller frees the store with store_close(). */
 int store_open(const char *path, store **out, char *err, size_t errlen);
+/* The history names people and where they were: store_open() (and
+ * trackd backup, for its copy) makes the file at path and its -wal and
+ * -shm the owner's only, mode 0600, creating path when missing. 0, or -1
+ * with why in err. */
+int store_make_private(const char *path, char *err, size_t errlen);
 /* Close; NULL is a no-op. Pending batches are the caller's to write. */
 void store_close(store *s);
 
@@ -195,8 +201,14 @@ int store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
                   size_t limit, store_position_cb cb, void *ud);
 /* Whether any position of tag is stored: 1 yes, 0 no, -1 error. */
 int store_has_tag(store *s, const char *tag);
-/* The newest stored position of every tag, in tag order. 0, or -1. */
+/* The newest stored position of every tag, newest first (a callback that
+ * returns nonzero ends it). 0, or -1. */
 int store_last_positions(store *s, store_position_cb cb, void *ud);
+/* Forget the last positions of tags not in listed_json (a JSON array of
+ * the site's tag ids) whose last fix had fewer than min_scanners scanners
+ * (or an unknown number); their history stays. The rows deleted, or -1. */
+int store_purge_stray_last(store *s, const char *listed_json,
+                           unsigned min_scanners);
 /* Events with from_us <= t < to_us, oldest first, at most limit; tag and
  * type narrow when not NULL. 0, or -1. */
 int store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,

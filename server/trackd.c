@@ -99,14 +99,17 @@ app_tag_json(const struct app *a, const struct live_tag *t)
 	const track_site_tag *info = app_site_tag(a, t->id);
 	double age = (double)(app_now_us() - p->heard_us) * 1e-6;
 
+	/* zone (after hysteresis) is what events count; zone_here and
+	 * zone_near are what to show beside the drawn dot. */
 	return json_pack("{s:s, s:s?, s:s, s:s, s:f, s:f, s:f, s:s, s:s?, "
-	                 "s:f, s:b, s:b}",
+	                 "s:s?, s:s?, s:f, s:b, s:b}",
 	                 "id", t->id, "name", info ? info->name : NULL,
 	                 "kind", kind_name(p->kind), "category", p->category,
 	                 "x", round(p->x * 100) / 100, "y",
 	                 round(p->y * 100) / 100, "r",
 	                 round(p->r * 100) / 100, "floor", p->floor, "zone",
-	                 p->zone, "t", (double)p->t_us * 1e-6, "moving",
+	                 p->zone, "zone_here", p->zone_here, "zone_near",
+	                 p->zone_near, "t", (double)p->t_us * 1e-6, "moving",
 	                 p->moving, "stale", age > STALE_US * 1e-6);
 }
 
@@ -227,6 +230,29 @@ app_soon(struct app *a)
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, 1);
 }
 
+/* The site file without its people, for roles that may not see them:
+ * the same text minus every tag that is not an asset. */
+static int
+site_assets_only(struct app *a)
+{
+	json_t *doc = json_loadb(a->site_text, a->site_len, 0, NULL);
+	json_t *tags = json_object_get(doc, "tags"), *t;
+	size_t i;
+
+	for (i = json_array_size(tags); i-- > 0;) {
+		t = json_array_get(tags, i);
+		if (json_is_string(json_object_get(t, "kind")) &&
+		    strcmp(json_string_value(json_object_get(t, "kind")),
+		           "asset") == 0)
+			continue;
+		a->site_people = true;
+		json_array_remove(tags, i);
+	}
+	a->site_text_assets = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	json_decref(doc);
+	return a->site_text_assets ? 0 : -1;
+}
+
 static struct app the_app;
 
 static struct lws_protocols protocols[] = {
@@ -259,6 +285,10 @@ run(struct app *a, const struct trackd_options *o)
 	    sitefile_parse("trackd", o->site, a->site_text, a->site_len,
 	                   &a->site) < 0)
 		return 1;
+	if (site_assets_only(a) < 0) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return 1;
+	}
 	site = track_site_engine(a->site);
 	cfg.max_tags = (size_t)o->max_tags;
 	/* The server updates every tick (100 ms) so that news (a tag heard
@@ -283,6 +313,7 @@ run(struct app *a, const struct trackd_options *o)
 	a->scanner_rate = o->scanner_rate;
 	a->press_rate = o->press_rate;
 	a->max_clients = o->max_clients;
+	a->allow_origin = o->allow_origin;
 	a->scanner_index = json_object();
 	a->scanner_rates = calloc(site->n_scanners ? site->n_scanners : 1,
 	                          sizeof *a->scanner_rates);
@@ -408,6 +439,7 @@ run(struct app *a, const struct trackd_options *o)
 	fflush(stdout);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
 	persist_start(a);
+	access_start(a);
 
 	while (n >= 0 && !interrupted)
 		n = lws_service(a->context, 0);
@@ -433,6 +465,7 @@ run(struct app *a, const struct trackd_options *o)
 	live_free(a);
 	track_site_free(a->site);
 	free(a->site_text);
+	free(a->site_text_assets);
 	printf("trackd: stopped\n");
 	return 0;
 }

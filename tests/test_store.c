@@ -1,10 +1,12 @@
 /* trackd's SQLite store, on a real file in a fresh temporary directory per
  * test: the schema and its migrations, batches that commit whole or not at
  * all, and the queries trackd answers from. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -206,16 +208,16 @@ batch_of(size_t cap)
 
 /* ---- schema -------------------------------------------------------------- */
 
-Test(store, open_creates_the_schema_at_version_3_in_wal_mode)
+Test(store, open_creates_the_schema_at_version_4_in_wal_mode)
 {
 	store *s = open_ok();
 	sqlite3 *db;
 
-	cr_expect_eq(store_schema_version(s), 3);
-	cr_expect_eq(store_migrations_applied(s), 3);
+	cr_expect_eq(store_schema_version(s), 4);
+	cr_expect_eq(store_migrations_applied(s), 4);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(scalar(db, "PRAGMA user_version"), 3);
+	cr_expect_eq(scalar(db, "PRAGMA user_version"), 4);
 	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
@@ -236,13 +238,13 @@ Test(store, the_migration_runs_once)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_migrations_applied(s), 3);
+	cr_expect_eq(store_migrations_applied(s), 4);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		s = open_ok();
 		cr_expect_eq(store_migrations_applied(s), 0,
 		             "reopen %d migrated again", i + 1);
-		cr_expect_eq(store_schema_version(s), 3);
+		cr_expect_eq(store_schema_version(s), 4);
 		store_close(s);
 	}
 }
@@ -276,11 +278,19 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	         "PRAGMA user_version = 1");
 	sqlite3_close(db);
 	s = open_ok();
-	cr_expect_eq(store_migrations_applied(s), 2);
-	cr_expect_eq(store_schema_version(s), 3);
+	cr_expect_eq(store_migrations_applied(s), 3);
+	cr_expect_eq(store_schema_version(s), 4);
 	store_close(s);
 	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7"), 1);
 	cr_expect_eq(count("SELECT count(*) FROM tokens"), 0);
+	/* Version 4: scanner tokens' scanners, last fixes' scanners. */
+	cr_expect_eq(count("SELECT count(*) FROM pragma_table_info('tokens') "
+	                   "WHERE name = 'scanners'"),
+	             1);
+	cr_expect_eq(count("SELECT count(*) FROM "
+	                   "pragma_table_info('last_positions') WHERE name = "
+	                   "'scanners'"),
+	             1);
 }
 
 Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
@@ -292,7 +302,7 @@ Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 	db = raw();
 	exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
-	cr_expect_eq(store_schema_version(s), 3);
+	cr_expect_eq(store_schema_version(s), 4);
 	store_close(s);
 	exec(db, "COMMIT");
 	sqlite3_close(db);
@@ -666,6 +676,63 @@ Test(store, last_positions_keep_the_newest_of_each_tag)
 	cr_expect_str_eq(g.zone[0], "icu");
 	cr_expect_str_eq(g.tag[1], "badge-11");
 	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, a_flood_s_stray_last_positions_are_forgotten_the_site_s_kept)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(16);
+	struct store_position p[] = {
+		pos("junk-1", 10, 1, 1, NULL),  /* one scanner: forgotten */
+		pos("junk-2", 11, 1, 1, NULL),  /* not known: forgotten */
+		pos("phone-1", 12, 1, 1, NULL), /* three scanners: kept */
+		pos("badge-1", 13, 1, 1, NULL), /* one, but the site's: kept */
+	};
+	struct got g = { 0 };
+
+	p[0].scanners = 1;
+	p[2].scanners = 3;
+	p[3].scanners = 1;
+	for (size_t i = 0; i < 4; i++)
+		store_batch_add_position(&b, &p[i]);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(store_purge_stray_last(s, "[\"badge-1\",\"badge-2\"]", 2),
+	             2, "%s", store_error(s));
+	cr_expect_eq(store_last_positions(s, got_position, &g), 0);
+	cr_assert_eq(g.n, 2);
+	/* Newest first. */
+	cr_expect_str_eq(g.tag[0], "badge-1");
+	cr_expect_str_eq(g.tag[1], "phone-1");
+	/* Their history stays. */
+	cr_expect_eq(count("SELECT count(*) FROM positions"), 4);
+	cr_expect_eq(count("SELECT scanners FROM last_positions WHERE tag = "
+	                   "'phone-1'"),
+	             3);
+	store_batch_free(&b);
+	store_close(s);
+}
+
+Test(store, the_file_and_its_wal_are_the_owner_s_only)
+{
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	char f[160];
+	struct stat st;
+	store *s;
+	int fd;
+
+	/* Made before, world-readable: made private at open. */
+	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	cr_assert_geq(fd, 0);
+	fchmod(fd, 0644);
+	close(fd);
+	s = open_ok();
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(f, sizeof f, "%s%s", path, ext[i]);
+		cr_assert_eq(stat(f, &st), 0, "%s", f);
+		cr_expect_eq(st.st_mode & 0777, 0600, "%s: %o", f,
+		             (unsigned)(st.st_mode & 0777));
+	}
 	store_close(s);
 }
 

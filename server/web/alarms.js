@@ -4,7 +4,7 @@
 // hears of an acknowledgement from the server (the alarm comes back with
 // open: false), so this one waits for that too.
 import { enc, getJson, postJson } from './api.js';
-import { ageText } from './map.js';
+import { ageText, zoneText } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'trackd.ackName';
@@ -69,8 +69,8 @@ export class Alarms {
 		if (!p)
 			return 'not located yet';
 		const floor = this.floors.get(p.floor);
-		const zone = this.zones.get(p.zone);
-		return `${floor?.name ?? p.floor} floor · ${zone?.name ?? 'outside any zone'}`;
+		const name = (id) => this.zones.get(id)?.name ?? id;
+		return `${floor?.name ?? p.floor} floor · ${zoneText(p, name, 'outside any zone')}`;
 	}
 
 	fix(alarm) {

@@ -4,7 +4,7 @@ import { enc, getJson, getToken, may, takeTokenFromUrl, whoami } from './api.js'
 import { showSignIn, signOut, watchUnauthorized } from './signin.js';
 import { LiveStream } from './live.js';
 import { drawFloor, fitFloor, frame, newMap } from './floorplan.js';
-import { TagLayer, ageOf, ageText, isStale, shortName } from './map.js';
+import { TagLayer, ageOf, ageText, isStale, shortName, zoneText } from './map.js';
 import { Alarms } from './alarms.js';
 import { setupSearch } from './search.js';
 import { Playback, lastMinutes } from './playback.js';
@@ -166,7 +166,7 @@ function renderInfo() {
 	$('info-name').textContent = t?.name ?? tags.selected;
 	$('info-id').textContent = t ? `${t.id} · ${t.kind}${t.category ? ', ' + t.category : ''}` : tags.selected;
 	if (t?.x !== undefined) {
-		$('info-where').textContent = `${floorName(t.floor)} floor · ${t.zone ? zoneName(t.zone) : 'outside any zone'}`;
+		$('info-where').textContent = `${floorName(t.floor)} floor · ${zoneText(t, zoneName, 'outside any zone')}`;
 		$('info-fix').textContent = `fix ${ageText(ageOf(t))} old · within ±${t.r.toFixed(1)} m` +
 			(t.moving ? ' · moving' : ' · still');
 	} else {
@@ -245,8 +245,9 @@ function renderTagList() {
 		name.className = 'row-name';
 		name.textContent = shortName(t);
 		const where = document.createElement('span');
-		where.className = 'row-where';
-		where.textContent = isStale(t) ? `${ageText(ageOf(t))} ago` : (t.zone ? zoneName(t.zone) : '');
+		where.className = 'row-where' + (t.zone_near && !isStale(t) ? ' between' : '');
+		where.textContent = isStale(t) ? `${ageText(ageOf(t))} ago` : zoneText(t, zoneName);
+		where.title = where.textContent; // the whole of it, when cut short
 		b.append(dot, name, where);
 		b.onclick = () => {
 			select(t.id);

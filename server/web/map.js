@@ -14,6 +14,19 @@ export function shortName(tag) {
 	return tag.kind === 'person' ? name.split(',')[0].replace(/\s*\([^)]*$/, '') : name;
 }
 
+// Where a tag is, in words: the zone its drawn dot is in, or "between A
+// and B" while its 1-sigma disc reaches over a wall into B ("near B" from
+// outside every zone); none when in no zone. zone (after enter/exit
+// hysteresis) lags the dot, so it is used only from an older server that
+// sends no zone_here.
+export function zoneText(tag, zoneName, none = '') {
+	const here = 'zone_here' in tag ? tag.zone_here : tag.zone;
+	if (tag.zone_near)
+		return here ? `between ${zoneName(here)} and ${zoneName(tag.zone_near)}`
+			: `near ${zoneName(tag.zone_near)}`;
+	return here ? zoneName(here) : none;
+}
+
 export function ageText(s) {
 	if (s < 60)
 		return `${Math.max(0, Math.round(s))} s`;

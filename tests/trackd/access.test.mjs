@@ -37,7 +37,7 @@ const S = 'scanner', V = 'viewer', SE = 'security', R = 'responder', M = 'manage
 const allow = (...who) => ROLES.map((r) => (who.includes(r) ? 200 : 403));
 const TABLE = [
 	['/api/v1/whoami', allow(S, V, SE, R, M, A)],
-	['/metrics', allow(S, V, SE, R, M, A)],
+	['/metrics', allow(A)],
 	['/api/v1/site', allow(V, SE, R, M, A)],
 	['/api/v1/site/floors/f0/image', allow(V, SE, R, M, A)],
 	['/api/v1/tags', allow(V, SE, R, M, A)],
@@ -214,7 +214,8 @@ test('the token commands: clear errors', () => {
 	};
 	let r = run('token', 'add', '--role', 'janitor', '--db', db);
 	assert.equal(r.status, 2);
-	assert.match(r.stderr, /--role must be scanner, viewer, security, responder, manager or admin/);
+	assert.match(r.stderr,
+		/--role must be scanner, viewer, security, responder, manager, monitor or admin/);
 	r = run('token', 'revoke', '999', '--db', db);
 	assert.equal(r.status, 1);
 	assert.match(r.stderr, /token 999: no such token/);

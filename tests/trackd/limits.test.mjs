@@ -195,6 +195,7 @@ test('every listed tag can have an open alarm; a new responder gets its snapshot
 test('refused live handshakes free no place: --max-clients holds', async () => {
 	const db = path.join(tempDir('trackd-limits-'), 'clients.db');
 	const token = makeToken(db, 'security');
+	const monitor = makeToken(db, 'monitor');
 	const trackd = await startTrackd(['--db', db, '--max-clients', '2']);
 	trackd.token = token;
 	try {
@@ -202,18 +203,18 @@ test('refused live handshakes free no place: --max-clients holds', async () => {
 		// Refused for want of a token ...
 		for (let i = 0; i < 5; i++)
 			await assert.rejects(trackd.live(null), /cannot open track-live/);
-		assert.equal(await trackd.metric('trackd_live_clients'), 1);
+		assert.equal(await trackd.metric('trackd_live_clients', monitor), 1);
 		const b = await trackd.live();
 		// ... and for want of room.
 		for (let i = 0; i < 5; i++)
 			await assert.rejects(trackd.live(), /cannot open track-live/);
-		assert.equal(await trackd.metric('trackd_live_clients'), 2);
-		assert.equal(await trackd.metric('trackd_live_refused_total'), 5);
+		assert.equal(await trackd.metric('trackd_live_clients', monitor), 2);
+		assert.equal(await trackd.metric('trackd_live_refused_total', monitor), 5);
 		a.close();
 		const c = await until(() => trackd.live().catch(() => null), 3000,
 			'a place again');
 		await assert.rejects(trackd.live(), /cannot open track-live/);
-		assert.equal(await trackd.metric('trackd_live_clients'), 2);
+		assert.equal(await trackd.metric('trackd_live_clients', monitor), 2);
 		b.close();
 		c.close();
 	} finally {

@@ -181,9 +181,10 @@ class Trackd {
 		}
 	}
 
-	// The value of one sample of /metrics (name with its labels, if any).
-	async metric(name) {
-		const res = await this.get('/metrics');
+	// The value of one sample of /metrics (name with its labels, if any),
+	// asked with token (an admin's or a monitor's once there are tokens).
+	async metric(name, token = this.token) {
+		const res = await this.get('/metrics', token);
 		const line = res.text.split('\n').find((l) => l.startsWith(name + ' '));
 		assert.ok(line, `${name} in /metrics:\n${res.text}`);
 		return Number(line.slice(name.length + 1));
@@ -468,13 +469,16 @@ export function wsFrame(text) {
 
 // Open a raw TCP connection, upgrade it to `protocol` by hand and return
 // the socket, paused: nothing more is read from it unless the caller does.
-export function rawWebSocket(port, protocol) {
+// headers: more request header lines, e.g. { Origin: 'http://x' }.
+export function rawWebSocket(port, protocol, headers = {}) {
 	return new Promise((resolve, reject) => {
 		const key = randomBytes(16).toString('base64');
 		const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
 		const sock = net.connect(port, '127.0.0.1');
 		let head = Buffer.alloc(0);
 		sock.once('error', reject);
+		// A refused handshake may end with no answer at all.
+		sock.once('close', () => reject(new Error('closed before the upgrade')));
 		sock.on('connect', () => sock.write(
 			'GET / HTTP/1.1\r\n' +
 			`Host: 127.0.0.1:${port}\r\n` +
@@ -482,7 +486,9 @@ export function rawWebSocket(port, protocol) {
 			'Connection: Upgrade\r\n' +
 			`Sec-WebSocket-Key: ${key}\r\n` +
 			'Sec-WebSocket-Version: 13\r\n' +
-			`Sec-WebSocket-Protocol: ${protocol}\r\n\r\n`));
+			`Sec-WebSocket-Protocol: ${protocol}\r\n` +
+			Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
+			'\r\n'));
 		const onData = (d) => {
 			head = Buffer.concat([head, d]);
 			const end = head.indexOf('\r\n\r\n');
