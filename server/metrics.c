@@ -41,6 +41,11 @@ metrics_text(struct app *a)
 	    "trackd_ingest_wrong_scanner_total %llu\n",
 	    (unsigned long long)a->ingest_wrong_scanner);
 	PUT("# TYPE trackd_tags gauge\ntrackd_tags %zu\n", st.tags);
+	/* Tags one scanner alone heard, pushed out of a full table by newer
+	 * ones (a flood of made-up ids churning among itself). */
+	PUT("# TYPE trackd_tags_probation_evicted_total counter\n"
+	    "trackd_tags_probation_evicted_total %llu\n",
+	    (unsigned long long)st.evicted_probation);
 	PUT("# TYPE trackd_live_clients gauge\ntrackd_live_clients %u\n",
 	    a->live_clients);
 	PUT("# TYPE trackd_solves_total counter\ntrackd_solves_total %llu\n",
