@@ -13,7 +13,7 @@
  * retries (ingest-client.c).  The state hangs off the context
  * (lws_context_user); only the signal flag is global.
  */
-#include "tracksim.h"
+#include "tracksim-live.h"
 
 #include <math.h>
 #include <signal.h>
@@ -26,6 +26,9 @@
 #include <libwebsockets.h>
 
 #include "ingest-client.h"
+#include "tracksim-reports.h"
+#include "tracksim-rng.h"
+#include "tracksim-sim.h"
 
 #define TICK_US (250 * LWS_US_PER_MS)
 #define KEEP_MS 10000          /* reports kept while they cannot be sent */
@@ -204,7 +207,7 @@ static int
 make_batches(struct live *l, int64_t now)
 {
 	struct sim *s = l->s;
-	size_t n = sim_due_reports(s, now + 1);
+	size_t n = reports_due(s, now + 1);
 
 	if (n == 0)
 		return 0;
@@ -237,7 +240,7 @@ make_batches(struct live *l, int64_t now)
 		}
 		from = to;
 	}
-	sim_take_reports(s, n);
+	reports_take(s, n);
 	return 0;
 }
 
@@ -427,7 +430,7 @@ live_run(struct sim *s)
 	cfg.prog = "tracksim";
 	cfg.url = s->o->server;
 	cfg.token = s->o->token;
-	cfg.seed = sim_stream_seed((long long)getpid(), (uint64_t)now_ms(), 0);
+	cfg.seed = rng_stream_seed((long long)getpid(), (uint64_t)now_ms(), 0);
 	cfg.on_refusal = show_refusal;
 	cfg.ctx = &l;
 	if (ingest_client_create(l.ctx, &cfg, &l.client) < 0) {

@@ -1,5 +1,5 @@
 /* tracksim's options: one table for parsing, --help and scenario.json. */
-#include "tracksim.h"
+#include "tracksim-opts.h"
 
 #include <errno.h>
 #include <limits.h>

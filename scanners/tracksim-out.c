@@ -1,6 +1,6 @@
 /* tracksim's output files: each written as NAME.new and renamed into place
  * once the whole run succeeded; scenario.json last. */
-#include "tracksim.h"
+#include "tracksim-out.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "tracksim-opts.h"
 
 static const char *const out_names[N_OUT] = {
 	"scanners.csv", "reports.csv", "truth.csv", "site.json",
@@ -500,4 +502,74 @@ out:
 	free(tmp);
 	errno = err;
 	return err ? -1 : 0;
+}
+
+/* The directory part of path, with its slash ("" for none). */
+static size_t
+dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? (size_t)(slash - path) + 1 : 0;
+}
+
+/* Copies floor image img from the site's directory to DIR.  Returns 1
+ * when there is no such file, 0 when copied, -1 with errno set. */
+static int
+copy_image(const char *site, const char *csv, const char *img, char *src,
+	   size_t ns, char *dst, size_t nd)
+{
+	struct stat st;
+	size_t nsub = dir_len(img);
+
+	snprintf(src, ns, "%.*s%s", (int)dir_len(site), site, img);
+	snprintf(dst, nd, "%s/%s", csv, img);
+	if (stat(src, &st) < 0 || !S_ISREG(st.st_mode))
+		return 1;
+	/* An image in a subdirectory of the site's goes into the same
+	 * subdirectory of DIR. */
+	if (nsub > 0) {
+		char *sub = strndup(dst, strlen(csv) + nsub);
+		int rc = sub ? out_make_dirs(sub) : -1;
+
+		free(sub);
+		if (rc < 0)
+			return -1;
+	}
+	return out_copy_file(src, dst);
+}
+
+void
+out_copy_images(const struct sim *s)
+{
+	const char *site = s->o->site, *csv = s->o->csv;
+
+	if (strcmp(site, "-") == 0)
+		return;
+	for (size_t f = 0; f < s->n_floors; f++) {
+		const char *img = track_site_floor_image(s->site, f);
+		bool seen = false;
+
+		for (size_t k = 0; img && k < f; k++) {
+			const char *prev = track_site_floor_image(s->site, k);
+
+			seen = seen || (prev && strcmp(prev, img) == 0);
+		}
+		if (!img || seen)
+			continue;
+
+		size_t ns = dir_len(site) + strlen(img) + 1;
+		size_t nd = strlen(csv) + strlen(img) + 2;
+		char *src = malloc(ns), *dst = malloc(nd);
+
+		if (!src || !dst)
+			fprintf(stderr, "tracksim: warning: out of memory "
+				"copying floor image '%s'\n", img);
+		else if (copy_image(site, csv, img, src, ns, dst, nd) < 0)
+			fprintf(stderr, "tracksim: warning: cannot copy floor "
+				"image '%s' to '%s': %s\n", src, dst,
+				strerror(errno));
+		free(src);
+		free(dst);
+	}
 }

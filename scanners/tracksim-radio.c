@@ -14,19 +14,23 @@
  * that turning one off changes nothing else, and with all of them off the
  * reports are those of the plain model.
  */
-#include "tracksim.h"
+#include "tracksim-radio.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_randist.h>
 
+#include "tracksim-fade.h"
+#include "tracksim-reports.h"
+#include "tracksim-rng.h"
+
 /* A uniform in (0, 1] from the hash of (stream, index): an outage needs
  * two draws, not a generator. */
 static double
 hash_uniform(long long seed, uint64_t stream, uint64_t index)
 {
-	return ((double)sim_stream_seed(seed, stream, index) + 1.0) /
+	return ((double)rng_stream_seed(seed, stream, index) + 1.0) /
 	       4294967296.0;
 }
 
@@ -55,7 +59,7 @@ radio_init(struct sim *s)
 	for (size_t k = 0; k < s->n_scanners; k++) {
 		struct scanner *sc = &s->scanners[k];
 
-		gsl_rng_set(r, sim_stream_seed(o->seed, STREAM_HW, k));
+		gsl_rng_set(r, rng_stream_seed(o->seed, STREAM_HW, k));
 		sc->kind = (int)gsl_rng_uniform_int(r,
 			(unsigned long)o->radio_kinds);
 		sc->hear = 1.0 - o->rate_spread * gsl_rng_uniform(r);
@@ -63,7 +67,7 @@ radio_init(struct sim *s)
 		sc->bias = round((sc->bias + fade_kind_offset(sc->kind,
 			o->radio_kinds, o->kind_spread)) * 1000.0) / 1000.0;
 	}
-	gsl_rng_set(r, sim_stream_seed(o->seed, STREAM_FADE, 0));
+	gsl_rng_set(r, rng_stream_seed(o->seed, STREAM_FADE, 0));
 	for (size_t i = 0; i < s->n_tags; i++)
 		s->tags[i].afloor = -1;
 	if (o->shadow_sigma > 0.0 && s->n_tags > 0 && s->n_scanners > 0) {
@@ -166,7 +170,7 @@ radio_advertise(struct sim *s, size_t idx, double t, struct pos p)
 			.scanner = (uint16_t)k,
 			.rssi = (int16_t)fmin(fmax(round(rssi), -127.0), 0.0),
 		};
-		if (sim_push_report(s, r) < 0)
+		if (reports_push(s, r) < 0)
 			return -1;
 	}
 	return 0;

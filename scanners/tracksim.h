@@ -1,17 +1,29 @@
 /*
- * tracksim: what the simulator's files share (internal to tracksim).
+ * tracksim: the types its modules share (internal to tracksim).  Each
+ * module has its own header; a module calls only those below it, never
+ * one above or beside it at the same level:
  *
- *   tracksim.c       main, the time slices, radio, grid building and walks
- *   tracksim-opts.c  the option table, parsing and --help
- *   tracksim-out.c   the output files and scenario.json
- *   tracksim-site.c  a building from a site file, and walks through its
- *                    zones
- *   tracksim-live.c  --server: the slices in real time, sent to trackd
- *   tracksim-walk.c  where a tag is: routes with corners, stops and speed
- *                    changes, and the grid's walks
- *   tracksim-radio.c the adverts' RSSI: shadowing, body loss, radio kinds,
- *                    report rates and outages (pure parts in
- *                    tracksim-fade.c)
+ *   tracksim.c           main: options, then one of the two modes
+ *   tracksim-csv.c       --csv: the run into DIR, the summary
+ *   tracksim-live.c      --server: the slices in real time, sent to trackd
+ *   tracksim-out.c       the output files, scenario.json, floor images
+ *   tracksim-sim.c       the model slice by slice: set-up, positions,
+ *                        adverts, button presses, truth
+ *   tracksim-grid.c      the grid building and its walks
+ *   tracksim-site.c      a building from a site file (zones, floors,
+ *                        scanners, tags)
+ *   tracksim-sitewalk.c  walks through a site's zones
+ *   tracksim-radio.c     the adverts' RSSI: shadowing, body loss, radio
+ *                        kinds, report rates and outages
+ *   tracksim-reports.c   the queue of reports, in time order
+ *   tracksim-walk.c      routes: corners, stops, speed changes
+ *   tracksim-opts.c      the option table, parsing and --help
+ *   tracksim-rng.c       seeded random streams
+ *   tracksim-fade.c      pure radio models (no struct sim)
+ *
+ * Lines further down are lower.  tracksim-sim.c decides, when a tag's
+ * route runs out, whether the grid or the site draws its next leg, so
+ * that neither calls back into the other.
  */
 #ifndef TRACKSIM_H
 #define TRACKSIM_H
@@ -99,18 +111,6 @@ struct opt_spec {
 	const char *help;
 	bool grid_only; /* ignored with --site */
 };
-
-/* One table drives parsing, --help and scenario.json, so the JSON always
- * lists every parameter that was used. */
-extern const struct opt_spec opt_specs[];
-extern const size_t n_opt_specs;
-
-/* Parses argv into *o. Returns 0 to run, -1 after printing --help, or the
- * exit status after printing why not. */
-int opts_parse(int argc, char **argv, struct options *o);
-
-/* Whether option name was given on the command line. */
-bool opts_given(const struct options *o, const char *name);
 
 struct scanner {
 	double x, y, z;  /* z absolute */
@@ -266,126 +266,8 @@ struct sim {
 	struct out_file out[N_OUT];
 };
 
-/* Independent generator seeds for (stream, index) pairs. */
-unsigned long sim_stream_seed(long long seed, uint64_t stream,
-			      uint64_t index);
-
-enum { STREAM_SETUP = 1, STREAM_RADIO = 2, STREAM_WALK = 3,
-       STREAM_BUTTON = 4, STREAM_FADE = 5, STREAM_HW = 6, STREAM_OUTAGE = 7 };
-
-/* The stream of tag idx's walk: leg k draws from index k. */
-uint64_t sim_walk_stream(size_t tag);
-
-double sim_uniform(gsl_rng *r, double lo, double hi);
-
 /* Simulated time goes in slices of this many seconds: slice i is
  * [t0 + i SLICE_S, t0 + (i + 1) SLICE_S). */
 #define SLICE_S 1.0
-
-/* Sets up s for o (which must outlive it): the building, the scanners and
- * every tag's first leg.  Returns 0, or the exit status after printing
- * why.  sim_free(s) is needed either way. */
-int sim_init(struct sim *s, const struct options *o);
-void sim_free(struct sim *s);
-
-/* Simulates slice number slice (in order, from 0): the adverts'
- * reports are added to s->reports (unsorted; latency may stamp them after
- * the slice), the presses in the slice to s->presses and, with truth, the
- * positions at the truth instants in the slice to s->truth.  Returns 1,
- * 0 if the slice starts after the end (nothing done), or -1 out of
- * memory. */
-int sim_step(struct sim *s, long long slice, bool truth);
-
-/* Queues a report (s->reports grows; it is reused slice after slice).
- * Returns 0, or -1 out of memory. */
-int sim_push_report(struct sim *s, struct report r);
-
-/* Sorts the pending reports (by time, tag, scanner) and returns how many
- * come before limit_ms: s->reports[0 .. n). */
-size_t sim_due_reports(struct sim *s, int64_t limit_ms);
-
-/* Forgets the first n pending reports (handled by the caller). */
-void sim_take_reports(struct sim *s, size_t n);
-
-/* tracksim-walk.c */
-
-/* Places the grid's tags and draws their first legs. */
-void walk_setup_grid(struct sim *s);
-
-/* Routes tag g from where its leg ends to (x, y) on floor `floor` at
- * `speed`, to stand there for `pause`: maybe round a corner, maybe with a
- * stop on the way, each stretch at its own speed (draws from r).  Starts
- * the first stretch. */
-void walk_route(struct sim *s, struct tag *g, gsl_rng *r, double x,
-		double y, int floor, double speed, double pause);
-
-/* How long an asset rests after a move of travel_s seconds, so that it
- * moves --asset-move of the time on average (u uniform in [0, 1)). */
-double walk_asset_rest(const struct options *o, double travel_s, double u);
-
-/* Where tag idx is at t; calls for one tag must come in non-decreasing t
- * (legs only move on). */
-struct pos walk_position(struct sim *s, size_t idx, double t);
-
-/* tracksim-radio.c */
-
-/* Draws the scanners' radio kinds and report rates (adding the kinds'
- * offsets to their bias) and sets up shadowing and outages.  Returns 0,
- * or -1 out of memory. */
-int radio_init(struct sim *s);
-void radio_free(struct sim *s);
-
-/* Moves the scanners' outages on to slice [a, b). */
-void radio_slice(struct sim *s, double a, double b);
-
-/* The reports of tag idx's advert at t from p.  Returns 0, or -1 out of
- * memory. */
-int radio_advertise(struct sim *s, size_t idx, double t, struct pos p);
-
-/* tracksim-live.c */
-
-/* Wall-clock time, Unix seconds. */
-double live_now(void);
-
-/* Runs s (set up with t0 = live_now()) in real time, sending its reports
- * to o->server until SIGINT or SIGTERM (or the end of --duration).
- * Returns the exit status. */
-int live_run(struct sim *s);
-
-/* tracksim-site.c */
-
-/* Reads and parses o->site into s (site, floors, scanners, zones, tags).
- * Returns 0, or the exit status after printing why. */
-int sitesim_load(struct sim *s);
-
-/* Places every tag and draws its first leg (s->tags filled by
- * sitesim_load). */
-void sitesim_setup_tags(struct sim *s);
-
-/* Moves tag idx on to its next leg. */
-void sitesim_next_leg(struct sim *s, struct tag *g, size_t idx);
-
-/* Copies each floor's image from the site's directory into DIR, best
- * effort: a missing image is skipped, a failed copy only warned about. */
-void sitesim_copy_images(const struct sim *s);
-
-void sitesim_free(struct sim *s);
-
-/* tracksim-out.c */
-
-int out_make_dirs(const char *dir);
-int out_open(struct sim *s);
-int out_close_all(struct sim *s);
-int out_commit(struct sim *s);
-void out_discard(struct sim *s);
-void out_free(struct sim *s);
-void out_write_time(FILE *fp, int64_t t_ms);
-void out_write_scanners(struct sim *s);
-int out_write_site(struct sim *s);
-int out_write_json(struct sim *s);
-
-/* Copies src to dst through dst.new and a rename, so dst may be src.
- * Returns 0, or -1 with errno set. */
-int out_copy_file(const char *src, const char *dst);
 
 #endif /* TRACKSIM_H */
