@@ -16,14 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include "demo.h"
 
-/* trackd.c's: ask for an update at once (after a button press). */
-void
-app_soon(struct app *a)
-{
-	a->tick_us = 1;
-}
-
-/* trackd.c's clock, for the rate limit (which this harness leaves off:
+/* clock.c's, for the rate limit (which this harness leaves off:
  * no scanner index). A fixed time keeps runs reproducible. */
 int64_t
 app_now_us(void)
@@ -31,7 +24,7 @@ app_now_us(void)
 	return (int64_t)1763900000 * 1000000;
 }
 
-/* trackd.c's: the site's entry for a tag (a press needs one); a scan
+/* view.c's: the site's entry for a tag (a press needs one); a scan
  * here, trackd keeps an index. */
 const track_site_tag *
 app_site_tag(const struct app *a, const char *id)

@@ -1,37 +1,9 @@
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
+/* The alarm table: see alarms.h. */
 #include "alarms.h"
-#include "escape.h"
-#include "persist.h"
-#include "webhook.h"
 
-/* The alarm as the database keeps it. */
-static struct store_alarm
-alarm_row(const struct alarm *al)
-{
-	struct store_alarm row = {
-		.id = al->id,
-		.opened_us = al->opened_us,
-		.pressed_us = al->pressed_us,
-		.acked = !al->open,
-		.acked_us = al->acked_us,
-	};
-
-	snprintf(row.tag, sizeof row.tag, "%s", al->tag);
-	snprintf(row.acked_by, sizeof row.acked_by, "%s", al->acked_by);
-	return row;
-}
-
-/* Into the next batch (an alarm opened, or pressed again). */
-static void
-keep(struct app *a, const struct alarm *al)
-{
-	struct store_alarm row = alarm_row(al);
-
-	persist_alarm(a, &row);
-}
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 size_t
 alarms_capacity(size_t n_tags)
@@ -39,19 +11,34 @@ alarms_capacity(size_t n_tags)
 	return n_tags + ALARMS_ACKED_KEPT;
 }
 
+int
+alarms_init(struct alarms *t, size_t cap)
+{
+	*t = (struct alarms){ .cap = cap };
+	t->list = calloc(cap ? cap : 1, sizeof *t->list);
+	return t->list ? 0 : -1;
+}
+
+void
+alarms_free(struct alarms *t)
+{
+	free(t->list);
+	*t = (struct alarms){ 0 };
+}
+
 /* Room for one more. When the table is full, the oldest acknowledged alarm
  * goes, or else the oldest open one of a tag the site does not list (left
  * by an older trackd, or a tag since taken out of the site); both stay in
  * the database. An open alarm of a listed tag never goes. */
 static struct alarm *
-slot_for_new(struct app *a)
+slot_for_new(struct alarms *t, struct alarms_change *c)
 {
 	struct alarm *acked = NULL, *stray = NULL;
 
-	if (a->n_alarms < a->max_alarms)
-		return &a->alarms[a->n_alarms++];
-	for (size_t i = 0; i < a->n_alarms; i++) {
-		struct alarm *al = &a->alarms[i];
+	if (t->n < t->cap)
+		return &t->list[t->n++];
+	for (size_t i = 0; i < t->n; i++) {
+		struct alarm *al = &t->list[i];
 
 		if (!al->open && (!acked || al->id < acked->id))
 			acked = al;
@@ -60,162 +47,107 @@ slot_for_new(struct app *a)
 			stray = al;
 	}
 	if (!acked && stray)
-		lwsl_warn("alarm table full: open alarm %llu of unlisted %s "
-		          "left in the database only\n",
-		          (unsigned long long)stray->id, stray->tag);
+		c->dropped = *stray;
 	return acked ? acked : stray;
 }
 
-void
-alarms_distress(struct app *a, const track_event *ev)
+struct alarms_change
+alarms_distress(struct alarms *t, const char *tag, bool listed, int64_t t_us)
 {
+	struct alarms_change c = { 0 };
 	struct alarm *al;
 
-	for (size_t i = 0; i < a->n_alarms; i++) {
-		al = &a->alarms[i];
-		if (al->open && strcmp(al->tag, ev->tag) == 0) {
-			al->pressed_us = ev->t_us;
-			al->seq = ++a->alarm_seq;
-			keep(a, al);
-			return;
+	for (size_t i = 0; i < t->n; i++) {
+		al = &t->list[i];
+		if (al->open && strcmp(al->tag, tag) == 0) {
+			al->pressed_us = t_us;
+			al->seq = ++t->seq;
+			c.al = al;
+			return c;
 		}
 	}
-	al = slot_for_new(a);
-	if (!al) {
-		lwsl_err("alarm table full of open alarms: %s not recorded\n",
-		         ev->tag);
-		return;
-	}
+	al = slot_for_new(t, &c);
+	if (!al)
+		return c;
 	memset(al, 0, sizeof *al);
-	al->id = ++a->alarm_ids;
-	snprintf(al->tag, sizeof al->tag, "%s", ev->tag);
-	al->listed = app_site_tag(a, al->tag) != NULL;
-	al->opened_us = al->pressed_us = ev->t_us;
+	al->id = ++t->ids;
+	snprintf(al->tag, sizeof al->tag, "%s", tag);
+	al->listed = listed;
+	al->opened_us = al->pressed_us = t_us;
 	al->open = true;
-	al->seq = ++a->alarm_seq;
-	keep(a, al);
-	a->alarm_opened = true;
-	lwsl_user("alarm %llu opened: distress from %s\n",
-	          (unsigned long long)al->id, al->tag);
-	webhook_alarm(a, al, "opened");
+	al->seq = ++t->seq;
+	c.al = al;
+	c.opened = true;
+	return c;
+}
+
+struct alarms_change
+alarms_restore(struct alarms *t, const struct alarm *from)
+{
+	struct alarms_change c = { 0 };
+	struct alarm *al = slot_for_new(t, &c);
+
+	if (!al)
+		return c;
+	*al = *from;
+	al->seq = ++t->seq;
+	al->seq_pos = 0;
+	if (al->id > t->ids)
+		t->ids = al->id;
+	c.al = al;
+	return c;
 }
 
 void
-alarms_follow(struct app *a)
+alarms_follow(struct alarms *t, const struct livetable *lt)
 {
-	for (size_t i = 0; i < a->n_alarms; i++) {
-		struct alarm *al = &a->alarms[i];
-		json_t *ix;
+	for (size_t i = 0; i < t->n; i++) {
+		struct alarm *al = &t->list[i];
+		const struct live_tag *tag;
 
 		if (!al->open)
 			continue;
-		ix = json_object_get(a->tag_index, al->tag);
+		tag = livetable_find(lt, al->tag);
 		/* Re-sent whenever the person's position changed. */
-		if (ix && a->tags[json_integer_value(ix)].seq > al->seq_pos) {
-			al->seq_pos = a->tags[json_integer_value(ix)].seq;
-			al->seq = ++a->alarm_seq;
+		if (tag && tag->seq > al->seq_pos) {
+			al->seq_pos = tag->seq;
+			al->seq = ++t->seq;
 		}
 	}
 }
 
-json_t *
-alarm_json(const struct app *a, const struct alarm *al)
+void
+alarms_ack_begin(const struct alarm *al, const char *by, int64_t now_us,
+                 struct alarm *out)
 {
-	json_t *ix = json_object_get(a->tag_index, al->tag);
-	const track_site_tag *info = app_site_tag(a, al->tag);
-	json_t *o = json_pack("{s:I, s:s, s:s?, s:b, s:f, s:f}", "id",
-	                      (json_int_t)al->id, "tag", al->tag, "name",
-	                      info ? info->name : NULL, "open", al->open,
-	                      "opened", (double)al->opened_us * 1e-6,
-	                      "pressed", (double)al->pressed_us * 1e-6);
+	*out = *al;
+	out->open = false;
+	snprintf(out->acked_by, sizeof out->acked_by, "%s", by);
+	out->acked_us = now_us;
+}
 
-	if (ix)
-		json_object_set_new(o, "position",
-		                    app_tag_json(a, &a->tags[json_integer_value(ix)]));
-	else
-		json_object_set_new(o, "position", json_null());
-	if (!al->open) {
-		json_object_set_new(o, "acked_by", json_string(al->acked_by));
-		json_object_set_new(o, "acked",
-		                    json_real((double)al->acked_us * 1e-6));
-	}
-	return o;
+void
+alarms_ack_end(struct alarms *t, struct alarm *al, const struct alarm *acked)
+{
+	*al = *acked;
+	al->seq = ++t->seq;
 }
 
 size_t
-alarms_open(const struct app *a)
+alarms_open(const struct alarms *t)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < a->n_alarms; i++)
-		n += a->alarms[i].open;
+	for (size_t i = 0; i < t->n; i++)
+		n += t->list[i].open;
 	return n;
 }
 
 struct alarm *
-alarm_find(struct app *a, uint64_t id)
+alarms_find(const struct alarms *t, uint64_t id)
 {
-	for (size_t i = 0; i < a->n_alarms; i++)
-		if (a->alarms[i].id == id)
-			return &a->alarms[i];
+	for (size_t i = 0; i < t->n; i++)
+		if (t->list[i].id == id)
+			return &t->list[i];
 	return NULL;
-}
-
-int
-alarm_ack(struct app *a, struct alarm *al, const char *by, const char *who)
-{
-	struct alarm acked = *al;
-	struct store_alarm row;
-	char note[4 * sizeof al->acked_by], name[4 * 64];
-
-	if (!al->open)
-		return 1;
-	acked.open = false;
-	snprintf(acked.acked_by, sizeof acked.acked_by, "%s", by);
-	acked.acked_us = app_now_us();
-	/* Stored before it is shown: an acknowledgement the database did not
-	 * take would come back open after a restart, and the person who
-	 * answered would never know. */
-	row = alarm_row(&acked);
-	if (persist_alarm_now(a, &row) < 0)
-		return -1;
-	*al = acked;
-	al->seq = ++a->alarm_seq;
-	/* Both typed by people: escaped, so that neither forges a log line. */
-	escape_log(note, sizeof note, al->acked_by);
-	escape_log(name, sizeof name, who);
-	lwsl_user("alarm %llu acknowledged by %s%s%s (note \"%s\")\n",
-	          (unsigned long long)al->id, who[0] ? "token \"" : "open access",
-	          name, who[0] ? "\"" : "", note);
-	webhook_alarm(a, al, "acknowledged");
-	return 0;
-}
-
-int
-alarms_restore(struct app *a, const struct store_alarm *row)
-{
-	struct alarm *al = slot_for_new(a);
-
-	if (!al) {
-		lwsl_err("alarm table full of open alarms: alarm %llu of %s "
-		         "not restored\n", (unsigned long long)row->id,
-		         row->tag);
-		return -1;
-	}
-	memset(al, 0, sizeof *al);
-	al->id = row->id;
-	snprintf(al->tag, sizeof al->tag, "%s", row->tag);
-	al->listed = app_site_tag(a, al->tag) != NULL;
-	al->opened_us = row->opened_us;
-	al->pressed_us = row->pressed_us;
-	al->open = !row->acked;
-	if (row->acked) {
-		snprintf(al->acked_by, sizeof al->acked_by, "%s",
-		         row->acked_by);
-		al->acked_us = row->acked_us;
-	}
-	al->seq = ++a->alarm_seq;
-	if (al->id > a->alarm_ids)
-		a->alarm_ids = al->id;
-	return 0;
 }

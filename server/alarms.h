@@ -1,9 +1,18 @@
 /* Distress alarms: opened by a distress event, kept open (and re-sent
- * with the person's newest position) until someone acknowledges them. */
+ * with the person's newest position) until someone acknowledges them.
+ *
+ * Part of trackd's core: a table and its state machine, no sockets, no
+ * database, no clock (time is passed in), no logging. Each call says what
+ * it changed; the caller (app.c) stores it, posts it and logs it. */
 #ifndef TRACKD_ALARMS_H
 #define TRACKD_ALARMS_H
 
-#include "app.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "livetable.h"
+#include "track/track.h"
 
 /* Acknowledged alarms kept in memory (for the alarm list) besides room
  * for an open one of every tag the site lists. Only a listed tag's press
@@ -24,27 +33,54 @@ struct alarm {
 	uint64_t seq_pos;      /* the tag's position seq last followed */
 };
 
+struct alarms {
+	struct alarm *list;    /* cap of them, n in use */
+	size_t n, cap;
+	uint64_t ids;          /* the newest alarm's id */
+	uint64_t seq;          /* the newest change */
+};
+
 /* The size of the alarm table for a site listing n_tags tags. */
 size_t alarms_capacity(size_t n_tags);
-/* A distress event: a new alarm (a->alarm_opened is then set: it must be
- * stored before the update ends), or a new press on the tag's open one. */
-void alarms_distress(struct app *a, const track_event *ev);
-/* After an update: open alarms follow their tag's position. */
-void alarms_follow(struct app *a);
-json_t *alarm_json(const struct app *a, const struct alarm *al);
+/* Room for cap alarms: 0, or -1 out of memory (t left empty). */
+int alarms_init(struct alarms *t, size_t cap);
+/* A zeroed or freed table is a no-op. */
+void alarms_free(struct alarms *t);
+
+/* What alarms_distress and alarms_restore did. */
+struct alarms_change {
+	/* The alarm opened, pressed again or restored; NULL when there was
+	 * no room (the table is full of open alarms of listed tags) and
+	 * nothing changed. */
+	struct alarm *al;
+	bool opened;           /* a new alarm, not a new press of one */
+	/* An open alarm of a tag the site does not list, dropped from the
+	 * table to make room (it stays in the database); id 0 when none. */
+	struct alarm dropped;
+};
+
+/* A distress press of tag (listed: the site names it) at t_us: a new
+ * press on the tag's open alarm, or a new alarm with the next id. */
+struct alarms_change alarms_distress(struct alarms *t, const char *tag,
+                                     bool listed, int64_t t_us);
+/* At start: a stored alarm back into the table, open or acknowledged as
+ * it was (al->seq and seq_pos are set here). Ids go on after it. */
+struct alarms_change alarms_restore(struct alarms *t, const struct alarm *al);
+/* After an update: open alarms follow their tag's position (a new seq
+ * when it changed). */
+void alarms_follow(struct alarms *t, const struct livetable *lt);
+
+/* An acknowledgement in two steps, so that it is stored before it counts:
+ * what al (open) becomes, acknowledged with note by at now_us, into *out,
+ * nothing changed yet ... */
+void alarms_ack_begin(const struct alarm *al, const char *by, int64_t now_us,
+                      struct alarm *out);
+/* ... and, once stored, al becomes *acked, with a new seq. */
+void alarms_ack_end(struct alarms *t, struct alarm *al,
+                    const struct alarm *acked);
+
 /* How many are open (for /metrics). */
-size_t alarms_open(const struct app *a);
-struct alarm *alarm_find(struct app *a, uint64_t id);
-/* Acknowledge, storing it first (with --db): 0; 1 when it was
- * acknowledged already; -1 when it cannot be stored, and nothing changed
- * (the alarm stays open). by is the note the person typed (acked_by);
- * who the token's name ("" while access is open), for the log: the audit
- * trail (the caller's business) says who it was. */
-int alarm_ack(struct app *a, struct alarm *al, const char *by,
-              const char *who);
-/* At start: an alarm from the database back into the table, open or
- * acknowledged as stored. 0, or -1 when the table is full of open ones
- * of listed tags. */
-int alarms_restore(struct app *a, const struct store_alarm *row);
+size_t alarms_open(const struct alarms *t);
+struct alarm *alarms_find(const struct alarms *t, uint64_t id);
 
 #endif

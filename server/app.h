@@ -11,31 +11,13 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
+#include "alarms.h"
+#include "clock.h"
+#include "livetable.h"
 #include "store.h"
 #include "track/site.h"
 #include "track/track.h"
 
-/* The newest position of one tag, as the live stream and the API show it.
- * seq orders changes: a client that has seen seq s needs every tag with a
- * larger one (latest state wins; nothing queues per client). */
-struct live_tag {
-	char id[TRACK_ID_MAX];
-	track_position pos;    /* pos.tag points at id */
-	uint64_t seq;
-	/* The floor the tag last left, and the seq of that change: its old
-	 * floor's watchers are told it is gone. */
-	const char *left_floor;
-	uint64_t left_seq;
-	/* The position last put in the history, to downsample against. */
-	struct {
-		bool set;
-		int64_t t_us;
-		double x, y;
-		const char *floor, *zone;
-	} kept;
-};
-
-struct alarm;
 struct live_floor;
 struct webhook;
 struct access;
@@ -51,8 +33,6 @@ struct live_event {
 #define JSON_OUT (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 #define EVENT_RING 4096
-/* A tag not heard for this long is shown as stale. */
-#define STALE_US 10000000
 #define MAX_BODY (1u << 20) /* largest ingest frame or POST body */
 
 struct app {
@@ -69,10 +49,9 @@ struct app {
 	struct lws_context *context;
 	lws_sorted_usec_list_t tick;
 
-	struct live_tag *tags;  /* max_tags of them */
-	size_t n_tags;
-	json_t *tag_index;      /* tag id -> index into tags */
-	uint64_t seq;           /* newest position change */
+	struct livetable live;  /* cfg.max_tags tags (livetable.h) */
+	bool update_due;        /* a press came in (ingest.c): trackd.c runs
+	                         * the next update at once, not at the tick */
 
 	struct live_floor *live_floors; /* one per floor (live.c) */
 	uint64_t stats_seq;     /* newest head counts */
@@ -81,11 +60,7 @@ struct app {
 	struct live_event *events; /* ring of EVENT_RING */
 	uint64_t ev_seq;        /* sequence of the newest event */
 
-	struct alarm *alarms;   /* max_alarms of them (alarms.h) */
-	size_t n_alarms, max_alarms;
-	bool alarm_opened;      /* this update opened one: store it now */
-	uint64_t alarm_ids;     /* the newest alarm's id */
-	uint64_t alarm_seq;     /* the newest alarm change */
+	struct alarms alarms;   /* (alarms.h) */
 
 	/* History in SQLite (persist.c); store is NULL without --db. */
 	store *store;
@@ -120,8 +95,6 @@ struct app {
 	long max_clients;       /* live clients at once */
 	const char *allow_origin; /* --allow-origin (origin.h); NULL: none */
 	uint64_t live_refused;  /* live clients refused by it */
-	uint64_t live_evicted;  /* tags dropped from a full live table */
-	uint64_t live_full;     /* positions not shown: table full of live tags */
 
 	unsigned live_clients;
 	uint64_t ingest_frames;
@@ -133,18 +106,18 @@ struct app {
 	uint64_t updates;
 };
 
-int64_t app_now_us(void);
-/* A monotonic clock in seconds, for timing. */
-double app_mono_s(void);
-
-/* Run one engine update now: positions and events into the live state,
- * and live clients asked to write. */
-void app_update(struct app *a);
-/* Run the next update at once rather than at the next tick. */
-void app_soon(struct app *a);
-
-/* The live slot of tag id, made when new; NULL when the table is full. */
-struct live_tag *app_live_slot(struct app *a, const char *id);
+/* The update pipeline (app.c): run one engine update at now_us, its
+ * positions into the live table and the history, its events into the
+ * ring, the history and the alarms; what the alarms did goes to the
+ * history and the webhook. The caller then tells the live clients. */
+void app_update(struct app *a, int64_t now_us);
+/* Acknowledge alarm al, storing it first (with --db): 0; 1 when it was
+ * acknowledged already; -1 when it cannot be stored, and nothing changed
+ * (the alarm stays open). by is the note the person typed (acked_by);
+ * who the token's name ("" while access is open), for the log: the audit
+ * trail (the caller's business) says who it was. */
+int app_alarm_ack(struct app *a, struct alarm *al, const char *by,
+                  const char *who);
 
 /* Limits (options.h): beyond them, a clear error and a counter. */
 struct scanner_rate {
@@ -152,12 +125,17 @@ struct scanner_rate {
 	int64_t at_us;
 };
 
+/* The views (view.c): the core's state as the API and the live stream
+ * show it, with the site's names. */
+
 /* Whether tag id is personal data: a person, or a tag the site does not
  * name (a phone, a visitor's badge); only assets are not. */
 bool app_is_person(const struct app *a, const char *id);
 
 /* A tag object for the API and the live stream (a new reference). */
 json_t *app_tag_json(const struct app *a, const struct live_tag *t);
+/* An alarm object, with its tag's name and newest position. */
+json_t *app_alarm_json(const struct app *a, const struct alarm *al);
 /* The site's name and kind for tag id, NULL when the site does not list
  * it. */
 const track_site_tag *app_site_tag(const struct app *a, const char *id);

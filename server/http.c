@@ -163,13 +163,13 @@ get_tags(struct app *a, struct http_pss *p)
 	bool people = p->who.perms & PERM_PEOPLE, any_person = false;
 	json_t *list = json_array();
 
-	for (size_t i = 0; i < a->n_tags; i++) {
-		bool person = a->tags[i].pos.kind != TRACK_TAG_ASSET;
+	for (size_t i = 0; i < a->live.n; i++) {
+		bool person = a->live.tags[i].pos.kind != TRACK_TAG_ASSET;
 
 		if (person && !people)
 			continue;
 		any_person |= person;
-		json_array_append_new(list, app_tag_json(a, &a->tags[i]));
+		json_array_append_new(list, app_tag_json(a, &a->live.tags[i]));
 	}
 	if (any_person)
 		access_audit(a, &p->who, "positions", "*");
@@ -179,17 +179,17 @@ get_tags(struct app *a, struct http_pss *p)
 static void
 get_tag(struct app *a, struct http_pss *p, const char *id)
 {
-	json_t *ix = json_object_get(a->tag_index, id);
+	const struct live_tag *t = livetable_find(&a->live, id);
 
 	/* The caller may (route_get checked): the look-up is recorded. */
 	if (app_is_person(a, id))
 		access_audit(a, &p->who, "position", id);
-	if (!ix) {
+	if (!t) {
 		reply_error(p, 404, "not found",
 		            "no tag with this id has been located");
 		return;
 	}
-	reply_json(p, 200, app_tag_json(a, &a->tags[json_integer_value(ix)]));
+	reply_json(p, 200, app_tag_json(a, t));
 }
 
 static bool
@@ -254,8 +254,8 @@ get_alarms(struct app *a, struct http_pss *p)
 {
 	json_t *list = json_array();
 
-	for (size_t i = a->n_alarms; i-- > 0;)
-		json_array_append_new(list, alarm_json(a, &a->alarms[i]));
+	for (size_t i = a->alarms.n; i-- > 0;)
+		json_array_append_new(list, app_alarm_json(a, &a->alarms.list[i]));
 	reply_json(p, 200, json_pack("{s:o}", "alarms", list));
 }
 
@@ -272,7 +272,7 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 		reply_error(p, 404, "not found", p->path);
 		return;
 	}
-	al = alarm_find(a, id);
+	al = alarms_find(&a->alarms, id);
 	if (!al) {
 		reply_error(p, 404, "not found", "no such alarm");
 		return;
@@ -285,7 +285,7 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 		            "expected {\"by\": \"who acknowledges\"}");
 		return;
 	}
-	switch (alarm_ack(a, al, json_string_value(by),
+	switch (app_alarm_ack(a, al, json_string_value(by),
 	                  p->who.token ? p->who.name : "")) {
 	case 0:
 		/* Who it was is the token; "by" is only the note they typed. */
@@ -302,7 +302,7 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 		return;
 	}
 	json_decref(doc);
-	reply_json(p, 200, alarm_json(a, al));
+	reply_json(p, 200, app_alarm_json(a, al));
 	lws_callback_on_writable_all_protocol(
 		a->context,
 		lws_vhost_name_to_protocol(lws_get_vhost_by_name(a->context,
@@ -471,7 +471,7 @@ route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 			get_search(a, wsi, p);
 	} else if (strcmp(path, "/api/v1/alarms") == 0) {
 		if (allow(p, PERM_ALARMS)) {
-			if (a->n_alarms)
+			if (a->alarms.n)
 				access_audit(a, &p->who, "alarms", "*");
 			get_alarms(a, p);
 		}

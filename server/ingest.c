@@ -227,6 +227,6 @@ ingest_document(struct app *a, const struct caller *who, const char *text,
 	                   "rejected", rejected);
 	/* Every second counts after a press: update now, not at the tick. */
 	if (button)
-		app_soon(a);
+		a->update_due = true;
 	return answer;
 }

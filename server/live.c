@@ -1,10 +1,4 @@
-/* The two WebSocket protocols.
- *
- * track-ingest.v1: each text message is an ingest document; each gets one
- * answer, in order. A client that sends faster than it reads its answers
- * is paused (flow control), not buffered without end.
- *
- * track-live.v1: a client subscribes to a floor or follows one tag and gets
+/* The track-live.v1 WebSocket protocol: a client subscribes to a floor or follows one tag and gets
  * a snapshot, then the changes since what it was last sent, then events,
  * and the floor's head counts every few seconds. Nothing is queued per
  * client: on each chance to write, it gets the latest state of what
@@ -26,8 +20,8 @@
 #include "app.h"
 #include "handshake.h"
 #include "origin.h"
+#include "ws.h"
 
-#define ANSWERS 16
 /* At most this often a client gets positions: every update's changes at
  * the default tick (100 ms), batched. Total traffic does not grow with the
  * rate (each tag changes about once a second); latency shrinks with it. */
@@ -53,28 +47,6 @@ struct shared_msg {
 struct live_floor {
 	struct shared_msg snapshot[2], positions[2], stats;
 };
-
-static struct app *
-app_of(struct lws *wsi)
-{
-	return lws_context_user(lws_get_context(wsi));
-}
-
-/* Send text as one message; false when the connection must close. */
-static bool
-send_text(struct lws *wsi, const char *text)
-{
-	size_t n = strlen(text);
-	unsigned char *buf = malloc(LWS_PRE + n);
-	int w;
-
-	if (!buf)
-		return false;
-	memcpy(buf + LWS_PRE, text, n);
-	w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
-	free(buf);
-	return w >= (int)n;
-}
 
 /* Encode doc (consumed) into m; false when out of memory. */
 static bool
@@ -103,178 +75,6 @@ send_shared(struct lws *wsi, const struct shared_msg *m)
 {
 	return lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) >=
 	       (int)m->len;
-}
-
-/* Tokens changed and wsi's caller may no longer do what it came for: the
- * connection ends with 1008 and why, at the next chance to write; nothing
- * else is sent or taken meanwhile. A client that reads nothing is cut
- * 2 s later without the close frame. */
-static void
-end_for_access(struct lws *wsi, bool *ending, const struct caller *who,
-               const char *what)
-{
-	const char *why = who->known ? "token no longer allows this"
-	                : who->token ? "token revoked"
-	                             : "access now needs a token";
-
-	lwsl_warn("%s of %s (%s) ended: %s\n", what, who->name[0] ? who->name
-	                                                            : "open access",
-	          who->peer, why);
-	*ending = true;
-	lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-	                 (unsigned char *)why, strlen(why));
-	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 2);
-	lws_callback_on_writable(wsi);
-}
-
-static bool
-send_json(struct lws *wsi, json_t *doc)
-{
-	char *text = json_dumps(doc, JSON_OUT);
-	bool ok = text && send_text(wsi, text);
-
-	free(text);
-	json_decref(doc);
-	return ok;
-}
-
-/* ---- track-ingest.v1 ---------------------------------------------------- */
-
-struct ingest_pss {
-	char *msg;                 /* the message being received */
-	size_t len;
-	bool too_big;
-	char *answers[ANSWERS];    /* waiting to be sent, oldest first */
-	size_t n_answers;
-	bool paused;
-	struct caller who;         /* as of the handshake, or the last recheck */
-	bool ending;               /* its token was revoked */
-};
-
-size_t
-ingest_pss_size(void)
-{
-	return sizeof(struct ingest_pss);
-}
-
-static void
-queue_answer(struct lws *wsi, struct ingest_pss *p, json_t *answer)
-{
-	char *text = json_dumps(answer, JSON_COMPACT);
-
-	json_decref(answer);
-	if (!text)
-		return;
-	p->answers[p->n_answers++] = text;
-	if (p->n_answers == ANSWERS && !p->paused) {
-		lws_rx_flow_control(wsi, 0);
-		p->paused = true;
-	}
-	lws_callback_on_writable(wsi);
-}
-
-int
-ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
-                void *user, void *in, size_t len)
-{
-	struct ingest_pss *p = user;
-
-	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-		struct caller who;
-		char why[200];
-
-		/* Refused before the upgrade: the client sees the handshake
-		 * fail and trackd's log says why. */
-		if (!origin_allowed(wsi, app_of(wsi)->allow_origin, why,
-		                    sizeof why)) {
-			lwsl_warn("ingest refused: %s\n", why);
-			return handshake_refuse(wsi, 403, "forbidden", why);
-		}
-		access_caller(app_of(wsi), wsi, &who);
-		if (!who.known || !(who.perms & PERM_INGEST)) {
-			lwsl_warn("ingest from %s refused: %s\n", who.peer,
-			          who.known ? "role may not send reports"
-			                    : "no valid token");
-			return who.known
-			       ? handshake_refuse(wsi, 403, "forbidden",
-			                          "this role may not send reports")
-			       : handshake_refuse(wsi, 401, "unauthorized",
-			                          "send a token: ?token=<token> "
-			                          "or Authorization: Bearer");
-		}
-		p->who = who;
-		return 0;
-	}
-	case ACCESS_RECHECK:
-		if (p->ending || (access_recheck(app_of(wsi), &p->who) &&
-		                  (p->who.perms & PERM_INGEST)))
-			return 0;
-		end_for_access(wsi, &p->ending, &p->who, "ingest");
-		return 0;
-
-	case LWS_CALLBACK_RECEIVE:
-		if (p->ending)
-			return 0;
-		if (!p->too_big && p->len + len <= MAX_BODY) {
-			char *m = realloc(p->msg, p->len + len + 1);
-
-			if (!m)
-				return -1;
-			p->msg = m;
-			memcpy(p->msg + p->len, in, len);
-			p->len += len;
-		} else {
-			p->too_big = true;
-		}
-		if (!lws_is_final_fragment(wsi))
-			return 0;
-		if (p->too_big) {
-			queue_answer(wsi, p,
-			             json_pack("{s:i, s:[], s:s}", "accepted", 0,
-			                       "rejected", "error",
-			                       "message larger than 1 MiB"));
-		} else {
-			int status;
-
-			queue_answer(wsi, p,
-			             ingest_document(app_of(wsi), &p->who, p->msg,
-			                             p->len, &status));
-		}
-		free(p->msg);
-		p->msg = NULL;
-		p->len = 0;
-		p->too_big = false;
-		return 0;
-
-	case LWS_CALLBACK_SERVER_WRITEABLE:
-		if (p->ending)
-			return -1; /* sends the close frame lws_close_reason set */
-		if (p->n_answers == 0)
-			return 0;
-		if (!send_text(wsi, p->answers[0]))
-			return -1;
-		free(p->answers[0]);
-		memmove(p->answers, p->answers + 1,
-		        --p->n_answers * sizeof *p->answers);
-		if (p->paused) {
-			lws_rx_flow_control(wsi, 1);
-			p->paused = false;
-		}
-		if (p->n_answers)
-			lws_callback_on_writable(wsi);
-		return 0;
-
-	case LWS_CALLBACK_CLOSED:
-		free(p->msg);
-		for (size_t i = 0; i < p->n_answers; i++)
-			free(p->answers[i]);
-		p->n_answers = 0;
-		return 0;
-
-	default:
-		return 0;
-	}
 }
 
 /* ---- track-live.v1 ------------------------------------------------------ */
@@ -435,8 +235,8 @@ positions_json(const struct app *a, const struct live_pss *p, bool snap,
 {
 	json_t *list = json_array(), *gone = NULL, *doc;
 
-	for (size_t i = 0; i < a->n_tags; i++) {
-		const struct live_tag *t = &a->tags[i];
+	for (size_t i = 0; i < a->live.n; i++) {
+		const struct live_tag *t = &a->live.tags[i];
 
 		if ((snap || t->seq > from) && wanted(p, t))
 			json_array_append_new(list, app_tag_json(a, t));
@@ -472,7 +272,7 @@ send_floor_positions(struct lws *wsi, struct app *a,
 	uint64_t from = snap ? 0 : p->pos_seq;
 
 	/* A snapshot carries ages ("stale"): reused for a second at most. */
-	if (!m->buf || m->from != from || m->to != a->seq ||
+	if (!m->buf || m->from != from || m->to != a->live.seq ||
 	    (snap && now - m->built_us > 1000000)) {
 		json_t *doc = positions_json(a, p, snap, from);
 
@@ -481,7 +281,7 @@ send_floor_positions(struct lws *wsi, struct app *a,
 			json_decref(doc);
 			return 0;
 		}
-		if (!shared_set(m, doc, from, a->seq))
+		if (!shared_set(m, doc, from, a->live.seq))
 			return -1;
 	}
 	return send_shared(wsi, m) ? 1 : -1;
@@ -497,7 +297,7 @@ send_tag_positions(struct lws *wsi, struct app *a, const struct live_pss *p)
 		json_decref(doc);
 		return 0;
 	}
-	return send_json(wsi, doc) ? 1 : -1;
+	return ws_send_json(wsi, doc) ? 1 : -1;
 }
 
 /* Write one message: an error, the snapshot, changed positions, or the
@@ -508,7 +308,7 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 	int64_t now = app_now_us();
 
 	if (p->error) {
-		bool ok = send_text(wsi, p->error);
+		bool ok = ws_send_text(wsi, p->error);
 
 		free(p->error);
 		p->error = NULL;
@@ -524,8 +324,8 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 	    !(p->snapshot_due && p->early_alarms >= ALARMS_BEFORE_SNAPSHOT)) {
 		const struct alarm *next = NULL;
 
-		for (size_t i = 0; i < a->n_alarms; i++) {
-			const struct alarm *al = &a->alarms[i];
+		for (size_t i = 0; i < a->alarms.n; i++) {
+			const struct alarm *al = &a->alarms.list[i];
 
 			if (al->seq <= p->alarm_seq ||
 			    (!al->open && al->seq <= p->alarm_base))
@@ -536,22 +336,22 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 		if (next) {
 			p->alarm_seq = next->seq;
 			p->early_alarms += p->snapshot_due;
-			if (!send_json(wsi, json_pack("{s:s, s:o}", "type",
+			if (!ws_send_json(wsi, json_pack("{s:s, s:o}", "type",
 			                              "alarm", "alarm",
-			                              alarm_json(a, next))))
+			                              app_alarm_json(a, next))))
 				return -1;
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
-		p->alarm_seq = a->alarm_seq;
+		p->alarm_seq = a->alarms.seq;
 	}
-	if (p->snapshot_due || (p->pos_seq < a->seq &&
+	if (p->snapshot_due || (p->pos_seq < a->live.seq &&
 	                        now - p->last_positions_us >= MIN_GAP_US)) {
 		int w = p->floor[0] ? send_floor_positions(wsi, a, p, now)
 		                    : send_tag_positions(wsi, a, p);
 
 		p->snapshot_due = false;
-		p->pos_seq = a->seq;
+		p->pos_seq = a->live.seq;
 		p->last_positions_us = now;
 		if (w < 0)
 			return -1;
@@ -580,12 +380,12 @@ live_write(struct lws *wsi, struct app *a, struct live_pss *p)
 
 		if (!event_wanted(a, p, &le->ev))
 			continue;
-		if (!send_json(wsi, event_json(&le->ev)))
+		if (!ws_send_json(wsi, event_json(&le->ev)))
 			return -1;
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if (p->pos_seq < a->seq)
+	if (p->pos_seq < a->live.seq)
 		/* Positions are due but too soon: come back after the gap. */
 		lws_set_timer_usecs(wsi, MIN_GAP_US);
 	return 0;
@@ -600,7 +400,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		a = app_of(wsi);
+		a = ws_app(wsi);
 		/* Not counted yet: a refused handshake still ends in CLOSED. */
 		memset(p, 0, sizeof *p);
 		{
@@ -622,7 +422,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			                        "(--max-clients)");
 		}
 		/* Who it is, while the handshake's headers are at hand. */
-		access_caller(app_of(wsi), wsi, &p->who);
+		access_caller(ws_app(wsi), wsi, &p->who);
 		if (!p->who.known || !(p->who.perms & PERM_ASSETS)) {
 			lwsl_warn("live client from %s refused: %s\n",
 			          p->who.peer,
@@ -641,12 +441,12 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED: {
 		struct caller who = p->who;
 
-		a = app_of(wsi);
+		a = ws_app(wsi);
 		memset(p, 0, sizeof *p);
 		p->who = who;
-		p->pos_seq = a->seq;
+		p->pos_seq = a->live.seq;
 		p->ev_seq = a->ev_seq;
-		p->alarm_base = a->alarm_seq;
+		p->alarm_base = a->alarms.seq;
 		/* The newest head counts come right after the snapshot. */
 		p->stats_seq = a->stats_seq ? a->stats_seq - 1 : 0;
 		p->counted = true;
@@ -656,10 +456,10 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case ACCESS_RECHECK:
 		if (!p->counted || p->ending ||
-		    (access_recheck(app_of(wsi), &p->who) &&
+		    (access_recheck(ws_app(wsi), &p->who) &&
 		     (p->who.perms & PERM_ASSETS)))
 			return 0;
-		end_for_access(wsi, &p->ending, &p->who, "live stream");
+		ws_end_for_access(wsi, &p->ending, &p->who, "live stream");
 		return 0;
 
 	case LWS_CALLBACK_RECEIVE:
@@ -667,7 +467,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (p->ending || !lws_is_first_fragment(wsi) ||
 		    !lws_is_final_fragment(wsi))
 			return 0;
-		subscribe(app_of(wsi), p, in, len);
+		subscribe(ws_app(wsi), p, in, len);
 		lws_callback_on_writable(wsi);
 		return 0;
 
@@ -681,10 +481,10 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		/* A stalled client: skip this turn rather than pile up. */
 		if (lws_send_pipe_choked(wsi))
 			return 0;
-		return live_write(wsi, app_of(wsi), p);
+		return live_write(wsi, ws_app(wsi), p);
 
 	case LWS_CALLBACK_CLOSED:
-		a = app_of(wsi);
+		a = ws_app(wsi);
 		if (!p)
 			return 0;
 		/* Only what ESTABLISHED counted: refused handshakes close too,
@@ -739,8 +539,8 @@ stats_json(const struct app *a, size_t f, int64_t now)
 	                       sizeof *count);
 	size_t on_floor = 0;
 
-	for (size_t i = 0; count && i < a->n_tags; i++) {
-		const track_position *pos = &a->tags[i].pos;
+	for (size_t i = 0; count && i < a->live.n; i++) {
+		const track_position *pos = &a->live.tags[i].pos;
 
 		if (!pos->floor || strcmp(pos->floor, floor) != 0 ||
 		    now - pos->heard_us > STALE_US)

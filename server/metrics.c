@@ -88,16 +88,16 @@ metrics_text(struct app *a)
 	    "trackd_presses_limited_total %llu\n",
 	    (unsigned long long)a->presses_limited);
 	PUT("# TYPE trackd_alarms_open gauge\ntrackd_alarms_open %zu\n",
-	    alarms_open(a));
+	    alarms_open(&a->alarms));
 	PUT("# TYPE trackd_live_refused_total counter\n"
 	    "trackd_live_refused_total %llu\n",
 	    (unsigned long long)a->live_refused);
 	PUT("# TYPE trackd_tags_evicted_total counter\n"
 	    "trackd_tags_evicted_total %llu\n",
-	    (unsigned long long)a->live_evicted);
+	    (unsigned long long)a->live.evicted);
 	PUT("# TYPE trackd_tags_table_full_total counter\n"
 	    "trackd_tags_table_full_total %llu\n",
-	    (unsigned long long)a->live_full);
+	    (unsigned long long)a->live.full);
 	PUT("# TYPE trackd_db_purged_rows_total counter\n"
 	    "trackd_db_purged_rows_total %llu\n",
 	    (unsigned long long)a->purged_rows);

@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "alarms.h"
+#include "restore.h"
 
 _Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
                "tag ids are copied whole into the store's rows");
@@ -34,19 +32,6 @@ _Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
  * full): 30 s of 10,000 tags moving, about 17 MB. Past it the oldest are
  * dropped; events and alarm changes never are. */
 #define MAX_PENDING_POSITIONS 300000
-
-/* Acknowledged alarms brought back at start besides every open one, so
- * that the alarm list still shows who answered the latest calls. */
-#define RESTORE_ACKED 100
-
-/* At start, a tag the site does not list comes back only when its last
- * fix was made by at least this many scanners, in the last hour, and only
- * the newest of them: a flood of random ids (each heard by one scanner)
- * must not fill the live table with stale junk after a restart. The
- * site's own tags always come back. */
-#define RESTORE_MIN_SCANNERS 2
-#define RESTORE_UNLISTED_US (3600 * LWS_US_PER_SEC)
-#define RESTORE_UNLISTED_MAX 1000
 
 /* Occupancy buckets written per timer run when catching up. */
 #define OCC_CATCH_UP 10
@@ -117,12 +102,34 @@ persist_event(struct app *a, const track_event *ev)
 		         row.type, row.tag);
 }
 
-void
-persist_alarm(struct app *a, const struct store_alarm *row)
+/* The alarm as the database keeps it. */
+static struct store_alarm
+alarm_row(const struct alarm *al)
 {
-	if (a->store && store_batch_add_alarm(&a->batch, row) < 0)
+	struct store_alarm row = {
+		.id = al->id,
+		.opened_us = al->opened_us,
+		.pressed_us = al->pressed_us,
+		.acked = !al->open,
+		.acked_us = al->acked_us,
+	};
+
+	snprintf(row.tag, sizeof row.tag, "%s", al->tag);
+	snprintf(row.acked_by, sizeof row.acked_by, "%s", al->acked_by);
+	return row;
+}
+
+void
+persist_alarm(struct app *a, const struct alarm *al)
+{
+	struct store_alarm row;
+
+	if (!a->store)
+		return;
+	row = alarm_row(al);
+	if (store_batch_add_alarm(&a->batch, &row) < 0)
 		lwsl_err("db: out of memory: alarm %llu change not kept\n",
-		         (unsigned long long)row->id);
+		         (unsigned long long)row.id);
 }
 
 static void
@@ -139,11 +146,14 @@ note_failure(struct app *a, const char *what)
 }
 
 int
-persist_alarm_now(struct app *a, const struct store_alarm *row)
+persist_alarm_now(struct app *a, const struct alarm *al)
 {
+	struct store_alarm row;
+
 	if (!a->store)
 		return 0;
-	if (store_put_alarm(a->store, row) < 0) {
+	row = alarm_row(al);
+	if (store_put_alarm(a->store, &row) < 0) {
 		note_failure(a, "cannot store an acknowledgement");
 		return -1;
 	}
@@ -307,19 +317,18 @@ snapshot_utilization(struct app *a, int64_t from, int64_t now)
 static void
 snapshot(struct app *a, int64_t now, bool at_exit)
 {
-	sqlite3 *db = store_db(a->store);
 	int64_t from = a->snap_last_us ? a->snap_last_us : a->started_us;
 	double t0 = app_mono_s();
 
 	if (!at_exit && now - from < SNAP_EVERY_US)
 		return;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	            SQLITE_OK ||
+	if (store_stats_begin(a->store) < 0 ||
 	    snapshot_heat(a, from, now) < 0 ||
 	    snapshot_utilization(a, from, now) < 0 ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		lwsl_err("db: statistics snapshot: %s\n", sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	    store_stats_commit(a->store) < 0) {
+		lwsl_err("db: statistics snapshot: %s\n",
+		         store_error(a->store));
+		store_stats_rollback(a->store);
 		return; /* tried again at the next flush */
 	}
 	a->snap_last_us = now;
@@ -383,175 +392,10 @@ persist_close(struct app *a)
 	store_batch_free(&a->batch);
 }
 
-/* ---- at start ------------------------------------------------------------ */
-
-struct restored {
-	struct app *a;
-	size_t tags, skipped, unlisted, alarms, open;
-};
-
-static const char *
-site_floor(const struct app *a, const char *id)
-{
-	const track_site *site = track_site_engine(a->site);
-
-	for (size_t f = 0; id && f < site->n_floors; f++)
-		if (strcmp(site->floors[f].id, id) == 0)
-			return site->floors[f].id;
-	return NULL;
-}
-
-static const char *
-site_zone(const struct app *a, const char *id)
-{
-	const track_site_zone *zones;
-	size_t n = track_site_zones(a->site, &zones);
-
-	for (size_t z = 0; id && z < n; z++)
-		if (strcmp(zones[z].id, id) == 0)
-			return zones[z].id;
-	return NULL;
-}
-
-/* zone_here and zone_near of a restored position, by the engine's rule
- * (the first zone of the floor holding (x, y); the nearest other zone
- * within r, none when (x, y) is deeper than r inside its own). Not
- * stored: they follow from x, y, r and the site, and the next fix
- * replaces them. */
-static void
-restore_zones(const struct app *a, track_position *p)
-{
-	const track_site_zone *zs;
-	size_t n = track_site_zones(a->site, &zs), here;
-	double best = p->r, d;
-
-	for (here = 0; here < n; here++)
-		if (strcmp(zs[here].floor, p->floor) == 0 &&
-		    track_polygon_contains(zs[here].polygon, zs[here].n_points,
-		                           p->x, p->y))
-			break;
-	if (here < n) {
-		p->zone_here = zs[here].id;
-		if (track_polygon_distance(zs[here].polygon, zs[here].n_points,
-		                           p->x, p->y) > p->r)
-			return;
-	}
-	for (size_t z = 0; z < n; z++) {
-		if (z == here || strcmp(zs[z].floor, p->floor) != 0)
-			continue;
-		d = track_polygon_contains(zs[z].polygon, zs[z].n_points, p->x,
-		                           p->y)
-		            ? 0.0
-		            : track_polygon_distance(zs[z].polygon,
-		                                     zs[z].n_points, p->x, p->y);
-		if (d <= best) {
-			best = d;
-			p->zone_near = zs[z].id;
-		}
-	}
-}
-
-/* A last position into the live table. Its strings must outlive the
- * query, so they are the site's own (a floor the site no longer has is
- * skipped). The engine knows nothing of it: the tag's next fix replaces
- * it. */
-static int
-restore_position(void *ud, const struct store_position *p)
-{
-	struct restored *r = ud;
-	struct app *a = r->a;
-	const char *floor = site_floor(a, p->floor);
-	const track_site_tag *info = app_site_tag(a, p->tag);
-	struct live_tag *t;
-
-	if (!info && (p->scanners < RESTORE_MIN_SCANNERS ||
-	              a->started_us - p->t_us > RESTORE_UNLISTED_US ||
-	              r->unlisted >= RESTORE_UNLISTED_MAX)) {
-		r->skipped++;
-		return 0;
-	}
-	if (!floor || strlen(p->tag) >= TRACK_ID_MAX ||
-	    !(t = app_live_slot(a, p->tag))) {
-		r->skipped++;
-		return 0;
-	}
-	r->unlisted += !info;
-	t->pos = (track_position){
-		.tag = t->id,
-		.floor = floor,
-		.x = p->x,
-		.y = p->y,
-		.r = p->r,
-		.t_us = p->t_us,
-		.heard_us = p->t_us,
-		.zone = site_zone(a, p->zone),
-		.kind = info ? info->kind : TRACK_TAG_UNKNOWN,
-		.category = info ? info->category : "",
-	};
-	restore_zones(a, &t->pos);
-	t->seq = ++a->seq;
-	t->kept.set = true;
-	t->kept.t_us = p->t_us;
-	t->kept.x = p->x;
-	t->kept.y = p->y;
-	t->kept.floor = t->pos.floor;
-	t->kept.zone = t->pos.zone;
-	r->tags++;
-	return 0;
-}
-
-static int
-restore_alarm(void *ud, const struct store_alarm *row)
-{
-	struct restored *r = ud;
-
-	if (alarms_restore(r->a, row) == 0) {
-		r->alarms++;
-		r->open += !row->acked;
-	}
-	return 0;
-}
-
-/* Forget the stray last positions (RESTORE_MIN_SCANNERS) of tags the site
- * does not list: they would never come back, and would only be read again
- * at every start. */
-static int
-purge_strays(struct app *a, const char *path)
-{
-	const track_site_tag *tags;
-	size_t n = track_site_tags(a->site, &tags);
-	json_t *ids = json_array();
-	char *text;
-	int gone;
-
-	for (size_t i = 0; ids && i < n; i++)
-		json_array_append_new(ids, json_string(tags[i].id));
-	text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
-	json_decref(ids);
-	if (!text) {
-		fprintf(stderr, "trackd: out of memory\n");
-		return -1;
-	}
-	gone = store_purge_stray_last(a->store, text, RESTORE_MIN_SCANNERS);
-	free(text);
-	if (gone < 0) {
-		fprintf(stderr, "trackd: --db %s: %s\n", path,
-		        store_error(a->store));
-		return -1;
-	}
-	if (gone > 0)
-		lwsl_user("db %s: %d stray last positions forgotten (tags not "
-		          "in the site, heard by fewer than %d scanners)\n",
-		          path, gone, RESTORE_MIN_SCANNERS);
-	return 0;
-}
-
 int
 persist_open(struct app *a, const char *path)
 {
-	struct restored r = { .a = a };
 	char err[512];
-	uint64_t max_id = 0;
 	int64_t bu = a->cfg.stats_bucket_us;
 
 	a->started_us = app_now_us();
@@ -566,25 +410,11 @@ persist_open(struct app *a, const char *path)
 		fprintf(stderr, "trackd: out of memory\n");
 		goto fail;
 	}
-	if (purge_strays(a, path) < 0)
-		goto fail;
-	if (store_alarms(a->store, RESTORE_ACKED, &max_id, restore_alarm,
-	                 &r) < 0 ||
-	    store_last_positions(a->store, restore_position, &r) < 0) {
-		fprintf(stderr, "trackd: --db %s: %s\n", path,
-		        store_error(a->store));
-		goto fail;
-	}
-	/* Ids go on from the largest ever used, restored or not. */
-	if (max_id > a->alarm_ids)
-		a->alarm_ids = max_id;
 	if (store_migrations_applied(a->store))
 		lwsl_user("db %s: schema version %d\n", path,
 		          store_schema_version(a->store));
-	if (r.tags || r.alarms)
-		lwsl_user("db %s: %zu last positions back (%zu skipped), %zu "
-		          "alarms (%zu open)\n", path, r.tags, r.skipped,
-		          r.alarms, r.open);
+	if (restore_open(a, path) < 0)
+		goto fail;
 	return 0;
 fail:
 	store_batch_free(&a->batch);

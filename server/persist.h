@@ -32,13 +32,13 @@ void persist_event(struct app *a, const track_event *ev);
 /* An engine event as the database keeps it (and the API shows it). */
 struct store_event persist_event_row(const track_event *ev);
 /* An alarm was opened or pressed again: into the next batch. */
-void persist_alarm(struct app *a, const struct store_alarm *row);
+void persist_alarm(struct app *a, const struct alarm *al);
 /* Write the pending batch now, synced (an alarm was opened: it and its
  * distress event are in it). On failure the rows stay for the timer to
  * retry, as any batch's. */
 void persist_now(struct app *a);
 /* An acknowledgement: written and synced now. 0, or -1 when it could not
  * be stored (the caller must then not acknowledge). */
-int persist_alarm_now(struct app *a, const struct store_alarm *row);
+int persist_alarm_now(struct app *a, const struct alarm *al);
 
 #endif

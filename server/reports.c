@@ -335,11 +335,10 @@ utilization(struct app *a, const struct query *q)
 	                          llround(q->days * 86400e6), ids, nt);
 	for (size_t i = 0; i < n && i < nt; i++) {
 		/* Heard before this run (a restored last position) counts. */
-		json_t *ix = json_object_get(a->tag_index, ids[i]);
+		const struct live_tag *t = livetable_find(&a->live, ids[i]);
 
-		if (ix && app_now_us() -
-		                  a->tags[json_integer_value(ix)].pos.heard_us <
-		          llround(q->days * 86400e6))
+		if (t && app_now_us() - t->pos.heard_us <
+		                 llround(q->days * 86400e6))
 			continue;
 		json_array_append_new(unseen, json_string(ids[i]));
 	}
@@ -510,7 +509,7 @@ reports_history(struct app *a, struct lws *wsi, const char *tag)
 	if (bad)
 		return (struct report){ .status = 400, .error = "bad request",
 			                .detail = bad };
-	known = app_site_tag(a, tag) || json_object_get(a->tag_index, tag);
+	known = app_site_tag(a, tag) || livetable_find(&a->live, tag);
 	if (!known && a->store && (known = store_has_tag(a->store, tag)) < 0)
 		return store_failed(a);
 	if (!known)

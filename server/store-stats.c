@@ -62,6 +62,35 @@ store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
 	return store__run(s, ST_PUT_HEAT);
 }
 
+static int
+exec(store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	store__set_err(s, "%s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* IMMEDIATE: the write lock now, so a busy database fails here rather
+ * than half way through the snapshot. */
+int
+store_stats_begin(store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int
+store_stats_commit(store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+void
+store_stats_rollback(store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int
 store_add_heatmap(store *s, const char *floor, int64_t from_us,
                   int64_t to_us, int64_t run, size_t cols, size_t rows,

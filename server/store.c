@@ -82,8 +82,9 @@ static const char *const migrations[] = {
 	 * JSON array of ids; NULL: any), and how many scanners made a tag's
 	 * last fix (NULL: not known, kept before this version), so that a
 	 * restart can tell a badge the site hears well from a flood's junk. */
-	"ALTER TABLE tokens ADD COLUMN scanners TEXT;"
-	"ALTER TABLE last_positions ADD COLUMN scanners INTEGER;",
+	/* (In parentheses: one element of two statements, not two.) */
+	("ALTER TABLE tokens ADD COLUMN scanners TEXT;"
+	 "ALTER TABLE last_positions ADD COLUMN scanners INTEGER;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -155,6 +155,14 @@ int store_utilization(store *s, const char *tag, int64_t from_day_us,
                       int64_t to_us, int64_t run, double *moving_s,
                       double *idle_s);
 
+/* The statistics snapshot (store_put_heatmap and store_put_utilization
+ * of one run's hours and days) goes in whole or not at all: begin, the
+ * puts, then commit; on any failure rollback. 0, or -1 (store_error()
+ * says why). */
+int store_stats_begin(store *s);
+int store_stats_commit(store *s);
+void store_stats_rollback(store *s);
+
 /* Retention: delete positions and events older than before_us, and last
  * positions not renewed since, at most about max_rows of them (so that a
  * long backlog is worked off in slices, never in one long stall). The

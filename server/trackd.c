@@ -12,13 +12,10 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -41,170 +38,14 @@ on_signal(int sig)
 	interrupted = 1;
 }
 
-int64_t
-app_now_us(void)
+/* One update, then the live stream's head counts, then every live client
+ * asked to write what changed. */
+static void
+update(struct app *a)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-double
-app_mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-const track_site_tag *
-app_site_tag(const struct app *a, const char *id)
-{
-	const track_site_tag *tags;
-	json_t *ix = json_object_get(a->site_tag_index, id);
-
-	/* By index: every press asks, and a forged flood of them must not
-	 * cost a scan of the site's tags each. */
-	track_site_tags(a->site, &tags);
-	return ix ? &tags[json_integer_value(ix)] : NULL;
-}
-
-bool
-app_is_person(const struct app *a, const char *id)
-{
-	const track_site_tag *info = app_site_tag(a, id);
-	json_t *ix;
-
-	if (info)
-		return info->kind != TRACK_TAG_ASSET;
-	ix = json_object_get(a->tag_index, id);
-	return !ix || a->tags[json_integer_value(ix)].pos.kind !=
-	                      TRACK_TAG_ASSET;
-}
-
-static const char *
-kind_name(track_tag_kind k)
-{
-	return k == TRACK_TAG_PERSON ? "person"
-	       : k == TRACK_TAG_ASSET ? "asset"
-	                              : "unknown";
-}
-
-json_t *
-app_tag_json(const struct app *a, const struct live_tag *t)
-{
-	const track_position *p = &t->pos;
-	const track_site_tag *info = app_site_tag(a, t->id);
-	double age = (double)(app_now_us() - p->heard_us) * 1e-6;
-
-	/* zone (after hysteresis) is what events count; zone_here and
-	 * zone_near are what to show beside the drawn dot. */
-	return json_pack("{s:s, s:s?, s:s, s:s, s:f, s:f, s:f, s:s, s:s?, "
-	                 "s:s?, s:s?, s:f, s:b, s:b}",
-	                 "id", t->id, "name", info ? info->name : NULL,
-	                 "kind", kind_name(p->kind), "category", p->category,
-	                 "x", round(p->x * 100) / 100, "y",
-	                 round(p->y * 100) / 100, "r",
-	                 round(p->r * 100) / 100, "floor", p->floor, "zone",
-	                 p->zone, "zone_here", p->zone_here, "zone_near",
-	                 p->zone_near, "t", (double)p->t_us * 1e-6, "moving",
-	                 p->moving, "stale", age > STALE_US * 1e-6);
-}
-
-/* When the table is full, the slot of the tag heard longest ago makes room,
- * if it is stale (not heard for STALE_US): a flood of passing phones
- * cannot keep new badges off the map for long, and memory stays bounded.
- * The evicted tag's last place is still in the database. */
-static struct live_tag *
-evict_stalest(struct app *a)
-{
-	struct live_tag *old = NULL;
-
-	for (size_t i = 0; i < a->n_tags; i++)
-		if (!old || a->tags[i].pos.heard_us < old->pos.heard_us)
-			old = &a->tags[i];
-	if (!old || app_now_us() - old->pos.heard_us < STALE_US)
-		return NULL;
-	json_object_del(a->tag_index, old->id);
-	a->live_evicted++;
-	return old;
-}
-
-struct live_tag *
-app_live_slot(struct app *a, const char *id)
-{
-	json_t *ix = json_object_get(a->tag_index, id);
-	struct live_tag *t;
-
-	if (ix)
-		return &a->tags[json_integer_value(ix)];
-	if (a->n_tags < a->cfg.max_tags) {
-		t = &a->tags[a->n_tags++];
-	} else if (!(t = evict_stalest(a))) {
-		a->live_full++;
-		return NULL;
-	}
-	memset(t, 0, sizeof *t);
-	snprintf(t->id, sizeof t->id, "%s", id);
-	json_object_set_new(a->tag_index, t->id,
-	                    json_integer((json_int_t)(t - a->tags)));
-	return t;
-}
-
-void
-app_update(struct app *a)
-{
-	track_position batch[256];
-	track_event ev[256];
 	double t0 = app_mono_s();
-	size_t n;
 
-	track_engine_update(a->engine, app_now_us());
-	while ((n = track_engine_changed(a->engine, batch, 256)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct live_tag *t = app_live_slot(a, batch[i].tag);
-
-			if (!t)
-				continue;
-			t->seq = ++a->seq;
-			if (t->pos.floor && batch[i].floor &&
-			    strcmp(t->pos.floor, batch[i].floor) != 0) {
-				t->left_floor = t->pos.floor;
-				t->left_seq = t->seq;
-			}
-			t->pos = batch[i];
-			t->pos.tag = t->id;
-			persist_position(a, t);
-		}
-	}
-	while ((n = track_engine_events(a->engine, ev, 256)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct live_event *le =
-				&a->events[++a->ev_seq % EVENT_RING];
-
-			le->ev = ev[i];
-			le->seq = a->ev_seq;
-			persist_event(a, &ev[i]);
-			if (ev[i].type == TRACK_EVENT_DISTRESS)
-				alarms_distress(a, &ev[i]);
-			if (ev[i].type == TRACK_EVENT_DISTRESS ||
-			    ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY)
-				lwsl_user("%s: %s in %s (%s)\n",
-				          track_event_name(ev[i].type), ev[i].tag,
-				          ev[i].zone ? ev[i].zone : "no zone",
-				          ev[i].floor ? ev[i].floor : "?");
-		}
-	}
-	alarms_follow(a);
-	/* Stored before anyone is told (the live stream, the webhook go out
-	 * after this update): an alarm that was shown comes back after a
-	 * crash, and its id is never handed out again. */
-	if (a->alarm_opened) {
-		a->alarm_opened = false;
-		persist_now(a);
-	}
+	app_update(a, app_now_us());
 	live_update(a);
 	a->update_seconds += app_mono_s() - t0;
 	a->updates++;
@@ -220,14 +61,8 @@ tick_cb(lws_sorted_usec_list_t *sul)
 {
 	struct app *a = lws_container_of(sul, struct app, tick);
 
-	app_update(a);
+	update(a);
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
-}
-
-void
-app_soon(struct app *a)
-{
-	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, 1);
 }
 
 /* The site file without its people, for roles that may not see them:
@@ -327,13 +162,10 @@ run(struct app *a, const struct trackd_options *o)
 	for (size_t i = 0; a->site_tag_index && i < n_site_tags; i++)
 		json_object_set_new(a->site_tag_index, site_tags[i].id,
 		                    json_integer((json_int_t)i));
-	a->tags = calloc(cfg.max_tags, sizeof *a->tags);
 	a->events = calloc(EVENT_RING, sizeof *a->events);
-	a->tag_index = json_object();
-	a->max_alarms = alarms_capacity(n_site_tags);
-	a->alarms = calloc(a->max_alarms, sizeof *a->alarms);
-	if (!a->tags || !a->events || !a->tag_index || !a->alarms ||
-	    !a->scanner_index || !a->scanner_rates || !a->press_rates ||
+	if (livetable_init(&a->live, cfg.max_tags) < 0 ||
+	    alarms_init(&a->alarms, alarms_capacity(n_site_tags)) < 0 ||
+	    !a->events || !a->scanner_index || !a->scanner_rates || !a->press_rates ||
 	    !a->site_tag_index) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
@@ -441,8 +273,15 @@ run(struct app *a, const struct trackd_options *o)
 	persist_start(a);
 	access_start(a);
 
-	while (n >= 0 && !interrupted)
+	while (n >= 0 && !interrupted) {
 		n = lws_service(a->context, 0);
+		/* A press came in (ingest.c): every second counts, so the
+		 * next update runs now rather than at the tick. */
+		if (a->update_due) {
+			a->update_due = false;
+			lws_sul_schedule(a->context, 0, &a->tick, tick_cb, 1);
+		}
+	}
 
 	lws_sul_cancel(&a->tick);
 	webhook_stop(a);
@@ -452,14 +291,13 @@ run(struct app *a, const struct trackd_options *o)
 	persist_close(a);
 	lws_context_destroy(a->context);
 	webhook_free(a);
-	json_decref(a->tag_index);
+	livetable_free(&a->live);
 	json_decref(a->scanner_index);
 	json_decref(a->site_tag_index);
 	free(a->scanner_rates);
 	free(a->press_rates);
-	free(a->alarms);
+	alarms_free(&a->alarms);
 	free(a->events);
-	free(a->tags);
 	track_engine_destroy(a->engine);
 	floorimg_free(a);
 	live_free(a);

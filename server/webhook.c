@@ -202,7 +202,7 @@ webhook_alarm(struct app *a, const struct alarm *al, const char *what)
 		return;
 	doc = json_pack("{s:s, s:s, s:s, s:o}", "event", what, "site",
 	                track_site_id(a->site), "site_name",
-	                track_site_name(a->site), "alarm", alarm_json(a, al));
+	                track_site_name(a->site), "alarm", app_alarm_json(a, al));
 	body = json_dumps(doc, JSON_OUT);
 	json_decref(doc);
 	if (!body)

@@ -65,3 +65,38 @@ test('a flood of random addresses stays bounded; a badge still gets through', as
 		await trackd.stopClean();
 	}
 });
+
+test('while one scanner floods made-up ids, a phone several scanners hear gets on the map', async () => {
+	const trackd = await startTrackd(['--max-tags', '1000', '--scanner-rate', '0']);
+	let flooding = true;
+	try {
+		const junk = await trackd.ingest();
+		const ingest = await trackd.ingest();
+		// Made-up ids from one scanner, each heard again and again, so
+		// that both tables stay full of tags heard just now.
+		const ids = Array.from({ length: 3000 }, randomMac);
+		const floodLoop = (async () => {
+			for (let k = 0; flooding; k++) {
+				const t = now();
+				const reports = ids.slice((k % 3) * 1000, (k % 3 + 1) * 1000)
+					.map((tag) => ({ tag, rssi: -70, t }));
+				await junk.send({ scanner: 'ap-f0-01', reports });
+			}
+		})();
+		await sleep(2000);
+		const phone = { tag: 'aa:bb:cc:00:00:01', floor: 'f0', x: 14.0, y: 11.0 };
+		let located = null;
+		const feeding = feed(ingest, [phone], 8, () => located !== null);
+		located = await trackd.waitLocated(phone.tag, 8000);
+		assert.equal(located.floor, 'f0');
+		assert.ok(await trackd.metric('trackd_tags_probation_evicted_total') > 0,
+			'the flood pushes only itself out');
+		flooding = false;
+		await Promise.all([floodLoop, feeding]);
+		junk.close();
+		ingest.close();
+	} finally {
+		flooding = false;
+		await trackd.stopClean();
+	}
+});

@@ -1,0 +1,109 @@
+/* The update pipeline: the one module that knows both the core (engine,
+ * live table, alarms) and what hangs off it (history, webhook). The core
+ * says what changed; this hands it on. Called from the loop (trackd.c) and
+ * the API (http.c); calls nothing above it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "escape.h"
+#include "persist.h"
+#include "webhook.h"
+
+/* A distress event into the alarms, and what they did to the history, the
+ * log and the webhook. True when it opened an alarm, which must be stored
+ * before the update ends. */
+static bool
+distress(struct app *a, const track_event *ev)
+{
+	struct alarms_change c = alarms_distress(
+		&a->alarms, ev->tag, app_site_tag(a, ev->tag) != NULL, ev->t_us);
+
+	if (c.dropped.id)
+		lwsl_warn("alarm table full: open alarm %llu of unlisted %s "
+		          "left in the database only\n",
+		          (unsigned long long)c.dropped.id, c.dropped.tag);
+	if (!c.al) {
+		lwsl_err("alarm table full of open alarms: %s not recorded\n",
+		         ev->tag);
+		return false;
+	}
+	persist_alarm(a, c.al);
+	if (!c.opened)
+		return false;
+	lwsl_user("alarm %llu opened: distress from %s\n",
+	          (unsigned long long)c.al->id, c.al->tag);
+	webhook_alarm(a, c.al, "opened");
+	return true;
+}
+
+void
+app_update(struct app *a, int64_t now_us)
+{
+	track_position batch[256];
+	track_event ev[256];
+	bool opened = false;
+	size_t n;
+
+	track_engine_update(a->engine, now_us);
+	while ((n = track_engine_changed(a->engine, batch, 256)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct live_tag *t =
+				livetable_apply(&a->live, &batch[i], now_us);
+
+			if (t)
+				persist_position(a, t);
+		}
+	}
+	while ((n = track_engine_events(a->engine, ev, 256)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct live_event *le =
+				&a->events[++a->ev_seq % EVENT_RING];
+
+			le->ev = ev[i];
+			le->seq = a->ev_seq;
+			persist_event(a, &ev[i]);
+			if (ev[i].type == TRACK_EVENT_DISTRESS &&
+			    distress(a, &ev[i]))
+				opened = true;
+			if (ev[i].type == TRACK_EVENT_DISTRESS ||
+			    ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY)
+				lwsl_user("%s: %s in %s (%s)\n",
+				          track_event_name(ev[i].type), ev[i].tag,
+				          ev[i].zone ? ev[i].zone : "no zone",
+				          ev[i].floor ? ev[i].floor : "?");
+		}
+	}
+	alarms_follow(&a->alarms, &a->live);
+	/* Stored before anyone is told (the live stream, the webhook go out
+	 * after this update): an alarm that was shown comes back after a
+	 * crash, and its id is never handed out again. */
+	if (opened)
+		persist_now(a);
+}
+
+int
+app_alarm_ack(struct app *a, struct alarm *al, const char *by,
+              const char *who)
+{
+	struct alarm acked;
+	char note[4 * sizeof al->acked_by], name[4 * 64];
+
+	if (!al->open)
+		return 1;
+	alarms_ack_begin(al, by, app_now_us(), &acked);
+	/* Stored before it is shown: an acknowledgement the database did not
+	 * take would come back open after a restart, and the person who
+	 * answered would never know. */
+	if (persist_alarm_now(a, &acked) < 0)
+		return -1;
+	alarms_ack_end(&a->alarms, al, &acked);
+	/* Both typed by people: escaped, so that neither forges a log line. */
+	escape_log(note, sizeof note, al->acked_by);
+	escape_log(name, sizeof name, who);
+	lwsl_user("alarm %llu acknowledged by %s%s%s (note \"%s\")\n",
+	          (unsigned long long)al->id, who[0] ? "token \"" : "open access",
+	          name, who[0] ? "\"" : "", note);
+	webhook_alarm(a, al, "acknowledged");
+	return 0;
+}
