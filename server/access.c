@@ -6,7 +6,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
 #include "access.h"
 #include "app.h"
@@ -51,7 +50,7 @@ struct access {
 	uint64_t rechecked;    /* the one open WebSockets were checked against */
 	struct app *app;
 	lws_sorted_usec_list_t watch;
-	sqlite3_stmt *put_audit;
+	bool audit;            /* a database keeps the trail */
 	uint64_t audit_failures;
 };
 
@@ -80,21 +79,6 @@ role_name(const char *role)
 	return NULL;
 }
 
-static int64_t
-data_version(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void
 free_tokens(struct token *t, size_t n)
 {
@@ -103,67 +87,68 @@ free_tokens(struct token *t, size_t n)
 	free(t);
 }
 
+struct loading {
+	struct token *t;
+	size_t n, cap;
+	bool any;
+	bool oom;
+};
+
+static int
+load_row(void *ud, const struct store_token *row)
+{
+	struct loading *l = ud;
+	const char *role = row->role ? role_name(row->role) : NULL;
+	struct token *t;
+
+	l->any = true;
+	if (row->revoked || !role || row->hash_len != 32)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct token *m = realloc(l->t, cap * sizeof *m);
+
+		if (!m) {
+			l->oom = true;
+			return 1;
+		}
+		l->t = m;
+		l->cap = cap;
+	}
+	t = &l->t[l->n];
+	t->id = row->id;
+	snprintf(t->name, sizeof t->name, "%s", row->name);
+	t->role = role;
+	t->perms = access_role_perms(role);
+	memcpy(t->hash, row->hash, 32);
+	t->scanners = NULL;
+	/* A list that cannot be read binds the token to nothing: refused,
+	 * never let in for every scanner. */
+	if (row->scanners) {
+		t->scanners = json_loads(row->scanners, 0, NULL);
+		if (!json_is_array(t->scanners)) {
+			json_decref(t->scanners);
+			t->scanners = json_array();
+		}
+	}
+	l->n++;
+	return 0;
+}
+
 /* Read the valid tokens; the old set stays when the read fails. */
 static int
-load(struct access *ac, sqlite3 *db)
+load(struct access *ac, store *s)
 {
-	sqlite3_stmt *st;
-	struct token *t = NULL;
-	size_t n = 0, cap = 0;
-	bool any = false;
-	int rc;
+	struct loading l = { 0 };
 
-	if (sqlite3_prepare_v2(db, "SELECT id, name, role, hash, revoked, "
-	                           "scanners FROM tokens ORDER BY id",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *role = role_name(
-			(const char *)sqlite3_column_text(st, 2));
-
-		any = true;
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL || !role ||
-		    sqlite3_column_bytes(st, 3) != 32)
-			continue;
-		if (n == cap) {
-			struct token *m = realloc(t, (cap = cap ? 2 * cap : 16) *
-			                                     sizeof *t);
-
-			if (!m) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			t = m;
-		}
-		t[n].id = sqlite3_column_int64(st, 0);
-		snprintf(t[n].name, sizeof t[n].name, "%s",
-		         (const char *)sqlite3_column_text(st, 1));
-		t[n].role = role;
-		t[n].perms = access_role_perms(role);
-		memcpy(t[n].hash, sqlite3_column_blob(st, 3), 32);
-		t[n].scanners = NULL;
-		/* A list that cannot be read binds the token to nothing:
-		 * refused, never let in for every scanner. */
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-			t[n].scanners = json_loads(
-				(const char *)sqlite3_column_text(st, 5), 0,
-				NULL);
-			if (!json_is_array(t[n].scanners)) {
-				json_decref(t[n].scanners);
-				t[n].scanners = json_array();
-			}
-		}
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free_tokens(t, n);
+	if (store_tokens(s, load_row, &l) < 0 || l.oom) {
+		free_tokens(l.t, l.n);
 		return -1;
 	}
 	free_tokens(ac->tokens, ac->n);
-	ac->tokens = t;
-	ac->n = n;
-	ac->any = any;
+	ac->tokens = l.t;
+	ac->n = l.n;
+	ac->any = l.any;
 	ac->generation++;
 	return 0;
 }
@@ -172,7 +157,6 @@ int
 access_open(struct app *a)
 {
 	struct access *ac = calloc(1, sizeof *ac);
-	sqlite3 *db;
 
 	if (!ac)
 		return -1;
@@ -180,18 +164,14 @@ access_open(struct app *a)
 	ac->app = a;
 	if (!a->store)
 		return 0;
-	db = store_db(a->store);
-	ac->data_version = data_version(db);
+	ac->data_version = store_data_version(a->store);
 	ac->checked_us = app_now_us();
-	if (load(ac, db) < 0 ||
-	    sqlite3_prepare_v2(db, "INSERT INTO audit (t, token, name, role, "
-	                           "action, whom, peer) VALUES (?1, ?2, ?3, "
-	                           "?4, ?5, ?6, ?7)",
-	                       -1, &ac->put_audit, NULL) != SQLITE_OK) {
+	if (load(ac, a->store) < 0) {
 		fprintf(stderr, "trackd: cannot read the tokens: %s\n",
-		        sqlite3_errmsg(db));
+		        store_error(a->store));
 		return -1;
 	}
+	ac->audit = true;
 	ac->rechecked = ac->generation;
 	return 0;
 }
@@ -202,7 +182,6 @@ access_close(struct app *a)
 	if (!a->access)
 		return;
 	lws_sul_cancel(&a->access->watch);
-	sqlite3_finalize(a->access->put_audit);
 	free_tokens(a->access->tokens, a->access->n);
 	free(a->access);
 	a->access = NULL;
@@ -219,14 +198,14 @@ refresh(struct app *a, bool force)
 	if (!a->store || (!force && now - ac->checked_us < RECHECK_US))
 		return;
 	ac->checked_us = now;
-	v = data_version(store_db(a->store));
+	v = store_data_version(a->store);
 	if (v == ac->data_version)
 		return;
-	if (load(ac, store_db(a->store)) == 0)
+	if (load(ac, a->store) == 0)
 		ac->data_version = v;
 	else
 		lwsl_err("access: cannot reload the tokens: %s\n",
-		         sqlite3_errmsg(store_db(a->store)));
+		         store_error(a->store));
 }
 
 /* Requests see a new token set on their own; open WebSockets were let in
@@ -388,27 +367,23 @@ access_audit(struct app *a, const struct caller *c, const char *action,
              const char *whom)
 {
 	struct access *ac = a->access;
-	sqlite3_stmt *st = ac ? ac->put_audit : NULL;
+	struct store_audit r = {
+		.t_us = app_now_us(),
+		.token = c->token,
+		.name = c->name,
+		.role = c->role,
+		.action = action,
+		.whom = whom,
+		.peer = c->peer,
+	};
 
-	if (!st)
+	if (!ac || !ac->audit)
 		return; /* no database: nothing is kept about anyone */
-	sqlite3_bind_int64(st, 1, app_now_us());
-	if (c->token)
-		sqlite3_bind_int64(st, 2, c->token);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, c->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, c->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, action, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, whom, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, c->peer, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (store_put_audit(a->store, &r) < 0) {
 		ac->audit_failures++;
 		lwsl_err("audit: %s of %s by %s not recorded: %s\n", action,
-		         whom, c->name, sqlite3_errmsg(store_db(a->store)));
+		         whom, c->name, store_error(a->store));
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 }
 
 uint64_t
@@ -419,15 +394,35 @@ access_audit_failures(const struct app *a)
 
 #define MAX_AUDIT_ROWS 10000
 
+struct audit_rows {
+	json_t *rows;
+	size_t n;
+};
+
+static int
+audit_row(void *ud, const struct store_audit *r)
+{
+	struct audit_rows *ar = ud;
+
+	/* One past the most is read, only to tell that there are more. */
+	if (++ar->n > MAX_AUDIT_ROWS)
+		return 0;
+	json_array_append_new(
+		ar->rows,
+		json_pack("{s:f, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "t",
+		          (double)r->t_us * 1e-6, "token",
+		          r->token ? json_integer(r->token) : json_null(),
+		          "name", r->name, "role", r->role, "action", r->action,
+		          "whom", r->whom, "peer", r->peer));
+	return 0;
+}
+
 struct report
 access_audit_query(struct app *a, struct lws *wsi)
 {
 	int64_t from, to;
 	const char *bad = query_window(wsi, &from, &to);
-	sqlite3_stmt *st;
-	json_t *rows;
-	size_t n = 0;
-	int rc;
+	struct audit_rows ar = { 0 };
 
 	/* As history: the rows a window reads grow with it. */
 	if (!bad && to - from > STORE_HISTORY_MAX_US)
@@ -438,48 +433,18 @@ access_audit_query(struct app *a, struct lws *wsi)
 	if (!a->store)
 		return (struct report){ .status = 503, .error = "no history",
 			                .detail = "trackd runs without --db" };
-	if (sqlite3_prepare_v2(store_db(a->store),
-	                       "SELECT t, token, name, role, action, whom, "
-	                       "peer FROM audit WHERE t >= ?1 AND t < ?2 "
-	                       "ORDER BY t LIMIT ?3",
-	                       -1, &st, NULL) != SQLITE_OK)
+	ar.rows = json_array();
+	if (store_audit(a->store, from, to, MAX_AUDIT_ROWS + 1, audit_row,
+	                &ar) < 0) {
+		json_decref(ar.rows);
 		return (struct report){ .status = 503, .error = "storage error",
-			                .detail = sqlite3_errmsg(
-						store_db(a->store)) };
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	sqlite3_bind_int64(st, 3, MAX_AUDIT_ROWS + 1);
-	rows = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n > MAX_AUDIT_ROWS)
-			continue;
-		json_array_append_new(
-			rows,
-			json_pack("{s:f, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "t",
-			          (double)sqlite3_column_int64(st, 0) * 1e-6,
-			          "token",
-			          sqlite3_column_type(st, 1) == SQLITE_NULL
-			                  ? json_null()
-			                  : json_integer(sqlite3_column_int64(st,
-			                                                      1)),
-			          "name", (const char *)sqlite3_column_text(st, 2),
-			          "role", (const char *)sqlite3_column_text(st, 3),
-			          "action",
-			          (const char *)sqlite3_column_text(st, 4), "whom",
-			          (const char *)sqlite3_column_text(st, 5), "peer",
-			          (const char *)sqlite3_column_text(st, 6)));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(rows);
-		return (struct report){ .status = 503, .error = "storage error",
-			                .detail = sqlite3_errmsg(
-						store_db(a->store)) };
+			                .detail = store_error(a->store) };
 	}
 	return (struct report){
 		.status = 200,
 		.json = json_pack("{s:f, s:f, s:o, s:b}", "from",
 		                  (double)from * 1e-6, "to", (double)to * 1e-6,
-		                  "audit", rows, "truncated", n > MAX_AUDIT_ROWS),
+		                  "audit", ar.rows, "truncated",
+		                  ar.n > MAX_AUDIT_ROWS),
 	};
 }

@@ -8,7 +8,6 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
 #include "access.h"
 #include "admin.h"
@@ -56,18 +55,25 @@ open_db(const char *path)
 	return s;
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
 /* scanners: a JSON array of the ids the token may report for, or NULL
  * for any. */
 static int
-token_add(sqlite3 *db, const char *role, const char *name,
+token_add(store *s, const char *role, const char *name,
           const char *scanners)
 {
 	unsigned char raw[TOKEN_BYTES], hash[32];
 	unsigned int hlen = 0;
 	char token[4 + 2 * TOKEN_BYTES + 1];
-	sqlite3_stmt *st;
-	struct timespec now;
-	int rc;
+	int64_t id;
 
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
 		perror("trackd: getrandom");
@@ -78,32 +84,16 @@ token_add(sqlite3 *db, const char *role, const char *name,
 		snprintf(token + 4 + 2 * i, 3, "%02x", raw[i]);
 	if (!EVP_Digest(token, strlen(token), hash, &hlen, EVP_sha256(), NULL))
 		return 1;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (sqlite3_prepare_v2(db, "INSERT INTO tokens (name, role, hash, "
-	                           "created, scanners) VALUES (?1, ?2, ?3, "
-	                           "?4, ?5)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now.tv_sec * 1000000 +
-	                                  now.tv_nsec / 1000);
-	if (scanners)
-		sqlite3_bind_text(st, 5, scanners, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	printf("token %lld: role %s, name %s%s%s\n",
-	       (long long)sqlite3_last_insert_rowid(db), role, name,
-	       scanners ? ", scanners " : "", scanners ? scanners : "");
+	if (store_token_add(s, name, role, hash, sizeof hash, now_us(),
+	                    scanners, &id) < 0) {
+		fprintf(stderr, "trackd: cannot store the token: %s\n",
+		        store_error(s));
+		return 1;
+	}
+	printf("token %lld: role %s, name %s%s%s\n", (long long)id, role,
+	       name, scanners ? ", scanners " : "", scanners ? scanners : "");
 	printf("%s\n", token);
 	return 0;
-fail:
-	fprintf(stderr, "trackd: cannot store the token: %s\n",
-	        sqlite3_errmsg(db));
-	return 1;
 }
 
 static void
@@ -119,48 +109,39 @@ print_time(int64_t us)
 }
 
 static int
-token_list(sqlite3 *db)
+list_row(void *ud, const struct store_token *t)
 {
-	sqlite3_stmt *st;
-	int rc;
+	(void)ud;
+	printf("%-3lld %-10s", (long long)t->id, t->role);
+	print_time(t->created_us);
+	if (!t->revoked)
+		printf("  %-20s", "-");
+	else
+		print_time(t->revoked_us);
+	printf("  %s", t->name);
+	if (t->scanners)
+		printf("  (scanners %s)", t->scanners);
+	printf("\n");
+	return 0;
+}
 
-	if (sqlite3_prepare_v2(db, "SELECT id, role, name, created, revoked, "
-	                           "scanners FROM tokens ORDER BY id",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "trackd: %s\n", sqlite3_errmsg(db));
-		return 1;
-	}
+static int
+token_list(store *s)
+{
 	printf("id  role       created               revoked               "
 	       "name\n");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		printf("%-3lld %-10s", (long long)sqlite3_column_int64(st, 0),
-		       (const char *)sqlite3_column_text(st, 1));
-		print_time(sqlite3_column_int64(st, 3));
-		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-			printf("  %-20s", "-");
-		else
-			print_time(sqlite3_column_int64(st, 4));
-		printf("  %s", (const char *)sqlite3_column_text(st, 2));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			printf("  (scanners %s)",
-			       (const char *)sqlite3_column_text(st, 5));
-		printf("\n");
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "trackd: %s\n", sqlite3_errmsg(db));
+	if (store_tokens(s, list_row, NULL) < 0) {
+		fprintf(stderr, "trackd: %s\n", store_error(s));
 		return 1;
 	}
 	return 0;
 }
 
 static int
-token_revoke(sqlite3 *db, const char *id_text)
+token_revoke(store *s, const char *id_text)
 {
-	sqlite3_stmt *st;
 	char *end;
 	long long id = strtoll(id_text, &end, 10);
-	struct timespec now;
 	int rc;
 
 	if (*end || id <= 0) {
@@ -168,23 +149,12 @@ token_revoke(sqlite3 *db, const char *id_text)
 		                "trackd token list), got '%s'\n", id_text);
 		return 2;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (sqlite3_prepare_v2(db, "UPDATE tokens SET revoked = ?2 WHERE id = "
-	                           "?1 AND revoked IS NULL",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "trackd: %s\n", sqlite3_errmsg(db));
+	rc = store_token_revoke(s, id, now_us());
+	if (rc < 0) {
+		fprintf(stderr, "trackd: %s\n", store_error(s));
 		return 1;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now.tv_sec * 1000000 +
-	                                  now.tv_nsec / 1000);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "trackd: %s\n", sqlite3_errmsg(db));
-		return 1;
-	}
-	if (sqlite3_changes(db) == 0) {
+	if (rc == 0) {
 		fprintf(stderr, "trackd: token %lld: no such token, or revoked "
 		                "already\n", id);
 		return 1;
@@ -193,48 +163,15 @@ token_revoke(sqlite3 *db, const char *id_text)
 	return 0;
 }
 
-/* An online copy through SQLite's backup API: consistent even while
- * trackd writes (a page changed under it restarts the step). */
 static int
-backup(sqlite3 *db, const char *copy)
+backup(store *s, const char *copy)
 {
-	sqlite3 *out;
-	sqlite3_backup *b;
 	char err[512];
-	int rc;
 
-	if (store_make_private(copy, err, sizeof err) < 0) {
+	if (store_backup(s, copy, err, sizeof err) < 0) {
 		fprintf(stderr, "trackd: backup: %s: %s\n", copy, err);
 		return 1;
 	}
-	if (sqlite3_open_v2(copy, &out, SQLITE_OPEN_READWRITE |
-	                                        SQLITE_OPEN_CREATE,
-	                    NULL) != SQLITE_OK) {
-		fprintf(stderr, "trackd: backup: %s: %s\n", copy,
-		        sqlite3_errmsg(out));
-		sqlite3_close(out);
-		return 1;
-	}
-	b = sqlite3_backup_init(out, "main", db, "main");
-	if (!b) {
-		fprintf(stderr, "trackd: backup: %s: %s\n", copy,
-		        sqlite3_errmsg(out));
-		sqlite3_close(out);
-		return 1;
-	}
-	do {
-		rc = sqlite3_backup_step(b, 256);
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(50);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "trackd: backup: %s: %s\n", copy,
-		        sqlite3_errstr(rc));
-		sqlite3_close(out);
-		return 1;
-	}
-	sqlite3_close(out);
 	printf("backup: %s\n", copy);
 	return 0;
 }
@@ -336,14 +273,13 @@ admin_main(int argc, char **argv)
 	if (!(s = open_db(db_path)))
 		goto out;
 	if (strcmp(cmd, "backup") == 0)
-		rc = backup(store_db(s), sub);
+		rc = backup(s, sub);
 	else if (strcmp(sub, "add") == 0)
-		rc = token_add(store_db(s), role, name ? name : role,
-		               scanners_text);
+		rc = token_add(s, role, name ? name : role, scanners_text);
 	else if (strcmp(sub, "list") == 0)
-		rc = token_list(store_db(s));
+		rc = token_list(s);
 	else
-		rc = token_revoke(store_db(s), arg);
+		rc = token_revoke(s, arg);
 	store_close(s);
 out:
 	free(scanners_text);

@@ -3,6 +3,7 @@
 
 #include "app.h"
 #include "paged.h"
+#include "query.h" /* what its callers parse */
 
 /* One answer: JSON (json, a new reference), CSV text (csv, malloc'd), one
  * made in pieces as it is written (paged.next set), or an error (status
@@ -15,25 +16,6 @@ struct report {
 	const char *error;
 	const char *detail;
 };
-
-/* The value of name= (e.g. "from=") in the request's query string into
- * out (len bytes); false when it is absent or too long. */
-bool query_arg(struct lws *wsi, const char *name, char *out, size_t len);
-
-/* The window of from= and to= (Unix seconds), by default the last hour:
- * NULL, or what is wrong with it (not a time, or empty). */
-const char *query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us);
-
-/* The same for the values of from= and to= (NULL: absent) at now_us: no
- * lws, no clock, so it can be tested and fuzzed alone. */
-const char *query_window_parse(const char *from, const char *to,
-                               int64_t now_us, int64_t *from_us,
-                               int64_t *to_us);
-
-/* The value of days= (0 to 3650, fractions allowed) and of bucket=
- * (seconds, a multiple of 60 up to a week): NULL, or what is wrong. */
-const char *query_days_parse(const char *s, double *days);
-const char *query_bucket_parse(const char *s, int64_t *bucket_us);
 
 /* /api/v1/reports/{which} with the request's query string. */
 struct report reports_get(struct app *a, struct lws *wsi, const char *which);

@@ -1,5 +1,6 @@
-/* What store.c and store-stats.c share: the connection, its prepared
- * statements and the helpers that run them. Not for anyone else. */
+/* What the store-*.c files share: the connection, its prepared
+ * statements and the helpers that run them (defined in store.c). Not for
+ * anyone else. */
 #ifndef TRACKD_STORE_PRIVATE_H
 #define TRACKD_STORE_PRIVATE_H
 
@@ -99,7 +100,9 @@
 	   "run <> ?4")                                                      \
 	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
 	   "peak_person, peak_asset FROM occupancy "                         \
-	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")
+	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")               \
+	XX(PUT_AUDIT, "INSERT INTO audit (t, token, name, role, action, "     \
+	   "whom, peer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
 
 enum stmt {
 #define XX(name, sql) ST_##name,
@@ -127,5 +130,11 @@ void store__set_err(store *s, const char *fmt, ...)
 int store__run(store *s, enum stmt i);
 /* Binds v, or NULL when v is NULL; the string must outlive the step. */
 int store__bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Steps a bound query: 1 a row, 0 the end, -1 an error (recorded). */
+int store__next_row(store *s, enum stmt i);
+/* Resets a query after its last row (or an early stop, or an error) and
+ * clears its bindings, which borrow the caller's strings; returns -1 when
+ * rc < 0, else 0. */
+int store__finish(store *s, enum stmt i, int rc);
 
 #endif

@@ -1,5 +1,6 @@
 /* trackd's history in SQLite: positions (downsampled by the caller),
- * events, distress alarms and per-minute zone occupancy.
+ * events, distress alarms and per-minute zone occupancy; and, beside
+ * them, the access tokens and the audit trail.
  *
  * One connection, used from one thread (trackd's service thread); nothing
  * here locks. The database runs in WAL mode with synchronous=NORMAL: a
@@ -21,12 +22,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sqlite3;
-
 /* Longest tag id or acknowledger's name kept, including the NUL. */
 #define STORE_ID_MAX 64
 
 typedef struct store store;
+
+struct sqlite3;
 
 /* One position of one tag. The strings are borrowed: they must stay valid
  * until the batch holding the row is cleared or freed. zone NULL: none. */
@@ -170,8 +171,9 @@ void store_stats_rollback(store *s);
  * (aggregates) and the audit trail are kept. */
 int store_purge(store *s, int64_t before_us, size_t max_rows);
 
-/* The connection, for modules with tables of their own in the same file
- * (access.c: tokens and audit); same thread rules. */
+/* The connection, for tests that look at what the store set up (its
+ * pragmas); trackd's own files go through the functions here, so that
+ * all of its SQL is in the store-*.c files. */
 struct sqlite3 *store_db(store *s);
 
 /* Commit every row of b in one transaction: all of them or, on failure,
@@ -231,5 +233,62 @@ int store_alarms(store *s, size_t max_acked, uint64_t *max_id,
  * 0, or -1. */
 int store_occupancy(store *s, const char *zone, int64_t from_us,
                     int64_t to_us, store_occupancy_cb cb, void *ud);
+
+/* Access (store-tokens.c). A token, as kept: only its hash; a revoked one
+ * stays, so that the audit trail can name it. scanners: the JSON array of
+ * the scanner ids it may report for, NULL for any. Strings and hash are
+ * valid during the callback only. */
+struct store_token {
+	int64_t id;
+	const char *name;
+	const char *role;
+	const unsigned char *hash;
+	size_t hash_len;
+	int64_t created_us;
+	bool revoked;
+	int64_t revoked_us;
+	const char *scanners;
+};
+
+/* One audit row: when, which token (0: none, access was open), its name
+ * and role, what was done, to whom, from where (strings may be NULL;
+ * copied on put, valid during the callback on read). */
+struct store_audit {
+	int64_t t_us;
+	int64_t token;
+	const char *name;
+	const char *role;
+	const char *action;
+	const char *whom;
+	const char *peer;
+};
+
+typedef int (*store_token_cb)(void *ud, const struct store_token *t);
+typedef int (*store_audit_cb)(void *ud, const struct store_audit *r);
+
+/* A number that changes when another connection (trackd token, say)
+ * commits to the file (PRAGMA data_version), or -1. */
+int64_t store_data_version(store *s);
+/* Every token, revoked ones too, by id. 0, or -1. */
+int store_tokens(store *s, store_token_cb cb, void *ud);
+/* Keep a new token (hash_len bytes of hash); *id (may be NULL) gets its
+ * id. 0, or -1. */
+int store_token_add(store *s, const char *name, const char *role,
+                    const unsigned char *hash, size_t hash_len,
+                    int64_t created_us, const char *scanners, int64_t *id);
+/* Revoke token id at revoked_us: 1 done, 0 no such token or revoked
+ * already, -1 error. */
+int store_token_revoke(store *s, int64_t id, int64_t revoked_us);
+/* Append one audit row (autocommit: it is kept at once). 0, or -1. */
+int store_put_audit(store *s, const struct store_audit *r);
+/* Audit rows with from_us <= t < to_us, oldest first, at most limit.
+ * 0, or -1. */
+int store_audit(store *s, int64_t from_us, int64_t to_us, size_t limit,
+                store_audit_cb cb, void *ud);
+
+/* A consistent copy of the open database at copy, made while trackd may
+ * be writing (SQLite's backup API), mode 0600 (store_make_private). 0,
+ * or -1 with why in err (errlen bytes). */
+int store_backup(store *s, const char *copy, char *err, size_t errlen);
 
 #endif
