@@ -171,6 +171,18 @@ struct track_engine {
 /* An id of 1 to TRACK_ID_MAX - 1 bytes. */
 bool track__id_ok(const char *id);
 
+/* ---- power.c: the tag's measured power ------------------------------- */
+
+/* The prior of tag t's power for a fix at now_us (mean and variance, dBm
+ * and dB^2), after the track's prediction to now_us. */
+void track__power_prior(const track_engine *e, struct tag *t, int64_t now_us,
+                        double *mean, double *var);
+/* What the solve sol, made with that prior (m, v), says of the power; its
+ * readings shared with the last fix inflate it by overlap. */
+void track__power_update(const track_engine *e, struct tag *t,
+                         const track_solution *sol, double m, double v,
+                         double overlap);
+
 /* ---- presence.c: zones, events, lost and found ---------------------- */
 
 /* Copy the site's zones and tags and make the event queue. */
