@@ -15,7 +15,6 @@
 #include <libwebsockets.h>
 
 struct app;
-struct report;
 
 /* What a role may do. */
 enum {
@@ -81,9 +80,5 @@ const char *access_role_names(void);
 void access_audit(struct app *a, const struct caller *c, const char *action,
                   const char *whom);
 uint64_t access_audit_failures(const struct app *a);
-
-/* GET /api/v1/audit?from=&to=: the trail in a window, oldest first (at
- * most 10,000 rows; "truncated" says when there were more). */
-struct report access_audit_query(struct app *a, struct lws *wsi);
 
 #endif

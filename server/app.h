@@ -61,6 +61,8 @@ struct app {
 	uint64_t ev_seq;        /* sequence of the newest event */
 
 	struct alarms alarms;   /* (alarms.h) */
+	size_t page_rows;       /* rows per read of a paged report; 0: the
+	                         * default (reports-history.c) */
 
 	/* History in SQLite (persist.c); store is NULL without --db. */
 	store *store;

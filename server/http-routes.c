@@ -304,7 +304,7 @@ http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 			reply_report(p, reports_get(a, wsi, path + 16));
 	} else if (strcmp(path, "/api/v1/audit") == 0) {
 		if (http__allow(p, PERM_ADMIN))
-			reply_report(p, access_audit_query(a, wsi));
+			reply_report(p, reports_audit(a, wsi));
 	} else
 		http__reply_error(p, 404, "not found", path);
 }

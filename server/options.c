@@ -31,6 +31,8 @@ static const struct option longopts[] = {
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "allow-origin", required_argument, NULL, 'O' },
+	/* Not in the usage: for tests, small pages of history (paged.h). */
+	{ "page-rows", required_argument, NULL, 'G' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -141,6 +143,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->max_clients, name, text, 1, 100000, where);
 	if (strcmp(name, "max-tags") == 0)
 		return set_long(&o->max_tags, name, text, 16, 1L << 24, where);
+	if (strcmp(name, "page-rows") == 0)
+		return set_long(&o->page_rows, name, text, 1, 100000, where);
 	if (strcmp(name, "tls-cert") == 0)
 		return set_text(&o->tls_cert, text);
 	if (strcmp(name, "tls-key") == 0)

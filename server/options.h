@@ -18,6 +18,7 @@ struct trackd_options {
 	char *allow_origin;  /* other pages that may use trackd (origin.h) */
 	char *tls_cert;      /* both set: https and wss only */
 	char *tls_key;
+	long page_rows;      /* 0: the built-in page (hidden, for tests) */
 };
 
 /* Fill o from argv. -1 to run; otherwise the exit status to leave with

@@ -1,17 +1,47 @@
-/* GET /api/v1/tags/{id}/history and /api/v1/events: the stored history
- * of a window, as JSON or, with ?format=csv, as CSV (see reports.h). */
+/* GET /api/v1/tags/{id}/history, /api/v1/events and /api/v1/audit: the
+ * stored rows of a window, as JSON or (history and events, with
+ * ?format=csv) as CSV (see reports.h). Each answer is made in pieces
+ * (paged.h): a step reads one page of rows, keyed by (time, rowid) so that
+ * none comes twice or is skipped (store_key), and never more than SLICE_US
+ * of time, so that a step's cost does not grow with the window. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvtext.h"
+#include "escape.h"
 #include "persist.h"
 #include "reports.h"
 
 /* The most positions one history answer carries (a day of one a second),
- * and the most events; past them the answer says "truncated". */
+ * the most events and audit rows; past them the answer says "truncated". */
 #define MAX_HISTORY 86400
 #define MAX_EVENTS 10000
+#define MAX_AUDIT 10000
+
+/* Rows a step reads at most (--page-rows overrides it, for tests), and
+ * the longest stretch of time it reads: history's query sorts what the
+ * stretch holds. */
+#define PAGE_ROWS 256
+#define SLICE_US (3600 * (int64_t)1000000)
+
+enum kind { HISTORY, EVENTS, AUDIT };
+
+struct pager {
+	enum kind kind;
+	bool csv, ring;         /* ring: events from memory (no --db) */
+	int64_t to;
+	struct store_key key;   /* the next step reads after it */
+	uint64_t seq;           /* ring: the next event to look at */
+	size_t n, max, page;    /* n: rows read (one past max: truncated) */
+	bool done, truncated;
+	char tag[TRACK_ID_MAX], type[32];
+	bool by_tag, by_type;
+	char *tail;             /* what closes the JSON list: its name */
+	struct paged_text *out; /* during a step */
+	struct paged_text first; /* made with the report, to catch errors */
+	int first_rc;
+	bool primed;
+};
 
 static bool
 want_csv(struct lws *wsi, const char **bad)
@@ -34,39 +64,290 @@ coord(double v)
 	return isfinite(v) ? json_real(round(v * 100) / 100) : json_null();
 }
 
-struct rows {
-	json_t *list;
-	struct csvtext *csv;
-	size_t n, max;
-};
+/* Text into a CSV row, escaped: no forged rows or formulas. */
+static void
+csv_field(struct paged_text *t, const char *s, char sep)
+{
+	char buf[2 * TRACK_ID_MAX + 4];
+	size_t n = escape_csv(buf, sizeof buf, s);
+	char *big = n < sizeof buf ? NULL : malloc(n + 1);
+
+	if (n >= sizeof buf && !big) {
+		t->oom = true;
+		return;
+	}
+	if (big)
+		escape_csv(big, n + 1, s);
+	paged_printf(t, "%s%c", big ? big : buf, sep);
+	free(big);
+}
+
+/* Count a row; false past the cap (the answer is then truncated). */
+static bool
+take(struct pager *g, int64_t t_us, int64_t rowid)
+{
+	if (++g->n > g->max) {
+		g->truncated = true;
+		return false;
+	}
+	g->key = (struct store_key){ t_us, rowid };
+	if (!g->csv && g->n > 1)
+		paged_printf(g->out, ",");
+	return true;
+}
 
 static int
 history_row(void *ud, const struct store_position *p)
 {
-	struct rows *r = ud;
+	struct pager *g = ud;
 
-	if (++r->n > r->max)
+	if (!take(g, p->t_us, p->rowid))
 		return 1;
-	if (r->csv) {
-		csvtext_put(r->csv, "%.3f,%.2f,%.2f,%.2f,",
-		            (double)p->t_us * 1e-6, p->x, p->y, p->r);
-		csvtext_field(r->csv, p->floor, ',');
-		csvtext_field(r->csv, p->zone, '\n');
+	if (g->csv) {
+		paged_printf(g->out, "%.3f,%.2f,%.2f,%.2f,",
+		             (double)p->t_us * 1e-6, p->x, p->y, p->r);
+		csv_field(g->out, p->floor, ',');
+		csv_field(g->out, p->zone, '\n');
 		return 0;
 	}
-	json_array_append_new(
-		r->list, json_pack("{s:f, s:o, s:o, s:o, s:s?, s:s?}", "t",
-		                   (double)p->t_us * 1e-6, "x", coord(p->x),
-		                   "y", coord(p->y), "r", coord(p->r), "floor",
-		                   p->floor, "zone", p->zone));
+	paged_json(g->out,
+	           json_pack("{s:f, s:o, s:o, s:o, s:s?, s:s?}", "t",
+	                     (double)p->t_us * 1e-6, "x", coord(p->x), "y",
+	                     coord(p->y), "r", coord(p->r), "floor", p->floor,
+	                     "zone", p->zone));
 	return 0;
 }
 
-static struct report
-store_failed(struct app *a)
+static void
+put_event(struct pager *g, const struct store_event *e)
 {
-	return (struct report){ .status = 500, .error = "storage error",
-		                .detail = store_error(a->store) };
+	if (g->csv) {
+		paged_printf(g->out, "%.3f,", (double)e->t_us * 1e-6);
+		csv_field(g->out, e->type, ',');
+		csv_field(g->out, e->tag, ',');
+		csv_field(g->out, e->zone, ',');
+		csv_field(g->out, e->floor, ',');
+		if (isfinite(e->x) && isfinite(e->y))
+			paged_printf(g->out, "%.2f,%.2f\n", e->x, e->y);
+		else
+			paged_printf(g->out, ",\n");
+		return;
+	}
+	paged_json(g->out,
+	           json_pack("{s:f, s:s, s:s, s:s?, s:s?, s:o, s:o}", "t",
+	                     (double)e->t_us * 1e-6, "type", e->type, "tag",
+	                     e->tag, "zone", e->zone, "floor", e->floor, "x",
+	                     coord(e->x), "y", coord(e->y)));
+}
+
+static int
+event_row(void *ud, const struct store_event *e)
+{
+	struct pager *g = ud;
+
+	if (!take(g, e->t_us, e->rowid))
+		return 1;
+	put_event(g, e);
+	return 0;
+}
+
+static int
+audit_row(void *ud, const struct store_audit *r)
+{
+	struct pager *g = ud;
+
+	if (!take(g, r->t_us, r->rowid))
+		return 1;
+	paged_json(g->out,
+	           json_pack("{s:f, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "t",
+	                     (double)r->t_us * 1e-6, "token",
+	                     r->token ? json_integer(r->token) : json_null(),
+	                     "name", r->name, "role", r->role, "action",
+	                     r->action, "whom", r->whom, "peer", r->peer));
+	return 0;
+}
+
+/* Without a database: up to limit events that the live ring still holds
+ * (those it dropped meanwhile are gone). */
+static void
+ring_step(struct app *a, struct pager *g, size_t limit)
+{
+	uint64_t first = a->ev_seq >= EVENT_RING ? a->ev_seq - EVENT_RING + 1
+	                                         : 1;
+	size_t got = 0;
+
+	if (g->seq < first)
+		g->seq = first;
+	for (; g->seq <= a->ev_seq && got < limit; g->seq++) {
+		const track_event *ev = &a->events[g->seq % EVENT_RING].ev;
+		struct store_event e;
+
+		if (ev->t_us < g->key.t_us || ev->t_us >= g->to ||
+		    (g->by_tag && strcmp(g->tag, ev->tag) != 0) ||
+		    (g->by_type &&
+		     strcmp(g->type, track_event_name(ev->type)) != 0))
+			continue;
+		e = persist_event_row(ev);
+		got++;
+		if (!take(g, g->key.t_us, 0)) {
+			g->done = true;
+			return;
+		}
+		put_event(g, &e);
+	}
+	g->done = g->seq > a->ev_seq;
+}
+
+/* One page of rows into g->out: 0, or -1 when the store failed. */
+static int
+step(struct app *a, struct pager *g)
+{
+	size_t limit = g->max + 1 - g->n, before = g->n;
+	int64_t end = g->to - g->key.t_us > SLICE_US ? g->key.t_us + SLICE_US
+	                                             : g->to;
+	int rc = 0;
+
+	if (limit > g->page)
+		limit = g->page;
+	if (g->ring) {
+		ring_step(a, g, limit);
+		return 0;
+	}
+	if (g->kind == HISTORY)
+		rc = store_history_page(a->store, g->tag, g->key, end, limit,
+		                        history_row, g);
+	else if (g->kind == EVENTS)
+		rc = store_events_page(a->store, g->key, end,
+		                       g->by_tag ? g->tag : NULL,
+		                       g->by_type ? g->type : NULL, limit,
+		                       event_row, g);
+	else
+		rc = store_audit_page(a->store, g->key, end, limit, audit_row,
+		                      g);
+	if (rc < 0)
+		return -1;
+	if (g->truncated) {
+		g->done = true;
+	} else if (g->n - before < limit) {
+		/* The stretch is read: on to the next. */
+		g->key = STORE_KEY_AT(end);
+		g->done = end >= g->to;
+	}
+	return 0;
+}
+
+static int
+pager_step(struct app *a, struct pager *g, struct paged_text *out)
+{
+	g->out = out;
+	if (!g->done && step(a, g) < 0) {
+		lwsl_err("db: report cut short: %s\n", store_error(a->store));
+		return -1;
+	}
+	if (!g->done)
+		return 1;
+	if (g->csv)
+		return 0;
+	paged_printf(out, "],\"truncated\":%s}",
+	             g->truncated ? "true" : "false");
+	return 0;
+}
+
+static int
+pager_next(struct app *a, void *state, struct paged_text *out)
+{
+	struct pager *g = state;
+
+	if (g->primed) {
+		g->primed = false;
+		if (g->first.s)
+			paged_printf(out, "%s", g->first.s);
+		free(g->first.s);
+		g->first = (struct paged_text){ 0 };
+		return g->first_rc;
+	}
+	return pager_step(a, g, out);
+}
+
+static void
+pager_free(void *state)
+{
+	struct pager *g = state;
+
+	free(g->first.s);
+	free(g);
+}
+
+/* The answer's start: CSV's header line, or JSON's fields before the
+ * list (doc without its "}") and the list's name. */
+static void
+begin(struct pager *g, const char *csv_header, json_t *doc,
+      const char *list)
+{
+	struct paged_text h = { 0 };
+
+	if (g->csv) {
+		paged_printf(&g->first, "%s", csv_header);
+		json_decref(doc);
+		return;
+	}
+	paged_json(&h, doc);
+	if (h.oom) {
+		g->first.oom = true;
+		return;
+	}
+	h.s[--h.len] = '\0';
+	paged_printf(&g->first, "%s,\"%s\":[", h.s, list);
+	free(h.s);
+}
+
+/* The report of g: its first step is made now, so that a store that
+ * cannot be read answers with an error (status fail), as before paging. */
+static struct report
+start(struct app *a, struct pager *g, int fail)
+{
+	if (!g->first.oom)
+		g->first_rc = pager_step(a, g, &g->first);
+	if (g->first_rc < 0 || g->first.oom) {
+		bool oom = g->first.oom && g->first_rc >= 0;
+
+		pager_free(g);
+		return (struct report){
+			.status = oom ? 500 : fail,
+			.error = oom ? "out of memory" : "storage error",
+			.detail = oom ? "the answer" : store_error(a->store) };
+	}
+	g->primed = true;
+	return (struct report){
+		.status = 200,
+		.paged = { pager_next, pager_free, g,
+		           g->csv ? "text/csv" : "application/json" },
+	};
+}
+
+static struct pager *
+pager_new(struct app *a, enum kind kind, int64_t from, int64_t to,
+          size_t max, bool csv)
+{
+	struct pager *g = calloc(1, sizeof *g);
+
+	if (!g)
+		return NULL;
+	g->kind = kind;
+	g->csv = csv;
+	g->to = to;
+	g->key = STORE_KEY_AT(from);
+	g->max = max;
+	g->page = a->page_rows ? a->page_rows : PAGE_ROWS;
+	g->done = from >= to;
+	return g;
+}
+
+static struct report
+no_memory(void)
+{
+	return (struct report){ .status = 500, .error = "out of memory",
+		                .detail = "the answer" };
 }
 
 struct report
@@ -74,9 +355,8 @@ reports_history(struct app *a, struct lws *wsi, const char *tag)
 {
 	int64_t from, to;
 	const char *bad = query_window(wsi, &from, &to);
-	struct csvtext csv = { 0 };
 	bool want = !bad && want_csv(wsi, &bad);
-	struct rows r = { .max = MAX_HISTORY };
+	struct pager *g;
 	int known;
 
 	if (!bad && to - from > STORE_HISTORY_MAX_US)
@@ -86,7 +366,8 @@ reports_history(struct app *a, struct lws *wsi, const char *tag)
 			                .detail = bad };
 	known = app_site_tag(a, tag) || livetable_find(&a->live, tag);
 	if (!known && a->store && (known = store_has_tag(a->store, tag)) < 0)
-		return store_failed(a);
+		return (struct report){ .status = 500, .error = "storage error",
+			                .detail = store_error(a->store) };
 	if (!known)
 		return (struct report){ .status = 404, .error = "not found",
 			                .detail = "no tag with this id is "
@@ -95,78 +376,14 @@ reports_history(struct app *a, struct lws *wsi, const char *tag)
 		return (struct report){ .status = 503, .error = "unavailable",
 			                .detail = "no history is kept: trackd "
 			                          "runs without --db" };
-	if (want) {
-		r.csv = &csv;
-		csvtext_put(&csv, "t,x,y,r,floor,zone\n");
-	} else {
-		r.list = json_array();
-	}
-	if (store_history(a->store, tag, from, to, MAX_HISTORY + 1,
-	                  history_row, &r) < 0) {
-		json_decref(r.list);
-		free(csv.s);
-		return store_failed(a);
-	}
-	if (want)
-		return (struct report){ .status = csv.oom ? 500 : 200,
-			                .csv = csv.s };
-	return (struct report){
-		.status = 200,
-		.json = json_pack("{s:s, s:f, s:f, s:o, s:b}", "tag", tag,
-		                  "from", (double)from * 1e-6, "to",
-		                  (double)to * 1e-6, "positions", r.list,
-		                  "truncated", r.n > r.max),
-	};
-}
-
-static int
-event_row(void *ud, const struct store_event *e)
-{
-	struct rows *r = ud;
-
-	if (++r->n > r->max)
-		return 1;
-	if (r->csv) {
-		csvtext_put(r->csv, "%.3f,", (double)e->t_us * 1e-6);
-		csvtext_field(r->csv, e->type, ',');
-		csvtext_field(r->csv, e->tag, ',');
-		csvtext_field(r->csv, e->zone, ',');
-		csvtext_field(r->csv, e->floor, ',');
-		if (isfinite(e->x) && isfinite(e->y))
-			csvtext_put(r->csv, "%.2f,%.2f\n", e->x, e->y);
-		else
-			csvtext_put(r->csv, ",\n");
-		return 0;
-	}
-	json_array_append_new(
-		r->list, json_pack("{s:f, s:s, s:s, s:s?, s:s?, s:o, s:o}", "t",
-		                   (double)e->t_us * 1e-6, "type", e->type,
-		                   "tag", e->tag, "zone", e->zone, "floor",
-		                   e->floor, "x", coord(e->x), "y",
-		                   coord(e->y)));
-	return 0;
-}
-
-/* Without a database: what the live event ring still holds. */
-static void
-ring_events(struct app *a, int64_t from, int64_t to, const char *tag,
-            const char *type, struct rows *r)
-{
-	uint64_t first = a->ev_seq >= EVENT_RING ? a->ev_seq - EVENT_RING + 1
-	                                         : 1;
-
-	for (uint64_t s = first; s <= a->ev_seq; s++) {
-		const track_event *ev = &a->events[s % EVENT_RING].ev;
-		struct store_event e;
-
-		if (ev->t_us < from || ev->t_us >= to ||
-		    (tag && strcmp(tag, ev->tag) != 0) ||
-		    (type && strcmp(type, track_event_name(ev->type)) != 0))
-			continue;
-		e = persist_event_row(ev);
-		if (event_row(r, &e))
-			break;
-	}
+	if (!(g = pager_new(a, HISTORY, from, to, MAX_HISTORY, want)))
+		return no_memory();
+	snprintf(g->tag, sizeof g->tag, "%s", tag);
+	begin(g, "t,x,y,r,floor,zone\n",
+	      json_pack("{s:s, s:f, s:f}", "tag", tag, "from",
+	                (double)from * 1e-6, "to", (double)to * 1e-6),
+	      "positions");
+	return start(a, g, 500);
 }
 
 struct report
@@ -178,8 +395,7 @@ reports_events(struct app *a, struct lws *wsi)
 	char tag[256], type[32];
 	bool by_tag = query_arg(wsi, "tag=", tag, sizeof tag);
 	bool by_type = query_arg(wsi, "type=", type, sizeof type);
-	struct csvtext csv = { 0 };
-	struct rows r = { .max = MAX_EVENTS };
+	struct pager *g;
 
 	if (!bad && by_tag && strlen(tag) >= TRACK_ID_MAX)
 		bad = "tag: longer than any tag id";
@@ -204,29 +420,41 @@ reports_events(struct app *a, struct lws *wsi)
 				          "restricted_entry, distress, lost or "
 				          "found" };
 	}
-	if (want) {
-		r.csv = &csv;
-		csvtext_put(&csv, "t,type,tag,zone,floor,x,y\n");
-	} else {
-		r.list = json_array();
-	}
-	if (!a->store) {
-		ring_events(a, from, to, by_tag ? tag : NULL,
-		            by_type ? type : NULL, &r);
-	} else if (store_events(a->store, from, to, by_tag ? tag : NULL,
-	                        by_type ? type : NULL, MAX_EVENTS + 1,
-	                        event_row, &r) < 0) {
-		json_decref(r.list);
-		free(csv.s);
-		return store_failed(a);
-	}
-	if (want)
-		return (struct report){ .status = csv.oom ? 500 : 200,
-			                .csv = csv.s };
-	return (struct report){
-		.status = 200,
-		.json = json_pack("{s:f, s:f, s:o, s:b}", "from",
-		                  (double)from * 1e-6, "to", (double)to * 1e-6,
-		                  "events", r.list, "truncated", r.n > r.max),
-	};
+	if (!(g = pager_new(a, EVENTS, from, to, MAX_EVENTS, want)))
+		return no_memory();
+	g->ring = !a->store;
+	g->by_tag = by_tag;
+	g->by_type = by_type;
+	snprintf(g->tag, sizeof g->tag, "%s", by_tag ? tag : "");
+	snprintf(g->type, sizeof g->type, "%s", by_type ? type : "");
+	begin(g, "t,type,tag,zone,floor,x,y\n",
+	      json_pack("{s:f, s:f}", "from", (double)from * 1e-6, "to",
+	                (double)to * 1e-6),
+	      "events");
+	return start(a, g, 500);
+}
+
+struct report
+reports_audit(struct app *a, struct lws *wsi)
+{
+	int64_t from, to;
+	const char *bad = query_window(wsi, &from, &to);
+	struct pager *g;
+
+	/* As history: the rows a window reads grow with it. */
+	if (!bad && to - from > STORE_HISTORY_MAX_US)
+		bad = "the window is too long: at most 31 days";
+	if (bad)
+		return (struct report){ .status = 400, .error = "bad request",
+			                .detail = bad };
+	if (!a->store)
+		return (struct report){ .status = 503, .error = "no history",
+			                .detail = "trackd runs without --db" };
+	if (!(g = pager_new(a, AUDIT, from, to, MAX_AUDIT, false)))
+		return no_memory();
+	begin(g, "",
+	      json_pack("{s:f, s:f}", "from", (double)from * 1e-6, "to",
+	                (double)to * 1e-6),
+	      "audit");
+	return start(a, g, 503);
 }

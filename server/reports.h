@@ -6,8 +6,8 @@
 #include "query.h" /* what its callers parse */
 
 /* One answer: JSON (json, a new reference), CSV text (csv, malloc'd), one
- * made in pieces as it is written (paged.next set), or an error (status
- * >= 400 with error and detail). */
+ * made in pieces as it is written (paged.next set: occupancy, history,
+ * events and audit), or an error (status >= 400 with error and detail). */
 struct report {
 	int status;
 	json_t *json;
@@ -29,5 +29,10 @@ struct report reports_history(struct app *a, struct lws *wsi,
 /* /api/v1/events?from=&to=&tag=&type=&format=: stored events (without
  * --db, those the live ring still holds). */
 struct report reports_events(struct app *a, struct lws *wsi);
+
+/* GET /api/v1/audit?from=&to=: the trail in a window, oldest first (at
+ * most 10,000 rows; "truncated" says when there were more; 503 without
+ * --db). */
+struct report reports_audit(struct app *a, struct lws *wsi);
 
 #endif

@@ -28,7 +28,7 @@
 	"acked_by = coalesce(alarms.acked_by, excluded.acked_by), "          \
 	"acked = coalesce(alarms.acked, excluded.acked)"
 
-#define EVENT_COLUMNS "SELECT t, type, tag, zone, floor, x, y FROM events "
+#define EVENT_COLUMNS "SELECT t, type, tag, zone, floor, x, y, rowid FROM events "
 
 /* Every statement, in one table so that open prepares and close finalizes
  * them in one loop. */
@@ -56,9 +56,10 @@
 	/* One seek per bucket of the window (see BUCKET_US). */            \
 	XX(HISTORY, "WITH RECURSIVE b (n) AS (SELECT ?2 / " BUCKET_SQL       \
 	   " UNION ALL SELECT n + 1 FROM b WHERE n < (?3 - 1) / " BUCKET_SQL \
-	   ") SELECT p.t, p.floor, p.x, p.y, p.r, p.zone FROM b "             \
+	   ") SELECT p.t, p.floor, p.x, p.y, p.r, p.zone, p.rowid FROM b "    \
 	   "JOIN positions p ON p.t / " BUCKET_SQL " = b.n AND p.tag = ?1 "   \
-	   "AND p.t >= ?2 AND p.t < ?3 ORDER BY p.t LIMIT ?4")               \
+	   "AND p.t >= ?2 AND p.t < ?3 AND (p.t > ?2 OR p.rowid > ?5) "       \
+	   "ORDER BY p.t, p.rowid LIMIT ?4")                                 \
 	XX(HAS_TAG, "SELECT 1 FROM last_positions WHERE tag = ?1")           \
 	XX(LAST, "SELECT tag, t, floor, x, y, r, zone, scanners FROM "       \
 	   "last_positions ORDER BY t DESC")                                 \
@@ -67,10 +68,14 @@
 	XX(PURGE_STRAY_LAST, "DELETE FROM last_positions WHERE "             \
 	   "coalesce(scanners, 0) < ?1 AND tag NOT IN "                      \
 	   "(SELECT value FROM json_each(?2))")                              \
+	/* Keyed reads (store_key): rows after (?from, ?rowid), in the    \
+	 * order of (t, rowid), which the indexes on t keep already. */      \
 	XX(EVENTS, EVENT_COLUMNS "WHERE t >= ?1 AND t < ?2 "                 \
-	   "AND (?3 IS NULL OR type = ?3) ORDER BY t LIMIT ?4")              \
+	   "AND (t > ?1 OR rowid > ?5) "                                     \
+	   "AND (?3 IS NULL OR type = ?3) ORDER BY t, rowid LIMIT ?4")       \
 	XX(EVENTS_TAG, EVENT_COLUMNS "WHERE tag = ?1 AND t >= ?2 AND t < ?3 " \
-	   "AND (?4 IS NULL OR type = ?4) ORDER BY t LIMIT ?5")              \
+	   "AND (t > ?2 OR rowid > ?6) "                                     \
+	   "AND (?4 IS NULL OR type = ?4) ORDER BY t, rowid LIMIT ?5")       \
 	XX(ALARMS, "SELECT id, tag, opened, pressed, acked_by, acked "       \
 	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
 	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT ?1) ORDER BY id") \

@@ -44,7 +44,17 @@ int
 store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
               size_t limit, store_position_cb cb, void *ud)
 {
+	return store_history_page(s, tag, STORE_KEY_AT(from_us), to_us, limit,
+	                          cb, ud);
+}
+
+int
+store_history_page(store *s, const char *tag, struct store_key after,
+                   int64_t to_us, size_t limit, store_position_cb cb,
+                   void *ud)
+{
 	sqlite3_stmt *st = s->st[ST_HISTORY];
+	int64_t from_us = after.t_us;
 	int rc;
 
 	if (to_us - from_us > STORE_HISTORY_MAX_US) {
@@ -56,6 +66,7 @@ store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, limit_of(limit));
+	sqlite3_bind_int64(st, 5, after.rowid);
 	while ((rc = store__next_row(s, ST_HISTORY)) > 0) {
 		struct store_position p = {
 			.tag = tag,
@@ -65,6 +76,7 @@ store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
 			.y = sqlite3_column_double(st, 3),
 			.r = sqlite3_column_double(st, 4),
 			.zone = col_text(st, 5),
+			.rowid = sqlite3_column_int64(st, 6),
 		};
 
 		if (cb(ud, &p))
@@ -112,6 +124,15 @@ int
 store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
              const char *type, size_t limit, store_event_cb cb, void *ud)
 {
+	return store_events_page(s, STORE_KEY_AT(from_us), to_us, tag, type,
+	                         limit, cb, ud);
+}
+
+int
+store_events_page(store *s, struct store_key after, int64_t to_us,
+                  const char *tag, const char *type, size_t limit,
+                  store_event_cb cb, void *ud)
+{
 	/* Two statements, so that each can use its own index. */
 	enum stmt i = tag ? ST_EVENTS_TAG : ST_EVENTS;
 	sqlite3_stmt *st = s->st[i];
@@ -119,10 +140,11 @@ store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
 
 	if (tag)
 		store__bind_text(st, k++, tag);
-	sqlite3_bind_int64(st, k++, from_us);
+	sqlite3_bind_int64(st, k++, after.t_us);
 	sqlite3_bind_int64(st, k++, to_us);
 	store__bind_text(st, k++, type);
-	sqlite3_bind_int64(st, k, limit_of(limit));
+	sqlite3_bind_int64(st, k++, limit_of(limit));
+	sqlite3_bind_int64(st, k, after.rowid);
 	while ((rc = store__next_row(s, i)) > 0) {
 		struct store_event e = {
 			.t_us = sqlite3_column_int64(st, 0),
@@ -131,6 +153,7 @@ store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
 			.floor = col_text(st, 4),
 			.x = col_real(st, 5),
 			.y = col_real(st, 6),
+			.rowid = sqlite3_column_int64(st, 7),
 		};
 
 		copy_id(e.tag, col_text(st, 2));

@@ -140,14 +140,25 @@ int
 store_audit(store *s, int64_t from_us, int64_t to_us, size_t limit,
             store_audit_cb cb, void *ud)
 {
+	return store_audit_page(s, STORE_KEY_AT(from_us), to_us, limit, cb,
+	                        ud);
+}
+
+int
+store_audit_page(store *s, struct store_key after, int64_t to_us,
+                 size_t limit, store_audit_cb cb, void *ud)
+{
 	sqlite3_stmt *st = prepare(s, "SELECT t, token, name, role, action, "
-	                              "whom, peer FROM audit WHERE t >= ?1 "
-	                              "AND t < ?2 ORDER BY t LIMIT ?3");
+	                              "whom, peer, rowid FROM audit WHERE "
+	                              "t >= ?1 AND t < ?2 AND (t > ?1 OR "
+	                              "rowid > ?4) ORDER BY t, rowid "
+	                              "LIMIT ?3");
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, from_us);
+	sqlite3_bind_int64(st, 1, after.t_us);
+	sqlite3_bind_int64(st, 4, after.rowid);
 	sqlite3_bind_int64(st, 2, to_us);
 	sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX
 	                                            : (sqlite3_int64)limit);
@@ -160,6 +171,7 @@ store_audit(store *s, int64_t from_us, int64_t to_us, size_t limit,
 			.action = (const char *)sqlite3_column_text(st, 4),
 			.whom = (const char *)sqlite3_column_text(st, 5),
 			.peer = (const char *)sqlite3_column_text(st, 6),
+			.rowid = sqlite3_column_int64(st, 7),
 		};
 
 		if (cb(ud, &r)) {

@@ -38,6 +38,7 @@ struct store_position {
 	int64_t t_us;
 	double x, y, r;
 	unsigned scanners;  /* in the fix (last positions only); 0: unknown */
+	int64_t rowid;      /* read from history only: its store_key */
 };
 
 /* One event. type, zone and floor are borrowed like a position's strings
@@ -49,6 +50,7 @@ struct store_event {
 	const char *zone;
 	const char *floor;
 	double x, y;
+	int64_t rowid;      /* read only: its store_key */
 };
 
 /* A distress alarm, copied whole. Open while acked is false (acked_by and
@@ -205,10 +207,26 @@ typedef int (*store_occupancy_cb)(void *ud,
  * window, not only with the rows in it). */
 #define STORE_HISTORY_MAX_US (31 * 86400 * (int64_t)1000000)
 
+/* Where a read in pages resumes: after the row (t_us, rowid), in the
+ * order of (t, rowid), in which every row has a place of its own. The
+ * last row of a page keys the next, so that no row comes twice or is
+ * skipped, however many share a time; STORE_KEY_AT(t) starts at time t
+ * (no row has the smallest rowid). The *_page reads take rows with
+ * after < (t, rowid) and t < to_us; the others are the same from
+ * STORE_KEY_AT(from_us). */
+struct store_key {
+	int64_t t_us;
+	int64_t rowid;
+};
+#define STORE_KEY_AT(t) ((struct store_key){ (t), INT64_MIN })
+
 /* Positions of tag with from_us <= t < to_us, oldest first, at most limit
  * of them. 0, or -1 (also for a window longer than STORE_HISTORY_MAX_US). */
 int store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
                   size_t limit, store_position_cb cb, void *ud);
+int store_history_page(store *s, const char *tag, struct store_key after,
+                       int64_t to_us, size_t limit, store_position_cb cb,
+                       void *ud);
 /* Whether any position of tag is stored: 1 yes, 0 no, -1 error. */
 int store_has_tag(store *s, const char *tag);
 /* The newest stored position of every tag, newest first (a callback that
@@ -224,6 +242,9 @@ int store_purge_stray_last(store *s, const char *listed_json,
 int store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
                  const char *type, size_t limit, store_event_cb cb,
                  void *ud);
+int store_events_page(store *s, struct store_key after, int64_t to_us,
+                      const char *tag, const char *type, size_t limit,
+                      store_event_cb cb, void *ud);
 /* Every open alarm and the newest max_acked acknowledged ones, by id.
  * *max_id (may be NULL) gets the largest id ever stored, 0 when none.
  * 0, or -1. */
@@ -261,6 +282,7 @@ struct store_audit {
 	const char *action;
 	const char *whom;
 	const char *peer;
+	int64_t rowid;      /* read only: its store_key */
 };
 
 typedef int (*store_token_cb)(void *ud, const struct store_token *t);
@@ -285,6 +307,8 @@ int store_put_audit(store *s, const struct store_audit *r);
  * 0, or -1. */
 int store_audit(store *s, int64_t from_us, int64_t to_us, size_t limit,
                 store_audit_cb cb, void *ud);
+int store_audit_page(store *s, struct store_key after, int64_t to_us,
+                     size_t limit, store_audit_cb cb, void *ud);
 
 /* A consistent copy of the open database at copy, made while trackd may
  * be writing (SQLite's backup API), mode 0600 (store_make_private). 0,

@@ -148,6 +148,7 @@ run(struct app *a, const struct trackd_options *o)
 	a->scanner_rate = o->scanner_rate;
 	a->press_rate = o->press_rate;
 	a->max_clients = o->max_clients;
+	a->page_rows = (size_t)o->page_rows;
 	a->allow_origin = o->allow_origin;
 	a->scanner_index = json_object();
 	a->scanner_rates = calloc(site->n_scanners ? site->n_scanners : 1,
