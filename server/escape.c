@@ -1,6 +1,7 @@
 /* Untrusted text for CSV and the log: see escape.h. */
 #include "escape.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Appends c at out[*n] while it fits (one byte kept for the NUL). */
@@ -43,6 +44,20 @@ escape_csv(char *out, size_t cap, const char *s)
 	if (quote)
 		put(out, cap, &n, '"');
 	return finish(out, cap, n);
+}
+
+const char *
+escape_csv_field(const char *s, char *buf, size_t cap, char **heap)
+{
+	size_t n = escape_csv(buf, cap, s);
+
+	*heap = NULL;
+	if (n < cap)
+		return buf;
+	*heap = malloc(n + 1);
+	if (*heap)
+		escape_csv(*heap, n + 1, s);
+	return *heap;
 }
 
 size_t

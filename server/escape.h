@@ -18,6 +18,11 @@
  * NULL when cap is 0). Only for text: numbers trackd formats itself
  * (-3.25) are written as they are. */
 size_t escape_csv(char *out, size_t cap, const char *s);
+/* s as one CSV field, whatever its length: in buf (cap bytes) when it
+ * fits, else in a copy on the heap put in *heap for the caller to free()
+ * (*heap stays NULL otherwise). NULL when that copy cannot be made. */
+const char *escape_csv_field(const char *s, char *buf, size_t cap,
+                             char **heap);
 
 /* s for a log line into out (cap bytes with the NUL): printable ASCII as
  * it is except backslash; every other byte (controls, DEL, non-ASCII,

@@ -68,18 +68,15 @@ coord(double v)
 static void
 csv_field(struct paged_text *t, const char *s, char sep)
 {
-	char buf[2 * TRACK_ID_MAX + 4];
-	size_t n = escape_csv(buf, sizeof buf, s);
-	char *big = n < sizeof buf ? NULL : malloc(n + 1);
+	char buf[2 * TRACK_ID_MAX + 4], *heap;
+	const char *field = escape_csv_field(s, buf, sizeof buf, &heap);
 
-	if (n >= sizeof buf && !big) {
+	if (!field) {
 		t->oom = true;
 		return;
 	}
-	if (big)
-		escape_csv(big, n + 1, s);
-	paged_printf(t, "%s%c", big ? big : buf, sep);
-	free(big);
+	paged_printf(t, "%s%c", field, sep);
+	free(heap);
 }
 
 /* Count a row; false past the cap (the answer is then truncated). */

@@ -1,4 +1,5 @@
 /* Untrusted text for CSV and the log (server/escape.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -85,4 +86,24 @@ Test(escape, tag_ids_are_the_printable_set_of_site_ids)
 	too_long[64] = '\0';
 	cr_expect(escape_tag_id_ok(longest, 64));
 	cr_expect(!escape_tag_id_ok(too_long, 64));
+}
+
+Test(escape, a_field_longer_than_the_buffer_comes_whole_from_the_heap)
+{
+	char buf[8], *heap, big[64];
+	const char *f;
+
+	f = escape_csv_field("a,b", buf, sizeof buf, &heap);
+	cr_assert_eq(f, buf);
+	cr_assert_null(heap);
+	cr_assert_str_eq(f, "\"a,b\"");
+	memset(big, 'x', sizeof big - 1);
+	big[0] = '=';
+	big[sizeof big - 1] = '\0';
+	f = escape_csv_field(big, buf, sizeof buf, &heap);
+	cr_assert_not_null(heap);
+	cr_assert_eq(f, heap);
+	cr_assert_eq(strlen(f), sizeof big);
+	cr_assert_eq(f[0], '\'');
+	free(heap);
 }
