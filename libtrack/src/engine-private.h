@@ -9,6 +9,7 @@
 
 /* A time that has not happened (yet). */
 #define NONE INT64_MIN
+#define DAY_US (86400LL * 1000000LL)
 
 
 struct link {
@@ -217,5 +218,10 @@ void track__stats_enter(track_engine *e, const struct tag *t, int32_t zone,
 void track__stats_exit(track_engine *e, const struct tag *t, int32_t zone,
                        int64_t enter_us, int64_t t_us);
 track_tag_kind track__tag_kind(const track_engine *e, const struct tag *t);
+int32_t track__tag_category(const track_engine *e, const struct tag *t);
+/* Floor division, so negative times bucket the same way; and the slot of
+ * bucket b in a ring of n (stats-query.c reads what stats.c keeps). */
+int64_t track__floor_div(int64_t a, int64_t b);
+size_t track__ring_slot(int64_t b, size_t n);
 
 #endif /* TRACK_ENGINE_PRIVATE_H */
