@@ -7,18 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { feed, sleep, startTrackd, tempDir } from './trackd.mjs';
-
-async function until(pred, ms, what) {
-	const end = Date.now() + ms;
-	for (;;) {
-		const v = await pred();
-		if (v)
-			return v;
-		assert.ok(Date.now() < end, `timed out waiting for ${what}`);
-		await sleep(100);
-	}
-}
+import { feed, sleep, startTrackd, tempDir, until } from './trackd.mjs';
 
 test('no room to write: degraded, live goes on, written once there is room', async () => {
 	const db = path.join(tempDir(), 'full.db');

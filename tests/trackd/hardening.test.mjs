@@ -13,24 +13,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { SITE, TRACKD, WEB, feed, hearing, makeToken, now, sleep, startTrackd, tempDir }
+import { SITE, TRACKD, WEB, feed, hearing, makeToken, now, sleep, startTrackd, tempDir, until }
 	from './trackd.mjs';
 
 const dir = tempDir('trackd-hardening-');
 const PERSON = { tag: 'badge-0001', floor: 'f0', x: 12.0, y: 6.0 };
 const ASSET = { tag: 'pump-001', floor: 'f0', x: 20.0, y: 11.0 };
-
-async function until(pred, timeoutMs, what) {
-	const end = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await pred();
-		if (v)
-			return v;
-		if (Date.now() > end)
-			assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await sleep(100);
-	}
-}
 
 // RFC 4180 records of text (quoted fields may hold commas, quotes, CR, LF).
 function parseCsv(text) {

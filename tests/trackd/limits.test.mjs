@@ -3,26 +3,13 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { loadSite, makeToken, now, sleep, startTrackd, tempDir } from './trackd.mjs';
+import { loadSite, makeToken, now, sleep, startTrackd, tempDir, until } from './trackd.mjs';
 
 const post = async (trackd, doc) => {
 	const res = await trackd.post('/api/v1/ingest', JSON.stringify(doc));
 	assert.equal(res.status, 200, res.text);
 	return res.json();
 };
-
-// Until pred() is true (polled), or fail saying what was awaited.
-async function until(pred, timeoutMs, what) {
-	const end = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await pred();
-		if (v)
-			return v;
-		if (Date.now() > end)
-			assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await sleep(50);
-	}
-}
 
 const openAlarms = async (trackd) =>
 	(await trackd.get('/api/v1/alarms')).json().alarms.filter((a) => a.open);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { TRACKD, assertJsonError, assertNear, feed, feedOnce, now, sleep,
-	startTrackd, tempDir } from './trackd.mjs';
+	startTrackd, tempDir, until } from './trackd.mjs';
 
 const dir = tempDir('trackd-store-');
 
@@ -14,19 +14,6 @@ async function startWithDb(name) {
 	const db = path.join(dir, name);
 	const trackd = await startTrackd(['--db', db]);
 	return { trackd, db };
-}
-
-// Until pred() is true (polled), or fail saying what was awaited.
-async function until(pred, timeoutMs, what) {
-	const end = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await pred();
-		if (v)
-			return v;
-		if (Date.now() > end)
-			assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await sleep(100);
-	}
 }
 
 // Until nothing waits to be written: every row the server made before

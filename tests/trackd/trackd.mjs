@@ -29,6 +29,20 @@ if (typeof WebSocket === 'undefined')
 	throw new Error('no global WebSocket: run node with --experimental-websocket');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Until pred() gives something true (polled every 50 ms), which it returns;
+// or fail saying what was awaited.
+export async function until(pred, timeoutMs, what) {
+	const end = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await pred();
+		if (v)
+			return v;
+		if (Date.now() > end)
+			assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(50);
+	}
+}
 export const now = () => Date.now() / 1000;
 
 let siteCache;
