@@ -3,8 +3,9 @@
 # scenario tracks with a sane error, output is deterministic, cutting the
 # input leaves every earlier line unchanged, and a malformed row names its
 # file and line; the same for a scenario simulated on the demo hospital's
-# site file; track-calibrate recovers the simulated model and prints flags
-# that give track-replay the geometry it fitted with.
+# site file, whose scanners' radio offsets the engine learns; track-calibrate
+# recovers the simulated model and prints flags that give track-replay the
+# geometry it fitted with.
 #   tests/test-replay.sh TRACKSIM TRACK_REPLAY TRACK_SCORE TRACK_CALIBRATE
 set -u
 sim=$1 replay=$2 score=$3 calibrate=$4
@@ -16,7 +17,7 @@ check() {
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
 }
 echo "TAP version 13"
-echo "1..16"
+echo "1..18"
 
 "$sim" --csv "$tmp/s" --tags 8 --duration 60 --seed 3 --quiet
 check $? "tracksim writes a scenario"
@@ -90,6 +91,35 @@ rc=$?
 median=$(awk '$1 == "track" { print $4 }' "$tmp/score")
 awk -v m="$median" 'BEGIN { exit !(m > 0 && m < 5) }'
 check $((rc + $?)) "the demo site tracks with a median error under 5 m (got $median)"
+
+# The offsets the engine learned follow the ones tracksim gave each
+# scanner's radio (scenario.json's scanner_bias_db, mean removed: a shift
+# common to all is the tags' power).
+"$replay" --site "$tmp/d/site.json" --reports "$tmp/d/reports.csv" \
+	--offsets "$tmp/off.csv" > /dev/null
+rc=$?
+awk -F'[":, ]+' 'FNR == NR { if (/^  "ap-/) { t[$2] = $3; tm += $3; nt++ }
+		next }
+	FNR > 1 { split($0, f, ","); o[f[1]] = f[2]; no++ }
+	END {
+		tm /= nt
+		for (k in o) { x = t[k] - tm; y = o[k]; sxy += x * y;
+			sxx += x * x; syy += y * y }
+		c = sxy / sqrt(sxx * syy + 1e-9)
+		printf "# %d scanners, correlation %.2f\n", no, c
+		exit !(no == 44 && nt == 44 && c > 0.6)
+	}' "$tmp/d/scenario.json" "$tmp/off.csv"
+check $((rc + $?)) "the learned scanner offsets follow the simulated radios'"
+
+"$replay" --site "$tmp/d/site.json" --reports "$tmp/d/reports.csv" \
+	--scanner-prior 0 --offsets "$tmp/off0.csv" > /dev/null &&
+	awk -F, 'NR > 1 && ($2 != "0.00" || $3 != "0.00") { bad++ }
+		END { exit !(NR == 45 && !bad) }' "$tmp/off0.csv" &&
+	! "$replay" --site "$tmp/d/site.json" --reports "$tmp/d/reports.csv" \
+		--scanner-prior -1 > /dev/null 2> "$tmp/err" &&
+	grep -q -- "--scanner-prior: expected a number in \[0, 40\], got '-1'" \
+		"$tmp/err"
+check $? "--scanner-prior 0 learns nothing, and a negative prior is refused"
 
 "$sim" --csv "$tmp/d2" --site "$demo" --duration 120 --seed 5 \
 	--button-every 30 --quiet &&

@@ -5,7 +5,9 @@
  * shadowing. A 2 s window holds several advertisements at 1-10 Hz while a
  * walking tag moves about 2 m; 1 m/s^2 is a person speeding up or turning.
  * A standing tag is taken to stay put for about 10 s and a walker to walk
- * about 10 s before either changes: no preference for either state. */
+ * about 10 s before either changes: no preference for either state.
+ * Scanners of different radio kinds read up to 6-7 dB apart at the same
+ * distance: a scanner's offset has a prior of 4 dB, like a tag's power. */
 track_config
 track_config_default(void)
 {
@@ -18,6 +20,7 @@ track_config_default(void)
 		.tag_height_m = 1.0,
 		.tx_prior_db = 4.0,
 		.min_scanners_tx = 4,
+		.scanner_prior_db = 4.0,
 		.window_us = 2000000,
 		.reorder_us = 2000000,
 		.bounds_margin_m = 2.0,

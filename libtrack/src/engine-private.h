@@ -63,6 +63,9 @@ struct scanner_rt {
 	char id[TRACK_ID_MAX];
 	int32_t floor;
 	double x, y, z, n, offset;
+	double learned_db;  /* offset learned from residuals (scanner-offset.c) */
+	double learned_var; /* its variance; 0: nothing learned yet */
+	int64_t learned_us; /* last learned at */
 };
 
 struct zone_rt {
@@ -183,6 +186,17 @@ void track__power_prior(const track_engine *e, struct tag *t, int64_t now_us,
 void track__power_update(const track_engine *e, struct tag *t,
                          const track_solution *sol, double m, double v,
                          double overlap);
+
+/* ---- scanner-offset.c: each scanner's learned radio offset ---------- */
+
+/* What to take off scanner s's readings on top of its configured offset
+ * (dB). */
+double track__scanner_offset(const struct scanner_rt *s);
+/* A fix's residuals res[0..n) (reading minus model at the answer, dB) of
+ * the scanners scanners[0..n), made at now_us; overlap as for the power. */
+void track__scanner_offset_learn(track_engine *e, const int32_t *scanners,
+                                 const double *res, size_t n,
+                                 double overlap, int64_t now_us);
 
 /* ---- presence.c: zones, events, lost and found ---------------------- */
 

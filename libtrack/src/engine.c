@@ -35,6 +35,7 @@ config_ok(const track_config *c)
 	       c->path_loss <= 10.0 && c->sigma_db > 0.0 &&
 	       isfinite(c->sigma_db) && isfinite(c->tag_height_m) &&
 	       c->tx_prior_db >= 0.0 && isfinite(c->tx_prior_db) &&
+	       c->scanner_prior_db >= 0.0 && isfinite(c->scanner_prior_db) &&
 	       c->window_us >= TRACK__BUCKETS && c->reorder_us >= 0 &&
 	       c->bounds_margin_m >= 0.0 && c->accel_mps2 > 0.0 &&
 	       isfinite(c->accel_mps2) && c->gate_chi2 > 0.0 &&
@@ -251,7 +252,7 @@ collect(track_engine *e, struct tag *t, int64_t now_us)
 			continue;
 		}
 		s = &e->scanners[k->scanner];
-		v -= s->offset;
+		v -= s->offset + track__scanner_offset(s);
 		if (v > e->floor_best[s->floor])
 			e->floor_best[s->floor] = v;
 		e->obs[live].rssi_dbm = v;
@@ -351,6 +352,7 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		e->obs[n].y = s->y;
 		e->obs[n].dz = s->z - (fl->z + e->cfg.tag_height_m);
 		e->obs[n].n = s->n;
+		e->obs_scanner[n] = e->obs_scanner[l];
 		n++;
 	}
 
@@ -392,6 +394,10 @@ fix(track_engine *e, struct tag *t, int64_t now_us)
 		          (double)(t->fresh > 0 ? t->fresh : 1);
 	if (sol.method == TRACK_METHOD_SOLVE_TX)
 		track__power_update(e, t, &sol, tx_mean, tx_var, overlap);
+	if (track_solver_residuals(e->solver))
+		track__scanner_offset_learn(e, e->obs_scanner,
+		                            track_solver_residuals(e->solver),
+		                            n, overlap, now_us);
 
 	if (!e->cfg.smooth) {
 		/* A fresh filter holds exactly the fix. */

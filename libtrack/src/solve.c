@@ -34,6 +34,7 @@ struct problem {
 	const track_solve_params *p;
 	bool solve_tx;
 	double *ln_d2; /* scratch: ln(d^2) to each scanner, max_obs long */
+	double *res;   /* each reading minus the model at the answer (dB) */
 	double spread2; /* trace of the (x, y) covariance at the last J, m^2 */
 };
 
@@ -45,6 +46,8 @@ struct track_solver {
 	gsl_multifit_nlinear_workspace **ws[2];
 	struct problem prob;
 	double *ln_d2;
+	double *res;
+	bool res_valid; /* res holds the last solve's residuals */
 };
 
 /* What is estimated: (x, y) and, when solve_tx, the tag's power. */
@@ -242,7 +245,8 @@ track_solver_create(size_t max_obs, track_solver **out)
 		return TRACK_ENOMEM;
 	s->max_obs = max_obs;
 	s->ln_d2 = calloc(max_obs, sizeof *s->ln_d2);
-	if (!s->ln_d2)
+	s->res = calloc(max_obs, sizeof *s->res);
+	if (!s->ln_d2 || !s->res)
 		goto fail;
 	/* Cholesky on the 2x2 normal equations is 1.4x faster than
 	 * GSL's default QR here. Both report a singular step matrix through
@@ -288,6 +292,7 @@ track_solver_destroy(track_solver *s)
 		free(s->ws[k]);
 	}
 	free(s->ln_d2);
+	free(s->res);
 	free(s);
 }
 
@@ -370,6 +375,7 @@ covariance(const struct problem *pb, double x, double y, double tx,
 		double g[3] = { a * (x - o->x), a * (y - o->y), -1.0 };
 		double res = o->rssi_dbm - (tx - 10.0 * o->n * log10(d));
 
+		pb->res[i] = res;
 		chi2 += res * res;
 		for (size_t r = 0; r < np; r++)
 			for (size_t c = 0; c < np; c++)
@@ -516,6 +522,7 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	    !params_valid(obs, n, p))
 		return TRACK_EINVAL;
 
+	s->res_valid = false;
 	centroid(obs, n, p, &start);
 	if (n < 3) {
 		*out = start;
@@ -524,7 +531,8 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	solve_tx = p->tx_prior_db > 0.0 && n >= p->min_scanners_tx &&
 	           p->min_scanners_tx >= 3;
 	w = s->ws[solve_tx][n];
-	s->prob = (struct problem){ obs, n, p, solve_tx, s->ln_d2, INFINITY };
+	s->prob = (struct problem){ obs, n, p, solve_tx, s->ln_d2, s->res,
+	                            INFINITY };
 
 	x0[0] = start.x;
 	x0[1] = start.y;
@@ -569,6 +577,13 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 		out->method = TRACK_METHOD_CENTROID;
 		return TRACK_OK;
 	}
+	s->res_valid = true;
 	*out = sol;
 	return TRACK_OK;
+}
+
+const double *
+track_solver_residuals(const track_solver *s)
+{
+	return s && s->res_valid ? s->res : NULL;
 }

@@ -26,6 +26,7 @@ struct options {
 	const char *reports;
 	const char *events;
 	const char *zone_report;
+	const char *offsets;
 	double interval_s;
 	double floor_height_m;
 	bool moving;         /* append the moving column */
@@ -53,11 +54,12 @@ usage(FILE *f)
 	fputs("usage: track-replay --scanners scanners.csv | --site site.json\n"
 	      "                    --reports reports.csv\n"
 	      "                    [--tx-power dBm] [--tx-prior dB] [--path-loss n]\n"
-	      "                    [--sigma dB]\n"
+	      "                    [--sigma dB] [--scanner-prior dB]\n"
 	      "                    [--interval s] [--window s] [--tag-height m]\n"
 	      "                    [--floor-height m] [--single-epoch] [--moving]\n"
 	      "                    [--events events.csv]\n"
-	      "                    [--zone-report zones.csv] > positions.csv\n"
+	      "                    [--zone-report zones.csv]\n"
+	      "                    [--offsets offsets.csv] > positions.csv\n"
 	      "\n"
 	      "Tracks every tag in reports.csv (t,scanner_id,tag_id,rssi) with\n"
 	      "the scanners of scanners.csv (scanner_id,x,y,z,floor[,path_loss,\n"
@@ -67,7 +69,9 @@ usage(FILE *f)
 	      "1-sigma radius (m).\n"
 	      "Defaults: --tx-power -59 --tx-prior 4 --path-loss 2.0 --sigma 6\n"
 	      "--window 2 (--tx-prior: how far, 1 sigma, a tag's power may be\n"
-	      "from --tx-power; 0 keeps it fixed)\n"
+	      "from --tx-power; 0 keeps it fixed; --scanner-prior 4: how far\n"
+	      "a scanner's radio may read from the model, learned from the\n"
+	      "fixes; 0 learns nothing)\n"
 	      "--tag-height 1.0 --floor-height 4.0 (z of floor k = k x height).\n"
 	      "--single-epoch writes each fix as solved, without the Kalman\n"
 	      "filter (to measure the solver alone).\n"
@@ -76,7 +80,9 @@ usage(FILE *f)
 	      "--events writes t,type,tag_id,zone,floor,x,y (zone_enter,\n"
 	      "zone_exit, restricted_entry, distress, lost, found); with a site\n"
 	      "file, --zone-report writes per zone the visits, dwell (mean,\n"
-	      "median, p90 s) and occupancy (mean, peak) over the replay.\n",
+	      "median, p90 s) and occupancy (mean, peak) over the replay.\n"
+	      "--offsets writes, at the end, scanner_id,offset_db,sigma_db:\n"
+	      "what the engine learned each scanner reads above the model.\n",
 	      f);
 }
 
@@ -115,6 +121,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "tag-height", required_argument, NULL, 'H' },
 		{ "floor-height", required_argument, NULL, 'F' },
 		{ "tx-prior", required_argument, NULL, 'p' },
+		{ "scanner-prior", required_argument, NULL, 'c' },
+		{ "offsets", required_argument, NULL, 'o' },
 		{ "single-epoch", no_argument, NULL, '1' },
 		{ "moving", no_argument, NULL, 'm' },
 		{ "events", required_argument, NULL, 'e' },
@@ -153,6 +161,14 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_double(name, optarg, 0, 40,
 			                 &o->cfg.tx_prior_db) < 0)
 				return -1;
+			break;
+		case 'c':
+			if (parse_double(name, optarg, 0, 40,
+			                 &o->cfg.scanner_prior_db) < 0)
+				return -1;
+			break;
+		case 'o':
+			o->offsets = optarg;
 			break;
 		case 'n':
 			if (parse_double(name, optarg, 0.5, 10,
@@ -423,6 +439,37 @@ zone_report(struct replay *rp, const track_site_doc *doc, const char *path,
 	return rc;
 }
 
+/* What the engine learned of each scanner's radio, for installers (a
+ * scanner far off is a radio to check) and for the tests. */
+static int
+write_offsets(const track_engine *e, const track_site *site,
+              const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "track-replay: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fputs("scanner_id,offset_db,sigma_db\n", f);
+	for (size_t i = 0; i < site->n_scanners; i++) {
+		double off, sd;
+
+		if (track_engine_scanner_offset(e, site->scanners[i].id, &off,
+		                                &sd) == TRACK_OK)
+			fprintf(f, "%s,%.2f,%.2f\n", site->scanners[i].id, off,
+			        sd);
+	}
+	if (fflush(f) != 0 || ferror(f))
+		rc = -1;
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc < 0)
+		fprintf(stderr, "track-replay: %s: %s\n", path, strerror(errno));
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -490,6 +537,8 @@ main(int argc, char **argv)
 	}
 	if (o.zone_report && zone_report(&rp, doc, o.zone_report,
 	                                 o.cfg.stats_bucket_us) < 0)
+		goto out;
+	if (o.offsets && write_offsets(rp.engine, engine_site, o.offsets) < 0)
 		goto out;
 	if (fflush(rp.out) != 0 || ferror(rp.out)) {
 		fprintf(stderr, "track-replay: writing positions: %s\n",

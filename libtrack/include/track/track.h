@@ -135,6 +135,8 @@ typedef struct {
 	double tag_height_m;      /* tag height above its floor */
 	double tx_prior_db;       /* prior sigma of a tag's power around P1m */
 	size_t min_scanners_tx;   /* solve the tag's power from this many on */
+	double scanner_prior_db;  /* prior sigma of a scanner's radio offset,
+	                           * learned from the fixes (0: not learned) */
 	int64_t window_us;        /* RSSI filter window per (tag, scanner) */
 	int64_t reorder_us;       /* how late a report may be for its tag */
 	double bounds_margin_m;   /* margin around scanners when no floor size */
@@ -240,6 +242,11 @@ TRACK_API track_status track_solver_solve(track_solver *s,
                                           const track_solve_params *p,
                                           const double *guess_xy,
                                           track_solution *out);
+
+/* The last solve's residuals: each reading minus the model at the answer
+ * (dB), in the order of its obs; NULL unless that solve answered with
+ * TRACK_METHOD_SOLVE or TRACK_METHOD_SOLVE_TX. Valid until the next. */
+TRACK_API const double *track_solver_residuals(const track_solver *s);
 
 /* ---- Kalman filter (pure, on a caller-owned value) -------------------- */
 
@@ -524,6 +531,15 @@ TRACK_API track_status track_engine_heatmap(const track_engine *e,
                                             size_t *cols, size_t *rows,
                                             double *cell_m, double *x0,
                                             double *y0);
+
+/* What the engine has learned of a scanner's radio so far: the offset it
+ * takes off that scanner's readings on top of the configured rssi_offset
+ * (dB: positive reads hot), and the learned value's 1-sigma uncertainty
+ * (the configured prior before any fix). TRACK_ENOENT: no such scanner. */
+TRACK_API track_status track_engine_scanner_offset(const track_engine *e,
+                                                   const char *scanner,
+                                                   double *offset_db,
+                                                   double *sigma_db);
 
 TRACK_API void track_engine_get_stats(const track_engine *e,
                                       track_engine_stats *out);
