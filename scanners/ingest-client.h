@@ -58,6 +58,18 @@ const char *ingest_url_parse(const char *url, struct ws_url *u);
 /* Whether token can go into an Authorization header: NULL, or why not. */
 const char *ingest_token_check(const char *token);
 
+/* The token a scanner program sends: --token as given, else the first line
+ * of the --token-file, else $TRACK_TOKEN, else none (*out NULL). A token
+ * on the command line is visible to every user of the host in ps; a file
+ * readable by its owner only, or the environment, is not. Read into buf
+ * (INGEST_MAX_TOKEN + 2 bytes at least) and checked as ingest_token_check.
+ * NULL, or why not, naming where the token came from (into why_buf); a
+ * file other users may read is used, with a warning from prog. */
+const char *ingest_token_get(const char *prog, const char *token,
+                             const char *file, char *buf, size_t len,
+                             const char **out, char *why_buf,
+                             size_t why_len);
+
 /* Called for each report (index into the message; -1: the whole message)
  * that trackd refuses; user is the copy given to ingest_client_send. */
 typedef void ingest_refusal_fn(void *ctx, const void *user, long long index,

@@ -4,8 +4,10 @@
 #include "ingest-client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *
 ingest_url_parse(const char *url, struct ws_url *u)
@@ -89,5 +91,73 @@ ingest_token_check(const char *token)
 			return "expected visible ASCII characters only "
 			       "(no spaces)";
 	}
+	return NULL;
+}
+
+static const char *
+token_from_file(const char *prog, const char *file, char *buf, size_t len,
+                char *why, size_t why_len)
+{
+	FILE *f = fopen(file, "r");
+	struct stat st;
+	size_t n;
+
+	if (!f) {
+		snprintf(why, why_len, "--token-file %s: %s", file,
+		         strerror(errno));
+		return why;
+	}
+	if (!fgets(buf, (int)len, f)) {
+		buf[0] = '\0';
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr, "%s: warning: --token-file %s: readable by "
+		        "other users (chmod 600 %s)\n", prog, file, file);
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n + 1 >= len) {
+		snprintf(why, why_len, "--token-file %s: token too long (at "
+		         "most %d characters)", file, INGEST_MAX_TOKEN);
+		return why;
+	}
+	buf[n] = '\0';
+	if (n == 0) {
+		snprintf(why, why_len, "--token-file %s: empty first line",
+		         file);
+		return why;
+	}
+	return NULL;
+}
+
+const char *
+ingest_token_get(const char *prog, const char *token, const char *file,
+                 char *buf, size_t len, const char **out, char *why,
+                 size_t why_len)
+{
+	const char *from = "--token", *bad;
+
+	*out = NULL;
+	if (token && file) {
+		snprintf(why, why_len, "--token and --token-file: give one");
+		return why;
+	}
+	if (file) {
+		if (token_from_file(prog, file, buf, len, why, why_len))
+			return why;
+		token = buf;
+		from = "--token-file";
+	} else if (!token && getenv("TRACK_TOKEN") &&
+	           *getenv("TRACK_TOKEN")) {
+		token = getenv("TRACK_TOKEN");
+		from = "TRACK_TOKEN";
+	}
+	if (!token)
+		return NULL;
+	bad = ingest_token_check(token);
+	if (bad) {
+		snprintf(why, why_len, "%s: %s", from, bad);
+		return why;
+	}
+	*out = token;
 	return NULL;
 }

@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest-client.h"
+
 static const char usage[] =
-"usage: trackbridge --server ws://HOST:PORT[/PATH] [--token T]\n"
+"usage: trackbridge --server ws://HOST:PORT[/PATH]\n"
+"                   [--token T | --token-file FILE]\n"
 "                   (--site site.json | --map ROOM=SCANNER ...) [options]\n"
 "\n"
 "Forwards what ESPresense nodes publish on <prefix>/devices/<id>/<room>\n"
@@ -18,7 +21,9 @@ static const char usage[] =
 "  --mqtt-user U, --mqtt-password P\n"
 "  --prefix P            ESPresense's base topic (default espresense)\n"
 "  --server URL          trackd's ingest WebSocket\n"
-"  --token T             bearer token for it (a scanner token)\n"
+"  --token T             bearer token for it (a scanner token; visible\n"
+"                        in ps: --token-file or TRACK_TOKEN are not)\n"
+"  --token-file FILE     the token is FILE's first line\n"
 "  --site FILE           a room is the scanner with its id (the site that\n"
 "                        `track-site import-espresense` made)\n"
 "  --map ROOM=SCANNER    a room's scanner (repeatable; before --site's)\n"
@@ -45,6 +50,7 @@ bridge_opts_parse(int argc, char **argv, struct opts *o,
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "server", required_argument, NULL, 's' },
 		{ "token", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'F' },
 		{ "site", required_argument, NULL, 'S' },
 		{ "map", required_argument, NULL, 'M' },
 		{ "batch-ms", required_argument, NULL, 'b' },
@@ -93,6 +99,7 @@ bridge_opts_parse(int argc, char **argv, struct opts *o,
 		case 'P': o->prefix = optarg; break;
 		case 's': o->server = optarg; break;
 		case 't': o->token = optarg; break;
+		case 'F': o->token_file = optarg; break;
 		case 'S': o->site = optarg; break;
 		case 'h': o->ha = true; break;
 		case 'H': o->ha_prefix = optarg; break;
@@ -133,6 +140,17 @@ bridge_opts_parse(int argc, char **argv, struct opts *o,
 			o->ha ? "--ha needs --site (the floors to follow)" :
 			"--site FILE or --map ROOM=SCANNER is required");
 		return EXIT_USAGE;
+	}
+	{
+		static char token_buf[INGEST_MAX_TOKEN + 2];
+		char why[512];
+
+		if (ingest_token_get("trackbridge", o->token, o->token_file,
+		                     token_buf, sizeof token_buf, &o->token,
+		                     why, sizeof why)) {
+			fprintf(stderr, "trackbridge: %s\n", why);
+			return EXIT_USAGE;
+		}
 	}
 	return 0;
 bad:

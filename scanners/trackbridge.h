@@ -26,7 +26,7 @@ struct opts {
 	int mqtt_port;
 	const char *mqtt_user, *mqtt_password;
 	const char *prefix;
-	const char *server, *token;
+	const char *server, *token, *token_file;
 	const char *site;
 	const char *ha_prefix, *state_prefix;
 	const char *ha_token;   /* for the live stream (--ha) */

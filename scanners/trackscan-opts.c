@@ -12,7 +12,8 @@
 
 
 static const char usage[] =
-"usage: trackscan --server ws://HOST:PORT[/PATH] --scanner ID [--token T]\n"
+"usage: trackscan --server ws://HOST:PORT[/PATH] --scanner ID\n"
+"                 [--token T | --token-file FILE]\n"
 "                 [--adapter hciN] [options]\n"
 "       trackscan --replay FILE (--print | --server URL --scanner ID) ...\n"
 "\n"
@@ -20,7 +21,9 @@ static const char usage[] =
 "them to trackd as track-ingest.v1 reports from scanner ID.\n"
 "\n"
 "  --server URL        trackd's ingest WebSocket\n"
-"  --token T           bearer token for it (a scanner token)\n"
+"  --token T           bearer token for it (a scanner token; visible in\n"
+"                      ps: --token-file or TRACK_TOKEN are not)\n"
+"  --token-file FILE   the token is FILE's first line\n"
 "  --scanner ID        this scanner's id in the site file\n"
 "  --adapter hciN      the Bluetooth adapter (default: the first)\n"
 "  --legacy            legacy scanning even where extended is supported\n"
@@ -44,7 +47,7 @@ static const char usage[] =
 "  --help\n";
 
 enum {
-	O_SERVER = 256, O_TOKEN, O_SCANNER, O_ADAPTER, O_LEGACY, O_REPLAY,
+	O_SERVER = 256, O_TOKEN, O_TOKEN_FILE, O_SCANNER, O_ADAPTER, O_LEGACY, O_REPLAY,
 	O_REALTIME, O_PRINT, O_BATCH, O_BUFFER, O_DRAIN, O_UUID, O_PREFIX,
 	O_MAC, O_KONTAKT, O_QUIET, O_HELP,
 };
@@ -52,6 +55,7 @@ enum {
 static const struct option longopts[] = {
 	{ "server", required_argument, NULL, O_SERVER },
 	{ "token", required_argument, NULL, O_TOKEN },
+	{ "token-file", required_argument, NULL, O_TOKEN_FILE },
 	{ "scanner", required_argument, NULL, O_SCANNER },
 	{ "adapter", required_argument, NULL, O_ADAPTER },
 	{ "legacy", no_argument, NULL, O_LEGACY },
@@ -132,6 +136,7 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 		switch (c) {
 		case O_SERVER: o->server = optarg; break;
 		case O_TOKEN: o->token = optarg; break;
+		case O_TOKEN_FILE: o->token_file = optarg; break;
 		case O_SCANNER: o->scanner = optarg; break;
 		case O_ADAPTER: o->adapter = optarg; break;
 		case O_LEGACY: o->legacy = true; break;
@@ -220,9 +225,13 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 				o->server, why);
 			return EXIT_USAGE;
 		}
-		why = o->token ? ingest_token_check(o->token) : NULL;
-		if (why) {
-			fprintf(stderr, "trackscan: --token: %s\n", why);
+		static char token_buf[INGEST_MAX_TOKEN + 2];
+		char token_why[512];
+
+		if (ingest_token_get("trackscan", o->token, o->token_file,
+		                     token_buf, sizeof token_buf, &o->token,
+		                     token_why, sizeof token_why)) {
+			fprintf(stderr, "trackscan: %s\n", token_why);
 			return EXIT_USAGE;
 		}
 	}

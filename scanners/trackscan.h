@@ -30,6 +30,7 @@ struct filter {
 struct scan_opts {
 	const char *server;
 	const char *token;
+	const char *token_file;
 	const char *scanner;
 	const char *adapter;    /* "hci0"; NULL: the first one */
 	const char *replay;

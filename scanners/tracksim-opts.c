@@ -17,7 +17,10 @@ const struct opt_spec opt_specs[] = {
 	{ "server", OPT_PATH, R_ANY, 0, OFF(server), "URL",
 	  "send live to trackd at ws://HOST:PORT[/PATH] instead", false },
 	{ "token", OPT_PATH, R_ANY, 0, OFF(token), "T",
-	  "with --server: bearer token for the connection", false },
+	  "with --server: bearer token for the connection (visible in ps: "
+	  "--token-file or TRACK_TOKEN are not)", false },
+	{ "token-file", OPT_PATH, R_ANY, 0, OFF(token_file), "FILE",
+	  "with --server: the token is FILE's first line", false },
 	{ "site", OPT_PATH, R_ANY, 0, OFF(site), "FILE",
 	  "simulate this site.json instead of a grid building", false },
 	{ "seed", OPT_INT, R_NONNEG, LLONG_MAX, OFF(seed), "N",
@@ -336,16 +339,20 @@ opts_given(const struct options *o, const char *name)
 	return false;
 }
 
-/* A token goes into an HTTP header: visible ASCII only, and short enough
- * for the handshake buffer. */
+/* The token: --token, --token-file or TRACK_TOKEN (ingest_token_get),
+ * into o->token; it goes into an HTTP header, so it is checked here. */
 static bool
-check_token(const char *token)
+take_token(struct options *o)
 {
-	const char *why = ingest_token_check(token);
+	static char buf[INGEST_MAX_TOKEN + 2];
+	char why[512];
 
-	if (why)
-		fprintf(stderr, "tracksim: --token: %s\n", why);
-	return !why;
+	if (ingest_token_get("tracksim", o->token, o->token_file, buf,
+	                     sizeof buf, &o->token, why, sizeof why)) {
+		fprintf(stderr, "tracksim: %s\n", why);
+		return false;
+	}
+	return true;
 }
 
 /* --server against --csv; fills in the live defaults. */
@@ -362,9 +369,9 @@ check_mode(struct options *o)
 		return false;
 	}
 	if (o->csv) {
-		if (o->token) {
-			fprintf(stderr, "tracksim: --token goes with --server, "
-				"not --csv\n");
+		if (o->token || o->token_file) {
+			fprintf(stderr, "tracksim: --token%s goes with --server, "
+				"not --csv\n", o->token ? "" : "-file");
 			return false;
 		}
 		return true;
@@ -375,7 +382,7 @@ check_mode(struct options *o)
 			why);
 		return false;
 	}
-	if (o->token && !check_token(o->token))
+	if (!take_token(o))
 		return false;
 	if (opts_given(o, "t0") || opts_given(o, "truth-dt")) {
 		fprintf(stderr, "tracksim: --%s goes with --csv: live time is "

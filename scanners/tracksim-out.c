@@ -188,7 +188,8 @@ static bool
 option_applies(const struct sim *s, const struct opt_spec *spec)
 {
 	if (strcmp(spec->name, "server") == 0 ||
-	    strcmp(spec->name, "token") == 0)
+	    strcmp(spec->name, "token") == 0 ||
+	    strcmp(spec->name, "token-file") == 0)
 		return false;
 	if (!s->site)
 		return true;

@@ -51,6 +51,7 @@ struct options {
 	const char *csv;
 	const char *server;
 	const char *token;
+	const char *token_file;
 	const char *site;
 	long long seed;
 	long long tags;

@@ -31,6 +31,9 @@ if [ ! -s "$tokens" ] || [ ! -f out/demo.db ]; then
 fi
 # shellcheck disable=SC1090
 . "./$tokens"
+# tracksim reads its token from a file: on a command line it would show in
+# ps to every user of the machine.
+(umask 077 && printf '%s\n' "$scanner_token" > out/demo-scanner-token)
 "$build/server/trackd" --site "$site" --port "$port" --db out/demo.db \
 	> "$log" 2>&1 &
 trackd=$!
@@ -56,7 +59,7 @@ until grep -q 'listening on' "$log" 2>/dev/null; do
 	sleep 0.1
 done
 "$build/scanners/tracksim" --site "$site" --server "ws://127.0.0.1:$port" \
-	--token "$scanner_token" --seed "$(date +%s)" &
+	--token-file out/demo-scanner-token --seed "$(date +%s)" &
 sim=$!
 
 url=http://127.0.0.1:$port

@@ -88,6 +88,8 @@ struct app {
 	json_t *scanner_index;  /* scanner id -> index into scanner_rates */
 	struct scanner_rate *scanner_rates;
 	long scanner_rate;      /* reports/s per scanner (0: no limit) */
+	int64_t max_skew_us;    /* reports further ahead of the clock refused */
+	uint64_t reports_future; /* reports refused by it */
 	uint64_t rate_limited;  /* reports refused by it */
 	struct scanner_rate *press_rates; /* by scanner, as scanner_rates */
 	long press_rate;        /* presses/s per scanner (0: no limit) */

@@ -21,9 +21,11 @@ refusal(size_t index, const char *why)
 	                 why);
 }
 
-/* Fill r from one report object; NULL, or why it is malformed. */
+/* Fill r from one report object; NULL, or why it is malformed or cannot
+ * be taken at now (into buf). */
 static const char *
-read_report(struct app *a, json_t *o, const char *scanner, track_report *r)
+read_report(struct app *a, json_t *o, const char *scanner, int64_t now,
+            char *buf, size_t len, track_report *r)
 {
 	json_t *tag, *rssi, *t, *tx, *button, *battery;
 
@@ -75,6 +77,17 @@ read_report(struct app *a, json_t *o, const char *scanner, track_report *r)
 	if (json_is_number(battery) &&
 	    json_number_value(battery) < LOW_BATTERY_PCT)
 		r->flags |= TRACK_REPORT_LOW_BATTERY;
+	/* The engine refuses a report older than its tag's newest: one
+	 * stamped tomorrow by a scanner whose clock is off would freeze the
+	 * badge until tomorrow. Late reports are the engine's to judge. */
+	if (r->t_us - now > a->max_skew_us) {
+		a->reports_future++;
+		snprintf(buf, len, "bad report: 't' is %.0f s ahead of trackd's "
+		         "clock (at most %.0f s: --max-skew)",
+		         (double)(r->t_us - now) * 1e-6,
+		         (double)a->max_skew_us * 1e-6);
+		return buf;
+	}
 	return NULL;
 }
 
@@ -161,7 +174,7 @@ ingest_document(struct app *a, const struct caller *who, const char *text,
 	json_t *o;
 	bool button = false;
 	int64_t now = app_now_us();
-	char limited[96];
+	char limited[96], future[128];
 
 	*status = 200;
 	a->ingest_frames++;
@@ -196,7 +209,7 @@ ingest_document(struct app *a, const struct caller *who, const char *text,
 	json_array_foreach(reports, i, o) {
 		track_report r;
 		const char *why = read_report(a, o, json_string_value(scanner),
-		                              &r);
+		                              now, future, sizeof future, &r);
 		track_status st;
 
 		if (!why && (r.flags & TRACK_REPORT_BUTTON)) {

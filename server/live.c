@@ -541,9 +541,10 @@ stats_json(const struct app *a, size_t f, int64_t now)
 
 	for (size_t i = 0; count && i < a->live.n; i++) {
 		const track_position *pos = &a->live.tags[i].pos;
+		int64_t seen = a->live.tags[i].seen_us;
 
 		if (!pos->floor || strcmp(pos->floor, floor) != 0 ||
-		    now - pos->heard_us > STALE_US)
+		    now - seen > STALE_US)
 			continue;
 		on_floor++;
 		for (size_t z = 0; pos->zone && z < site->n_zones; z++)

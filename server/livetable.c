@@ -36,7 +36,7 @@ livetable_find(const struct livetable *lt, const char *id)
 }
 
 /* When the table is full, the slot of the tag heard longest ago makes room
- * if it is stale (not heard for STALE_US), else that of the tag heard
+ * if it is stale (nothing new for STALE_US), else that of the tag heard
  * longest ago among those the site does not list whose last fix one
  * scanner alone made: a flood of made-up ids or passing phones churns
  * among itself and cannot keep a badge off the map, and memory stays
@@ -49,13 +49,13 @@ evict_stalest(struct livetable *lt, int64_t now_us)
 	for (size_t i = 0; i < lt->n; i++) {
 		struct live_tag *t = &lt->tags[i];
 
-		if (!old || t->pos.heard_us < old->pos.heard_us)
+		if (!old || t->seen_us < old->seen_us)
 			old = t;
 		if (t->pos.kind == TRACK_TAG_UNKNOWN && t->pos.n_scanners <= 1 &&
-		    (!weak || t->pos.heard_us < weak->pos.heard_us))
+		    (!weak || t->seen_us < weak->seen_us))
 			weak = t;
 	}
-	if (old && now_us - old->pos.heard_us < STALE_US)
+	if (old && now_us - old->seen_us < STALE_US)
 		old = weak;
 	if (!old)
 		return NULL;
@@ -93,6 +93,8 @@ livetable_apply(struct livetable *lt, const track_position *p,
 	if (!t)
 		return NULL;
 	t->seq = ++lt->seq;
+	if (p->heard_us != t->pos.heard_us)
+		t->seen_us = now_us;
 	if (t->pos.floor && p->floor && strcmp(t->pos.floor, p->floor) != 0) {
 		t->left_floor = t->pos.floor;
 		t->left_seq = t->seq;
@@ -115,12 +117,12 @@ livetable_tag_json(const struct live_tag *t, const track_site_tag *info,
                    int64_t now_us)
 {
 	const track_position *p = &t->pos;
-	double age = (double)(now_us - p->heard_us) * 1e-6;
+	double age = (double)(now_us - t->seen_us) * 1e-6;
 
 	/* zone (after hysteresis) is what events count; zone_here and
 	 * zone_near are what to show beside the drawn dot. */
 	return json_pack("{s:s, s:s?, s:s, s:s, s:f, s:f, s:f, s:s, s:s?, "
-	                 "s:s?, s:s?, s:f, s:b, s:b}",
+	                 "s:s?, s:s?, s:f, s:b, s:f, s:b}",
 	                 "id", t->id, "name", info ? info->name : NULL,
 	                 "kind", kind_name(p->kind), "category", p->category,
 	                 "x", round(p->x * 100) / 100, "y",
@@ -128,5 +130,6 @@ livetable_tag_json(const struct live_tag *t, const track_site_tag *info,
 	                 round(p->r * 100) / 100, "floor", p->floor, "zone",
 	                 p->zone, "zone_here", p->zone_here, "zone_near",
 	                 p->zone_near, "t", (double)p->t_us * 1e-6, "moving",
-	                 p->moving, "stale", age > STALE_US * 1e-6);
+	                 p->moving, "age", round(fmax(age, 0.0) * 10) / 10,
+	                 "stale", age > STALE_US * 1e-6);
 }

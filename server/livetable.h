@@ -16,8 +16,9 @@
 #include "track/site.h"
 #include "track/track.h"
 
-/* A tag not heard for this long is shown as stale, and its slot may be
- * given to a new tag when the table is full. */
+/* A tag whose newest accepted report is this old (by trackd's clock) is
+ * shown as stale, and its slot may be given to a new tag when the table is
+ * full. */
 #define STALE_US 10000000
 
 /* The newest position of one tag, as the live stream and the API show it.
@@ -25,6 +26,11 @@
 struct live_tag {
 	char id[TRACK_ID_MAX];
 	track_position pos;    /* pos.tag points at id */
+	/* trackd's clock when the newest report pos rests on came in: the
+	 * position's age. Not pos.heard_us, the reports' own clock: a scanner
+	 * whose clock runs ahead must not keep a badge that stopped updating
+	 * looking fresh. */
+	int64_t seen_us;
 	uint64_t seq;
 	/* The floor the tag last left, and the seq of that change: its old
 	 * floor's watchers are told it is gone. */
@@ -64,7 +70,8 @@ struct live_tag *livetable_slot(struct livetable *lt, const char *id,
 struct live_tag *livetable_find(const struct livetable *lt, const char *id);
 
 /* A new position from the engine into its tag's slot (as livetable_slot):
- * a new seq, and a floor change noted for the old floor's watchers. The
+ * a new seq, a floor change noted for the old floor's watchers, and
+ * seen_us set to now_us when the position rests on a newer report. The
  * slot (pos.tag pointing at its own id), or NULL when the table is full.
  * p's floor, zone and category strings are kept, not copied: they must
  * outlive the table (the engine's and the site's do). */
@@ -72,7 +79,7 @@ struct live_tag *livetable_apply(struct livetable *lt,
                                  const track_position *p, int64_t now_us);
 
 /* A tag object for the API and the live stream (a new reference): info is
- * the site's entry for it or NULL; stale is judged at now_us. */
+ * the site's entry for it or NULL; its age and staleness are at now_us. */
 json_t *livetable_tag_json(const struct live_tag *t,
                            const track_site_tag *info, int64_t now_us);
 

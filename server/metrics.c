@@ -34,6 +34,9 @@ metrics_text(struct app *a)
 	    (unsigned long long)a->ingest_frames);
 	PUT("trackd_ingest_documents_refused_total %llu\n",
 	    (unsigned long long)a->ingest_errors);
+	PUT("# TYPE trackd_reports_future_total counter\n"
+	    "trackd_reports_future_total %llu\n",
+	    (unsigned long long)a->reports_future);
 	PUT("# TYPE trackd_reports_bad_tag_total counter\n"
 	    "trackd_reports_bad_tag_total %llu\n",
 	    (unsigned long long)a->reports_bad_tag);

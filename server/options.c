@@ -5,6 +5,7 @@
  *	 "webhook": "https://duty.example.org/alarms"}
  * Paths in it are relative to the file's own directory, so a file and the
  * site it names can move together. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "site", required_argument, NULL, 's' },
 	{ "port", required_argument, NULL, 'p' },
+	{ "bind", required_argument, NULL, 'b' },
 	{ "tick-ms", required_argument, NULL, 't' },
 	{ "web", required_argument, NULL, 'w' },
 	{ "db", required_argument, NULL, 'd' },
@@ -28,6 +30,7 @@ static const struct option longopts[] = {
 	{ "press-rate", required_argument, NULL, 'P' },
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "max-tags", required_argument, NULL, 'T' },
+	{ "max-skew", required_argument, NULL, 'X' },
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "allow-origin", required_argument, NULL, 'O' },
@@ -40,11 +43,13 @@ static const struct option longopts[] = {
 static void
 usage(FILE *f)
 {
-	fputs("usage: trackd --site site.json [--port 8080] [--tick-ms 100]\n"
+	fputs("usage: trackd --site site.json [--port 8080] [--bind ADDR]\n"
+	      "              [--tick-ms 100]\n"
 	      "              [--web DIR] [--db FILE] [--webhook URL]\n"
 	      "              [--retention-days 30] [--scanner-rate 5000]\n"
 	      "              [--press-rate 100]\n"
 	      "              [--max-clients 1000] [--max-tags 16384]\n"
+	      "              [--max-skew 10]\n"
 	      "              [--tls-cert PEM --tls-key PEM]\n"
 	      "              [--allow-origin https://host[:port],...]\n"
 	      "       trackd --config trackd.json [options]\n"
@@ -52,7 +57,12 @@ usage(FILE *f)
 	      "/api/v1/ingest),\n"
 	      "live positions (ws track-live.v1), the REST API under "
 	      "/api/v1/\n"
-	      "and the web page in DIR (default server/web) on one port.\n"
+	      "and the web page in DIR (default server/web) on one port, on "
+	      "the\n"
+	      "loopback address unless --bind gives another (an IPv4 or IPv6\n"
+	      "address, or * for every interface; with TLS, every interface "
+	      "by\n"
+	      "default).\n"
 	      "With --db, history is kept in the SQLite file FILE (made when\n"
 	      "missing) and open alarms and last positions survive a "
 	      "restart.\n"
@@ -76,6 +86,10 @@ usage(FILE *f)
 	      "At most --max-tags tags are tracked at once; when full, the "
 	      "stalest\n"
 	      "makes room (a flood of passing phones cannot exhaust memory).\n"
+	      "A report stamped more than --max-skew seconds ahead of "
+	      "trackd's clock\n"
+	      "is refused (a scanner whose clock runs ahead cannot freeze a "
+	      "badge).\n"
 	      "With --tls-cert and --tls-key, the port speaks only https and "
 	      "wss.\n"
 	      "Browsers may use the WebSockets and POSTs from trackd's own "
@@ -84,9 +98,9 @@ usage(FILE *f)
 	      "origins).\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
-	      "tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
+	      "bind, tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
 	      "press-rate, "
-	      "max-clients, max-tags, tls-cert, tls-key, allow-origin; paths "
+	      "max-clients, max-tags, max-skew, tls-cert, tls-key, allow-origin; paths "
 	      "relative to "
 	      "the file); "
 	      "options given\n"
@@ -131,6 +145,18 @@ set(struct trackd_options *o, const char *name, const char *text,
 {
 	if (strcmp(name, "port") == 0)
 		return set_long(&o->port, name, text, 1, 65535, where);
+	if (strcmp(name, "bind") == 0) {
+		unsigned char addr[16];
+
+		if (strcmp(text, "*") != 0 && inet_pton(AF_INET, text, addr) != 1 &&
+		    inet_pton(AF_INET6, text, addr) != 1) {
+			fprintf(stderr, "trackd: %sbind: expected an IPv4 or IPv6 "
+			        "address, or * for every interface, got '%s'\n",
+			        where, text);
+			return -1;
+		}
+		return set_text(&o->bind, text);
+	}
 	if (strcmp(name, "tick-ms") == 0)
 		return set_long(&o->tick_ms, name, text, 10, 60000, where);
 	if (strcmp(name, "retention-days") == 0)
@@ -143,6 +169,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_long(&o->max_clients, name, text, 1, 100000, where);
 	if (strcmp(name, "max-tags") == 0)
 		return set_long(&o->max_tags, name, text, 16, 1L << 24, where);
+	if (strcmp(name, "max-skew") == 0)
+		return set_long(&o->max_skew_s, name, text, 1, 86400, where);
 	if (strcmp(name, "page-rows") == 0)
 		return set_long(&o->page_rows, name, text, 1, 100000, where);
 	if (strcmp(name, "tls-cert") == 0)
@@ -160,9 +188,9 @@ set(struct trackd_options *o, const char *name, const char *text,
 	if (strcmp(name, "webhook") == 0)
 		return set_text(&o->webhook, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
-	                "tick-ms, web, db, webhook, retention-days, "
+	                "bind, tick-ms, web, db, webhook, retention-days, "
 	                "scanner-rate, press-rate, max-clients, max-tags, "
-	                "tls-cert, tls-key or allow-origin)\n",
+	                "max-skew, tls-cert, tls-key or allow-origin)\n",
 	        where, name);
 	return -1;
 }
@@ -238,7 +266,8 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 		                      .scanner_rate = 5000,
 		                      .press_rate = 100,
 		                      .max_clients = 1000,
-		                      .max_tags = 16384 };
+		                      .max_tags = 16384,
+		                      .max_skew_s = 10 };
 	if (set_text(&o->web, "server/web") < 0)
 		return 1;
 	/* The file first, wherever --config stands, then the options. */
@@ -279,10 +308,22 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 	return -1;
 }
 
+/* Plain http on every interface would put tokens and people's positions
+ * on the wire: loopback unless the operator says otherwise, or TLS is
+ * on (a server with a certificate is meant to be reached). */
+const char *
+options_bind(const struct trackd_options *o)
+{
+	if (o->bind)
+		return strcmp(o->bind, "*") == 0 ? NULL : o->bind;
+	return o->tls_cert ? NULL : "127.0.0.1";
+}
+
 void
 options_free(struct trackd_options *o)
 {
 	free(o->site);
+	free(o->bind);
 	free(o->web);
 	free(o->db);
 	free(o->webhook);

@@ -6,6 +6,8 @@
 struct trackd_options {
 	char *site;     /* required */
 	long port;      /* 8080 */
+	char *bind;     /* an address, "*": every interface; NULL: loopback,
+	                 * or every interface with TLS (options_bind()) */
 	long tick_ms;   /* 100 */
 	char *web;      /* "server/web" */
 	char *db;       /* NULL: no history */
@@ -15,6 +17,7 @@ struct trackd_options {
 	long press_rate;     /* 100 presses/s per scanner; 0: no limit */
 	long max_clients;    /* 1000 live clients */
 	long max_tags;       /* 16384 tags tracked at once */
+	long max_skew_s;     /* 10: reports further ahead are refused */
 	char *allow_origin;  /* other pages that may use trackd (origin.h) */
 	char *tls_cert;      /* both set: https and wss only */
 	char *tls_key;
@@ -26,5 +29,7 @@ struct trackd_options {
  * be read), a message printed. */
 int options_parse(int argc, char **argv, struct trackd_options *o);
 void options_free(struct trackd_options *o);
+/* The address to listen on, NULL for every interface. */
+const char *options_bind(const struct trackd_options *o);
 
 #endif

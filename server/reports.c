@@ -177,7 +177,7 @@ utilization(struct app *a, const struct query *q)
 		/* Heard before this run (a restored last position) counts. */
 		const struct live_tag *t = livetable_find(&a->live, ids[i]);
 
-		if (t && app_now_us() - t->pos.heard_us <
+		if (t && app_now_us() - t->seen_us <
 		                 llround(q->days * 86400e6))
 			continue;
 		json_array_append_new(unseen, json_string(ids[i]));

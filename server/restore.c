@@ -122,6 +122,7 @@ restore_position(void *ud, const struct store_position *p)
 		.category = info ? info->category : "",
 	};
 	restore_zones(a, &t->pos);
+	t->seen_us = p->t_us < a->started_us ? p->t_us : a->started_us;
 	t->seq = ++a->live.seq;
 	t->kept.set = true;
 	t->kept.t_us = p->t_us;

@@ -146,6 +146,7 @@ run(struct app *a, const struct trackd_options *o)
 	a->tick_us = o->tick_ms * 1000;
 	a->retention_us = o->retention_days * 86400 * INT64_C(1000000);
 	a->scanner_rate = o->scanner_rate;
+	a->max_skew_us = o->max_skew_s * INT64_C(1000000);
 	a->press_rate = o->press_rate;
 	a->max_clients = o->max_clients;
 	a->page_rows = (size_t)o->page_rows;
@@ -221,6 +222,7 @@ run(struct app *a, const struct trackd_options *o)
 
 	memset(&info, 0, sizeof info);
 	info.port = (int)o->port;
+	info.iface = options_bind(o);
 	info.protocols = protocols;
 	info.mounts = &web;
 	info.vhost_name = "trackd";
@@ -229,6 +231,10 @@ run(struct app *a, const struct trackd_options *o)
 	/* OpenSSL for https webhooks. */
 	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
 		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* An IPv4 address to bind: on an IPv6 socket lws would listen on
+	 * every interface instead. */
+	if (info.iface && !strchr(info.iface, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	/* TLS from PEM files: the same port, https and wss only. A file
 	 * that cannot be read is named here; lws would only fail. */
 	for (int k = 0; o->tls_cert && k < 2; k++) {
@@ -248,7 +254,8 @@ run(struct app *a, const struct trackd_options *o)
 	info.ssl_private_key_filepath = o->tls_key;
 	a->context = lws_create_context(&info);
 	if (!a->context) {
-		fprintf(stderr, "trackd: cannot listen on port %ld%s\n", o->port,
+		fprintf(stderr, "trackd: cannot listen on %s port %ld%s\n",
+		        info.iface ? info.iface : "every interface", o->port,
 		        o->tls_cert ? " (or cannot load the certificate and "
 		                      "key)"
 		                    : "");
@@ -256,9 +263,14 @@ run(struct app *a, const struct trackd_options *o)
 		persist_close(a);
 		return 1;
 	}
-	printf("trackd: listening on %s://127.0.0.1:%ld/ site %s (%zu "
+	printf("trackd: listening on %s://%s%s%s:%ld/%s site %s (%zu "
 	       "floors, %zu scanners, %zu zones, %zu tags) db %s\n",
-	       o->tls_cert ? "https" : "http", o->port, track_site_id(a->site), site->n_floors,
+	       o->tls_cert ? "https" : "http",
+	       info.iface && strchr(info.iface, ':') ? "[" : "",
+	       info.iface ? info.iface : "0.0.0.0",
+	       info.iface && strchr(info.iface, ':') ? "]" : "", o->port,
+	       info.iface ? "" : " (every interface)", track_site_id(a->site),
+	       site->n_floors,
 	       site->n_scanners, site->n_zones, site->n_tags,
 	       o->db ? o->db : "none");
 	if (o->webhook)

@@ -191,3 +191,44 @@ Test(livetable, freeing_a_zeroed_or_freed_table_is_a_no_op)
 	livetable_free(&z);
 	cr_assert_null(z.tags);
 }
+
+/* The stale flag and age of tag's object at now seconds. */
+static bool
+stale_at(const struct live_tag *t, double now, double *age)
+{
+	json_t *o = livetable_tag_json(t, NULL, (int64_t)(now * S));
+	bool stale = json_is_true(json_object_get(o, "stale"));
+
+	*age = json_number_value(json_object_get(o, "age"));
+	json_decref(o);
+	return stale;
+}
+
+Test(livetable, a_position_ages_by_trackds_clock_not_by_its_reports_stamp)
+{
+	/* A scanner's clock a day ahead stamped the newest report: the
+	 * engine then refuses every real one as older, and predictions keep
+	 * handing over positions resting on that report. They age, and the
+	 * tag shows stale after STALE_US, however fresh its stamp says it is. */
+	track_position p = fix("badge-1", "f0", 1, 1, 100 + 86400);
+	struct live_tag *t;
+	double age;
+
+	cr_assert_eq(livetable_init(&lt, 4), 0);
+	t = livetable_apply(&lt, &p, 100 * S);
+	cr_assert_not(stale_at(t, 100, &age));
+	cr_expect_float_eq(age, 0.0, 1e-9);
+	p.t_us += 5 * S; /* prediction only: the same newest report */
+	t = livetable_apply(&lt, &p, 105 * S);
+	cr_assert_not(stale_at(t, 105, &age));
+	cr_expect_float_eq(age, 5.0, 1e-9);
+	p.t_us += 6 * S;
+	t = livetable_apply(&lt, &p, 111 * S);
+	cr_expect(stale_at(t, 111, &age));
+	cr_expect_float_eq(age, 11.0, 1e-9);
+	/* A newer report: fresh again. */
+	p.heard_us += 1;
+	t = livetable_apply(&lt, &p, 112 * S);
+	cr_expect_not(stale_at(t, 112, &age));
+	cr_expect_float_eq(age, 0.0, 1e-9);
+}

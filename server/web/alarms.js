@@ -4,7 +4,7 @@
 // hears of an acknowledgement from the server (the alarm comes back with
 // open: false), so this one waits for that too.
 import { enc, getJson, postJson } from './api.js';
-import { ageText, zoneText } from './map.js';
+import { ageOf, ageText, received, zoneText } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'trackd.ackName';
@@ -38,7 +38,10 @@ export class Alarms {
 
 	async load() {
 		const { alarms } = await getJson('api/v1/alarms');
-		alarms.forEach((a) => this.update(a, false));
+		alarms.forEach((a) => {
+			received(a.position);
+			this.update(a, false);
+		});
 		this.render();
 	}
 
@@ -78,7 +81,7 @@ export class Alarms {
 		const p = alarm.position;
 		let text = `pressed ${ageText(now - alarm.pressed)} ago`;
 		if (p)
-			text += ` · fix ${ageText(now - p.t)} old · within ±${p.r.toFixed(1)} m`;
+			text += ` · fix ${ageText(ageOf(p))} old · within ±${p.r.toFixed(1)} m`;
 		return text;
 	}
 
@@ -109,7 +112,7 @@ export class Alarms {
 		this.ui.where.textContent = this.where(a);
 		this.ui.fix.textContent = this.fix(a);
 		this.ui.fix.classList.toggle('stale', !a.position ||
-			Date.now() / 1000 - a.position.t > 10);
+			ageOf(a.position) > 10);
 		this.ui.more.textContent = open.length > 1 ? `+${open.length - 1} more open` : '';
 	}
 

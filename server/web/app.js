@@ -18,6 +18,7 @@ let floor = null;
 let drawn = null;
 let drawSeq = 0;
 let lastResync = 0;
+let snapshotAt = 0; // when the floor's newest snapshot came; 0: awaited
 const frames = new Map();
 
 function setConn(state, text) {
@@ -53,6 +54,7 @@ async function showFloor(id, { fit = true } = {}) {
 		b.setAttribute('aria-pressed', String(b.dataset.floor === id));
 	history.replaceState(history.state, '', '#' + enc(id));
 	tags.setFloor(id, frames.get(id));
+	snapshotAt = 0;
 	live.subscribe({ floor: id });
 	renderTagList();
 	const seq = ++drawSeq;
@@ -87,6 +89,7 @@ function renderZoneCounts() {
 function onMessage(m) {
 	switch (m.type) {
 	case 'snapshot':
+		snapshotAt = Date.now();
 		tags.replaceAll(m.tags.filter(visible));
 		renderTagList();
 		break;
@@ -111,7 +114,10 @@ function onMessage(m) {
 // The stream does not say when a tag leaves the floor: when the server's
 // head count and ours disagree, a fresh snapshot settles it.
 function checkStats(m) {
-	if (m.floor !== floor || Date.now() - lastResync < 5000)
+	// Not before the floor's snapshot is in, nor just after it (a count
+	// made before it would ask for a second one at once).
+	if (m.floor !== floor || Date.now() - lastResync < 5000 ||
+	    !snapshotAt || Date.now() - snapshotAt < 1000)
 		return;
 	const ours = tags.tags().filter((t) => !isStale(t)).length;
 	if (ours !== m.tags && may.people(me.role) && may.assets(me.role)) {

@@ -3,9 +3,13 @@
 // to the page. The token goes in the URL (browsers cannot set headers on
 // a WebSocket).
 import { getToken } from './api.js';
+import { received } from './map.js';
 
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
+// trackd takes at most ten subscriptions a second from a client (each
+// costs a snapshot): never send two closer than this.
+const SUBSCRIBE_GAP_MS = 150;
 
 export class LiveStream {
 	constructor({ onMessage, onState }) {
@@ -15,6 +19,8 @@ export class LiveStream {
 		this.ws = null;
 		this.backoff = BACKOFF_MIN_MS;
 		this.retry = null;
+		this.sentAt = -Infinity;
+		this.pending = null;
 	}
 
 	url() {
@@ -44,6 +50,10 @@ export class LiveStream {
 			}
 			if (m.type === 'snapshot')
 				this.backoff = BACKOFF_MIN_MS; // a working connection
+			// Ages count on from when each tag came in (map.js ageOf).
+			if (Array.isArray(m.tags))
+				m.tags.forEach(received);
+			received(m.alarm?.position);
 			this.onMessage(m);
 		};
 		ws.onclose = () => {
@@ -58,9 +68,23 @@ export class LiveStream {
 		};
 	}
 
+	// The newest subscription goes out, at most one per SUBSCRIBE_GAP_MS:
+	// a burst (floor buttons clicked in a row, a resync as the page
+	// loads) sends the last one a moment later instead of being refused.
 	send() {
-		if (this.ws?.readyState === WebSocket.OPEN && this.subscription)
-			this.ws.send(JSON.stringify({ subscribe: this.subscription }));
+		if (this.ws?.readyState !== WebSocket.OPEN || !this.subscription)
+			return;
+		const wait = this.sentAt + SUBSCRIBE_GAP_MS - performance.now();
+		if (wait > 0) {
+			if (!this.pending)
+				this.pending = setTimeout(() => {
+					this.pending = null;
+					this.send();
+				}, wait);
+			return;
+		}
+		this.sentAt = performance.now();
+		this.ws.send(JSON.stringify({ subscribe: this.subscription }));
 	}
 
 	// {floor: id} or {tag: id}; sending it again asks for a fresh snapshot.

@@ -37,7 +37,24 @@ export function ageText(s) {
 	return `${Math.round(s / 86400)} days`;
 }
 
-export const ageOf = (tag) => Math.max(0, Date.now() / 1000 - tag.t);
+// How long since trackd last took a report of the tag: its age by trackd's
+// clock when it was sent, plus the time since it came in (stamped by the
+// live stream), so neither a scanner's clock nor this browser's can make a
+// badge that stopped updating look fresh. Without an age (an old server),
+// by the fix's own time.
+export function ageOf(tag) {
+	const now = Date.now() / 1000;
+	if (typeof tag.age !== 'number')
+		return Math.max(0, now - tag.t);
+	return tag.age + Math.max(0, now - (tag.receivedAt ?? now));
+}
+
+// Stamp a tag object (from the stream or the API) with when it came in.
+export function received(tag) {
+	if (tag && typeof tag === 'object' && tag.receivedAt === undefined)
+		tag.receivedAt = Date.now() / 1000;
+	return tag;
+}
 export const isStale = (tag) => ageOf(tag) > STALE_S;
 const cssId = (s) => String(s ?? '').replace(/[^a-zA-Z0-9_-]/g, '-');
 

@@ -2,6 +2,7 @@
 // byte, replayed with --print (the JSON lines it would send) and to a
 // real trackd on loopback, which is also killed and restarted under it.
 import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -176,26 +177,62 @@ test('trackd killed and restarted: the agent reconnects and delivers what it buf
 	}
 });
 
-test('the token goes in an Authorization: Bearer header of the handshake', async () => {
-	const http = await import('node:http');
-	const seen = [];
-	const server = http.createServer();
-	server.on('upgrade', (req, socket) => {
-		seen.push(req.headers);
-		socket.destroy();
+// The token from --token, from --token-file (out of sight of ps) or from
+// TRACK_TOKEN: each goes in an Authorization: Bearer header.
+const tokenFile = () => {
+	const f = path.join(dir, 'scanner.token');
+	writeFileSync(f, 'scanner-secret\n', { mode: 0o600 });
+	return f;
+};
+for (const [how, args, env] of [
+	['--token', () => ['--token', 'scanner-secret'], {}],
+	['--token-file', () => ['--token-file', tokenFile()], {}],
+	['TRACK_TOKEN', () => [], { TRACK_TOKEN: 'scanner-secret' }],
+]) {
+	test(`the token (${how}) goes in an Authorization: Bearer header of the handshake`, async () => {
+		const http = await import('node:http');
+		const seen = [];
+		const server = http.createServer();
+		server.on('upgrade', (req, socket) => {
+			seen.push(req.headers);
+			socket.destroy();
+		});
+		await new Promise((r) => server.listen(0, '127.0.0.1', r));
+		const file = writeBtsnoop(path.join(dir, 'token.btsnoop'),
+			steady(1, Date.now() / 1000));
+		const scan = run(TRACKSCAN, ['--replay', file, '--server',
+			`ws://127.0.0.1:${server.address().port}/`, '--scanner', 'ap-f0-01',
+			...args(), '--drain', '0.5'], { env: { ...process.env, ...env } });
+		const st = await scan.exited;
+		server.close();
+		assert.equal(st.code, 1, 'nothing could be delivered');
+		assert.ok(seen.length >= 1, scan.stderr);
+		assert.equal(seen[0].authorization, 'Bearer scanner-secret');
+		assert.equal(seen[0]['sec-websocket-protocol'], 'track-ingest.v1');
 	});
-	await new Promise((r) => server.listen(0, '127.0.0.1', r));
-	const file = writeBtsnoop(path.join(dir, 'token.btsnoop'),
+}
+
+test('a token file that is missing, empty or shared: a clear error or warning', async () => {
+	const file = writeBtsnoop(path.join(dir, 'token2.btsnoop'),
 		steady(1, Date.now() / 1000));
-	const scan = run(TRACKSCAN, ['--replay', file, '--server',
-		`ws://127.0.0.1:${server.address().port}/`, '--scanner', 'ap-f0-01',
-		'--token', 'scanner-secret', '--drain', '0.5']);
-	const st = await scan.exited;
-	server.close();
-	assert.equal(st.code, 1, 'nothing could be delivered');
-	assert.ok(seen.length >= 1, scan.stderr);
-	assert.equal(seen[0].authorization, 'Bearer scanner-secret');
-	assert.equal(seen[0]['sec-websocket-protocol'], 'track-ingest.v1');
+	const base = ['--replay', file, '--server', 'ws://127.0.0.1:1/',
+		'--scanner', 'ap-f0-01', '--drain', '0.1'];
+	let r = await runToEnd(TRACKSCAN, [...base, '--token-file', path.join(dir, 'none')]);
+	assert.equal(r.code, 2, r.stderr);
+	assert.match(r.stderr, /trackscan: --token-file .*none: No such file or directory/);
+	const empty = path.join(dir, 'empty.token');
+	writeFileSync(empty, '\n', { mode: 0o600 });
+	r = await runToEnd(TRACKSCAN, [...base, '--token-file', empty]);
+	assert.equal(r.code, 2, r.stderr);
+	assert.match(r.stderr, /--token-file .*empty\.token: empty first line/);
+	r = await runToEnd(TRACKSCAN, [...base, '--token', 'a', '--token-file', empty]);
+	assert.equal(r.code, 2, r.stderr);
+	assert.match(r.stderr, /--token and --token-file: give one/);
+	const shared = path.join(dir, 'shared.token');
+	writeFileSync(shared, 'scanner-secret\n', { mode: 0o644 });
+	chmodSync(shared, 0o644);
+	r = await runToEnd(TRACKSCAN, [...base, '--token-file', shared]);
+	assert.match(r.stderr, /trackscan: warning: --token-file .*shared\.token: readable by other users \(chmod 600/);
 });
 
 test('while trackd is unreachable the queue is bounded: the oldest are dropped, counted and logged', async () => {

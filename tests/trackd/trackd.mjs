@@ -23,7 +23,8 @@ export const WEB = path.join(ROOT, 'server', 'web');
 
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
-const START_LINE = /^trackd: listening on https?:\/\/127\.0\.0\.1:(\d+)\//m;
+// The address is 127.0.0.1 unless a test binds another.
+const START_LINE = /^trackd: listening on https?:\/\/[^/\s]+:(\d+)\//m;
 
 if (typeof WebSocket === 'undefined')
 	throw new Error('no global WebSocket: run node with --experimental-websocket');
