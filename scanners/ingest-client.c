@@ -1,274 +1,17 @@
 /*
- * ingest-client: track-ingest.v1 over one WebSocket, with a bounded queue,
- * answers counted in order, and reconnection with backoff and jitter.
- * See ingest-client.h for the contract.
+ * ingest-client: track-ingest.v1 over one WebSocket: connecting, and
+ * reconnecting with backoff and jitter; writing the queued messages
+ * (ingest-queue.c) in order; stopping.  See ingest-client.h for the
+ * contract.
  */
-#include "ingest-client.h"
+#include "ingest-client-private.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <jansson.h>
 
 #define RETRY_MIN_US (500 * LWS_US_PER_MS)
 #define RETRY_MAX_US (30 * LWS_US_PER_SEC)
-#define MAX_ANSWER (1 << 20)
-/* Drops are logged at most this often, not once per message. */
-#define DROP_LOG_US (10 * LWS_US_PER_SEC)
-
-/* One message, waiting to be sent or sent and waiting for its answer. */
-struct batch {
-	struct batch *next;
-	int64_t t_ms;
-	size_t n;
-	size_t len;             /* JSON text at buf + LWS_PRE */
-	unsigned char *buf;
-	void *user;             /* user_len bytes for on_refusal */
-};
-
-struct queue {
-	struct batch *head, *tail;
-	size_t reports;
-};
-
-enum stop { RUNNING, STOPPING, CLOSING };
-
-struct ingest_client {
-	struct ingest_client_config cfg;
-	char *url_text, *token;
-	struct ws_url url;
-	struct lws_context *ctx;
-	struct lws *wsi;        /* NULL: no connection (attempt) */
-	bool connected;
-	bool retry_armed;
-	unsigned attempts;      /* failed since the last connection */
-	int64_t retry_at_us;
-	lws_sorted_usec_list_t retry, stop_timer;
-	enum stop stop;
-	bool done;
-	struct queue pending, sent;
-	char *rx;               /* the answer being received */
-	size_t rx_len, rx_cap;
-	bool rx_too_big;
-	uint64_t rng;
-	int64_t drop_logged_us;
-	unsigned long long drops_unlogged;
-	bool odd_answer_shown;
-	struct ingest_client_stats st;
-};
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* ---- the queues ---------------------------------------------------------- */
-
-static void
-queue_push(struct queue *q, struct batch *b)
-{
-	if (q->tail)
-		q->tail->next = b;
-	else
-		q->head = b;
-	q->tail = b;
-	q->reports += b->n;
-}
-
-static struct batch *
-queue_pop(struct queue *q)
-{
-	struct batch *b = q->head;
-
-	if (b) {
-		q->head = b->next;
-		if (!q->head)
-			q->tail = NULL;
-		b->next = NULL;
-		q->reports -= b->n;
-	}
-	return b;
-}
-
-/* Frees every batch in q; returns how many reports they held. */
-static unsigned long long
-queue_clear(struct queue *q)
-{
-	unsigned long long n = 0;
-	struct batch *b;
-
-	while ((b = queue_pop(q))) {
-		n += b->n;
-		free(b);
-	}
-	return n;
-}
-
-/* Counts n dropped reports; logs them now and then, never per message. */
-static void
-dropped(struct ingest_client *c, size_t n, const char *why)
-{
-	int64_t now = mono_us();
-
-	c->st.dropped += n;
-	c->drops_unlogged += n;
-	if (c->cfg.quiet || now - c->drop_logged_us < DROP_LOG_US)
-		return;
-	fprintf(stderr, "%s: dropped %llu reports (%s; %llu in all)\n",
-		c->cfg.prog, c->drops_unlogged, why, c->st.dropped);
-	c->drops_unlogged = 0;
-	c->drop_logged_us = now;
-}
-
-int
-ingest_client_send(struct ingest_client *c, const char *json, size_t len,
-		   size_t n_reports, int64_t t_ms, const void *user,
-		   size_t user_len)
-{
-	struct batch *b = malloc(sizeof *b + LWS_PRE + len + user_len + 1);
-
-	if (!b)
-		return -1;
-	b->next = NULL;
-	b->t_ms = t_ms;
-	b->n = n_reports;
-	b->len = len;
-	b->buf = (unsigned char *)(b + 1);
-	memcpy(b->buf + LWS_PRE, json, len);
-	b->user = b->buf + LWS_PRE + len;
-	if (user_len)
-		memcpy(b->user, user, user_len);
-	queue_push(&c->pending, b);
-	/* Bounded while disconnected: the oldest go first, the newest are
-	 * what a map needs. */
-	while (c->cfg.max_reports && c->pending.reports > c->cfg.max_reports &&
-	       c->pending.head != c->pending.tail) {
-		struct batch *old = queue_pop(&c->pending);
-
-		dropped(c, old->n, "queue full while trackd is unreachable");
-		free(old);
-	}
-	if (c->connected)
-		lws_callback_on_writable(c->wsi);
-	return 0;
-}
-
-size_t
-ingest_client_expire(struct ingest_client *c, int64_t t_ms)
-{
-	size_t n = 0;
-
-	while (c->pending.head && c->pending.head->t_ms < t_ms) {
-		struct batch *b = queue_pop(&c->pending);
-
-		n += b->n;
-		free(b);
-	}
-	if (n)
-		dropped(c, n, "too old to send");
-	return n;
-}
-
-size_t
-ingest_client_queued(const struct ingest_client *c)
-{
-	return c->pending.reports;
-}
-
-/* ---- answers ------------------------------------------------------------- */
-
-static void
-refused(struct ingest_client *c, const struct batch *b, long long index,
-	const char *why)
-{
-	if (c->cfg.on_refusal)
-		c->cfg.on_refusal(c->cfg.ctx, b->user, index, why);
-}
-
-/* Counts the answer {"accepted":N,"rejected":[{"index":i,"error":"..."}],
- * "error":"..."} to message b. */
-static void
-count_answer(struct ingest_client *c, const struct batch *b, const char *text,
-	     size_t len)
-{
-	json_t *doc = json_loadb(text, len, 0, NULL);
-	json_t *acc = json_object_get(doc, "accepted");
-	json_t *rej = json_object_get(doc, "rejected");
-	json_t *err = json_object_get(doc, "error");
-	json_t *o;
-	size_t i;
-
-	if (!json_is_integer(acc) || json_integer_value(acc) < 0 ||
-	    (size_t)json_integer_value(acc) > b->n || !json_is_array(rej)) {
-		c->st.unanswered += b->n;
-		if (!c->odd_answer_shown)
-			fprintf(stderr, "%s: unexpected answer from trackd "
-				"(counted as unanswered): %.200s\n",
-				c->cfg.prog, text);
-		c->odd_answer_shown = true;
-		json_decref(doc);
-		return;
-	}
-	c->st.accepted += (unsigned long long)json_integer_value(acc);
-	if (json_is_string(err)) {
-		/* The whole message was refused. */
-		c->st.rejected += b->n - (size_t)json_integer_value(acc);
-		refused(c, b, -1, json_string_value(err));
-	}
-	json_array_foreach(rej, i, o) {
-		json_t *why = json_object_get(o, "error");
-
-		if (!json_is_string(err))
-			c->st.rejected++;
-		refused(c, b, json_integer_value(json_object_get(o, "index")),
-			json_is_string(why) ? json_string_value(why) :
-					      "(no reason given)");
-	}
-	json_decref(doc);
-}
-
-/* Takes one received piece of an answer.  Returns 0, or -1 out of
- * memory. */
-static int
-receive(struct ingest_client *c, struct lws *wsi, const void *in, size_t len)
-{
-	struct batch *b;
-
-	if (c->rx_too_big || c->rx_len + len > MAX_ANSWER) {
-		c->rx_too_big = true;
-	} else {
-		if (c->rx_len + len + 1 > c->rx_cap) {
-			size_t cap = 2 * (c->rx_len + len + 1);
-			char *p = realloc(c->rx, cap);
-
-			if (!p)
-				return -1;
-			c->rx = p;
-			c->rx_cap = cap;
-		}
-		memcpy(c->rx + c->rx_len, in, len);
-		c->rx_len += len;
-		c->rx[c->rx_len] = '\0';
-	}
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
-		return 0;
-	b = queue_pop(&c->sent);
-	if (b && !c->rx_too_big)
-		count_answer(c, b, c->rx, c->rx_len);
-	else if (b)
-		c->st.unanswered += b->n;
-	free(b);
-	c->rx_len = 0;
-	c->rx_too_big = false;
-	return 0;
-}
 
 /* ---- the connection ------------------------------------------------------ */
 
@@ -303,12 +46,12 @@ schedule_retry(struct ingest_client *c, const char *what, const char *why)
 {
 	lws_usec_t us;
 
-	if (c->retry_armed || c->stop == CLOSING)
+	if (c->retry_armed || c->stop == INGEST_CLOSING)
 		return;
 	us = retry_delay(c);
 	c->attempts++;
 	c->retry_armed = true;
-	c->retry_at_us = mono_us() + us;
+	c->retry_at_us = ingest_mono_us() + us;
 	if (!c->cfg.quiet)
 		fprintf(stderr, "%s: %s ws://%s%s%s%s; retrying in %.1f s\n",
 			c->cfg.prog, what, c->url.hostport, c->url.path,
@@ -353,14 +96,15 @@ all_answered(const struct ingest_client *c)
 static int
 writeable(struct ingest_client *c, struct lws *wsi)
 {
-	struct batch *b;
+	struct ingest_batch *b;
 
-	if (c->stop == CLOSING || (c->stop == STOPPING && all_answered(c))) {
+	if (c->stop == INGEST_CLOSING ||
+	    (c->stop == INGEST_STOPPING && all_answered(c))) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL,
 				 (unsigned char *)"done", 4);
 		return -1;
 	}
-	b = queue_pop(&c->pending);
+	b = ingest_queue_pop(&c->pending);
 	if (!b)
 		return 0;
 	if (lws_write(wsi, b->buf + LWS_PRE, b->len, LWS_WRITE_TEXT) <
@@ -371,7 +115,7 @@ writeable(struct ingest_client *c, struct lws *wsi)
 		return -1;
 	}
 	c->st.sent += b->n;
-	queue_push(&c->sent, b);
+	ingest_queue_push(&c->sent, b);
 	if (c->pending.head)
 		lws_callback_on_writable(wsi);
 	return 0;
@@ -396,10 +140,11 @@ lost(struct ingest_client *c, const char *what, const char *why)
 	c->st.connected = false;
 	/* Sent but unanswered: trackd may have taken them before it went;
 	 * sending them again could count a button press twice. */
-	c->st.unanswered += queue_clear(&c->sent);
+	c->st.unanswered += ingest_queue_clear(&c->sent);
 	c->rx_len = 0;
 	c->rx_too_big = false;
-	if (c->stop == CLOSING || (c->stop == STOPPING && all_answered(c))) {
+	if (c->stop == INGEST_CLOSING ||
+	    (c->stop == INGEST_STOPPING && all_answered(c))) {
 		finish(c);
 		return;
 	}
@@ -456,7 +201,7 @@ ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (!c->cfg.quiet)
 			fprintf(stderr, "%s: connected to ws://%s%s\n",
 				c->cfg.prog, c->url.hostport, c->url.path);
-		if (c->pending.head || c->stop != RUNNING)
+		if (c->pending.head || c->stop != INGEST_RUNNING)
 			lws_callback_on_writable(wsi);
 		return 0;
 
@@ -469,11 +214,11 @@ ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (receive(c, wsi, in, len) < 0) {
+		if (ingest_queue_receive(c, wsi, in, len) < 0) {
 			fprintf(stderr, "%s: out of memory\n", c->cfg.prog);
 			return -1;
 		}
-		if (c->stop == STOPPING && all_answered(c))
+		if (c->stop == INGEST_STOPPING && all_answered(c))
 			lws_callback_on_writable(wsi);
 		return 0;
 
@@ -521,7 +266,7 @@ ingest_client_create(struct lws_context *ctx,
 	c->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
 	if (!c->rng)
 		c->rng = 1;
-	c->drop_logged_us = mono_us() - DROP_LOG_US;
+	c->drop_logged_us = ingest_mono_us() - DROP_LOG_US;
 	c->retry_armed = true;
 	lws_sul_schedule(ctx, 0, &c->retry, connect_cb, 1);
 	*out = c;
@@ -545,27 +290,27 @@ stop_cb(lws_sorted_usec_list_t *sul)
 
 	lws_sul_cancel(&c->retry);
 	c->retry_armed = false;
-	if (c->stop == STOPPING && c->wsi && c->connected) {
-		c->stop = CLOSING;
+	if (c->stop == INGEST_STOPPING && c->wsi && c->connected) {
+		c->stop = INGEST_CLOSING;
 		lws_callback_on_writable(c->wsi);
 		lws_sul_schedule(c->ctx, 0, &c->stop_timer, stop_cb,
 				 2 * LWS_US_PER_SEC);
 		return;
 	}
-	c->stop = CLOSING;
+	c->stop = INGEST_CLOSING;
 	finish(c);
 }
 
 void
 ingest_client_stop(struct ingest_client *c, int64_t wait_us)
 {
-	if (c->stop != RUNNING)
+	if (c->stop != INGEST_RUNNING)
 		return;
-	c->stop = STOPPING;
+	c->stop = INGEST_STOPPING;
 	if (all_answered(c) && !c->wsi) {
 		lws_sul_cancel(&c->retry);
 		c->retry_armed = false;
-		c->stop = CLOSING;
+		c->stop = INGEST_CLOSING;
 		finish(c);
 		return;
 	}
@@ -594,11 +339,11 @@ ingest_client_state(const struct ingest_client *c, char *buf, size_t size)
 {
 	if (c->connected)
 		snprintf(buf, size, "connected");
-	else if (c->stop != RUNNING)
+	else if (c->stop != INGEST_RUNNING)
 		snprintf(buf, size, "stopped");
 	else if (c->retry_armed)
 		snprintf(buf, size, "disconnected (retry in %.1f s)",
-			 (double)(c->retry_at_us - mono_us()) / 1e6);
+			 (double)(c->retry_at_us - ingest_mono_us()) / 1e6);
 	else
 		snprintf(buf, size, "connecting");
 }
@@ -606,7 +351,7 @@ ingest_client_state(const struct ingest_client *c, char *buf, size_t size)
 void
 ingest_client_halt(struct ingest_client *c)
 {
-	c->stop = CLOSING;
+	c->stop = INGEST_CLOSING;
 	c->retry_armed = false;
 	lws_sul_cancel(&c->retry);
 	lws_sul_cancel(&c->stop_timer);
@@ -617,8 +362,8 @@ ingest_client_destroy(struct ingest_client *c)
 {
 	if (!c)
 		return;
-	c->st.dropped += queue_clear(&c->pending);
-	c->st.unanswered += queue_clear(&c->sent);
+	c->st.dropped += ingest_queue_clear(&c->pending);
+	c->st.unanswered += ingest_queue_clear(&c->sent);
 	free(c->rx);
 	free(c->url_text);
 	free(c->token);
