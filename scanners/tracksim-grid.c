@@ -75,7 +75,7 @@ grid_next_leg(struct sim *s, struct tag *g, size_t idx)
 	/* Right after the stairs, walk away first instead of taking them
 	 * straight back. */
 	g->after_stairs = stairs;
-	walk_route(o, g, r, wx, wy, to, speed, pause);
+	walk_route(o, g, r, NULL, 0, wx, wy, to, speed, pause);
 }
 
 static void

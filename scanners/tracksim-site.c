@@ -110,7 +110,7 @@ home_zone(const struct sim *s, const char *tag_name)
 	return SIZE_MAX;
 }
 
-enum pick { PICK_WALK, PICK_ROOMS, PICK_STAIRS };
+enum pick { PICK_WALK, PICK_ROOMS, PICK_STAIRS, PICK_RESTRICTED };
 
 static bool
 zone_is(const struct sim_zone *z, enum pick what)
@@ -123,6 +123,8 @@ zone_is(const struct sim_zone *z, enum pick what)
 		return !z->stairs && z->kind == TRACK_ZONE_ROOM;
 	case PICK_STAIRS:
 		return z->stairs && z->kind != TRACK_ZONE_EXIT;
+	case PICK_RESTRICTED:
+		return !z->stairs && z->kind == TRACK_ZONE_RESTRICTED;
 	}
 	return false;
 }
@@ -152,7 +154,7 @@ load_zones(struct sim *s)
 	s->n_zones = track_site_zones(s->site, &zones);
 	s->zones = calloc(s->n_zones ? s->n_zones : 1, sizeof *s->zones);
 	/* Each zone sits in at most two lists of its floor (walk and rooms,
-	 * or stairs) and two of all floors. */
+	 * stairs, or restricted) and two of all floors. */
 	s->zone_pool = calloc(4 * s->n_zones + 1, sizeof *s->zone_pool);
 	if (!s->zones || !s->zone_pool)
 		return -1;
@@ -165,6 +167,8 @@ load_zones(struct sim *s)
 		z->floor = floor_index(s, tz->floor);
 		z->kind = tz->kind;
 		z->stairs = contains_stair(tz->id) || contains_stair(tz->name);
+		z->allow = tz->allow;
+		z->n_allow = tz->n_allow;
 		z->x_min = z->x_max = tz->polygon[0][0];
 		z->y_min = z->y_max = tz->polygon[0][1];
 		for (size_t k = 1; k < tz->n_points; k++) {
@@ -181,6 +185,7 @@ load_zones(struct sim *s)
 		fl->walk = zone_list(s, &pool, (int)f, PICK_WALK);
 		fl->rooms = zone_list(s, &pool, (int)f, PICK_ROOMS);
 		fl->stairs = zone_list(s, &pool, (int)f, PICK_STAIRS);
+		fl->restricted = zone_list(s, &pool, (int)f, PICK_RESTRICTED);
 	}
 	s->all_walk = zone_list(s, &pool, -1, PICK_WALK);
 	s->all_rooms = zone_list(s, &pool, -1, PICK_ROOMS);
@@ -265,6 +270,7 @@ load_tags(struct sim *s)
 			continue;
 		}
 		snprintf(g->id, sizeof g->id, "%s", tags[i].id);
+		g->category = tags[i].category;
 		if (tags[i].kind == TRACK_TAG_ASSET) {
 			g->role = ROLE_ASSET;
 			s->n_assets++;

@@ -3,8 +3,11 @@
  * inside the site's zones (tracksim-site.c).
  *
  * People walk (straight or round a corner, maybe stopping on the way;
- * walls are ignored, tracksim-walk.c) to a point in a random room or
- * corridor of their floor, pause, and go on; now and then
+ * walls are not modelled, but a walk that would cross a room goes by the
+ * corridor, tracksim-route.c) to a point in a random room or corridor of
+ * their floor, pause, and go on; those a restricted zone allows (its
+ * allow list names their category) go there too, others hardly ever;
+ * now and then
  * (--stairs-prob) they walk to a zone named like "stair" and come out on
  * the next floor up or down at the same x, y.  Patients keep mostly to the
  * zone their name names ("Ward A, bed 3").  Assets stand in rooms: some for
@@ -16,10 +19,17 @@
 #include <math.h>
 
 #include "tracksim-rng.h"
+#include "tracksim-route.h"
 #include "tracksim-walk.h"
 
 /* A patient's next waypoint lies in the home zone this often. */
 #define PATIENT_HOME_P 0.9
+
+/* Staff a restricted zone allows (a theatre's) head for one this often;
+ * anyone else strays into one this rarely (a few times an hour on the
+ * demo site: the intrusions an alarm is for). */
+#define RESTRICTED_VISIT_P 0.4
+#define RESTRICTED_STRAY_P 0.002
 
 /* Pauses in rooms run up to this many times --pause-max, in corridors up
  * to --pause-max: people linger in rooms, pass through corridors. */
@@ -117,7 +127,7 @@ static size_t
 next_zone(const struct sim *s, struct tag *g, int f, gsl_rng *r, int *to)
 {
 	const struct sim_floor *fl = &s->floors[f];
-	double u = gsl_rng_uniform(r);
+	double u = gsl_rng_uniform(r), u_restricted = gsl_rng_uniform(r);
 	size_t z;
 
 	*to = f;
@@ -131,6 +141,11 @@ next_zone(const struct sim *s, struct tag *g, int f, gsl_rng *r, int *to)
 			return g->home;
 		break;
 	case ROLE_WALKER:
+		z = pick(fl->restricted, r);
+		if (z != SIZE_MAX &&
+		    (route_allowed(s, g, z) ? u_restricted < RESTRICTED_VISIT_P
+		                            : u_restricted < RESTRICTED_STRAY_P))
+			return z;
 		/* Right after the stairs, walk away first instead of taking
 		 * them straight back. */
 		if (!g->after_stairs && u < s->o->stairs_prob) {
@@ -171,7 +186,12 @@ sitewalk_next_leg(struct sim *s, struct tag *g, size_t idx)
 		pause = walk_asset_rest(o, hypot(x - l->x1, y - l->y1) / speed,
 					pause);
 	g->after_stairs = to != f;
-	walk_route(o, g, r, x, y, to, speed, pause);
+	double via[2][2];
+	/* On this floor, also on the way to the stairs. */
+	size_t n_via = route_via(s, f, l->x1, l->y1, x, y, via);
+
+	walk_route(o, g, r, (const double(*)[2])via, n_via, x, y, to, speed,
+		   pause);
 }
 
 /* The zone a tag starts in: a patient at home (a random room when the

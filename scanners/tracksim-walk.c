@@ -51,8 +51,9 @@ walk_next_stretch(struct tag *g)
 }
 
 void
-walk_route(const struct options *o, struct tag *g, gsl_rng *r, double x,
-	   double y, int floor, double speed, double pause)
+walk_route(const struct options *o, struct tag *g, gsl_rng *r,
+	   const double (*via)[2], size_t n_via, double x, double y,
+	   int floor, double speed, double pause)
 {
 	const struct leg *l = &g->leg;
 	/* A fixed number of draws whatever the options. */
@@ -66,7 +67,13 @@ walk_route(const struct options *o, struct tag *g, gsl_rng *r, double x,
 	for (size_t i = 0; i < ROUTE_MAX; i++)
 		jit[i] = 1.0 + rng_uniform(r, -o->speed_jitter,
 					    o->speed_jitter);
-	if (u_turn < o->turn_prob && fabs(x - l->x1) >= CORNER_MIN_M &&
+	for (size_t i = 0; i < n_via && i < 2; i++) {
+		px[n] = via[i][0];
+		py[n] = via[i][1];
+		n++;
+	}
+	if (n == 0 && u_turn < o->turn_prob &&
+	    fabs(x - l->x1) >= CORNER_MIN_M &&
 	    fabs(y - l->y1) >= CORNER_MIN_M) {
 		px[n] = u_side < 0.5 ? x : l->x1;
 		py[n] = u_side < 0.5 ? l->y1 : y;

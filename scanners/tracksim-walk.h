@@ -8,11 +8,13 @@
 #include "tracksim.h"
 
 /* Routes tag g from where its leg ends to (x, y) on floor `floor` at
- * `speed`, to stand there for `pause`: maybe round a corner, maybe with a
- * stop on the way, each stretch at its own speed (draws from r).  Starts
- * the first stretch. */
+ * `speed`, to stand there for `pause`: through the n_via (at most 2)
+ * points of via, else maybe round a corner; maybe with a stop on the way,
+ * each stretch at its own speed (draws from r).  Starts the first
+ * stretch. */
 void walk_route(const struct options *o, struct tag *g, gsl_rng *r,
-		double x, double y, int floor, double speed, double pause);
+		const double (*via)[2], size_t n_via, double x, double y,
+		int floor, double speed, double pause);
 
 /* Starts the next stretch of g's route (g->n_ahead > 0) from where the
  * leg ends. */

@@ -144,8 +144,9 @@ struct waypoint {
 	int floor;
 };
 
-/* A route has at most a corner, a stop and its goal. */
-#define ROUTE_MAX 3
+/* A route has at most a corner or two corridor points, a stop and its
+ * goal. */
+#define ROUTE_MAX 4
 
 struct tag {
 	struct leg leg;
@@ -158,6 +159,7 @@ struct tag {
 	double next_advert;
 	uint64_t n_legs;
 	size_t home;     /* a patient's zone index; SIZE_MAX: none */
+	const char *category; /* the site's, for allow lists; NULL: none */
 	enum role role;
 	bool after_stairs;
 	char id[TRACK_ID_MAX];
@@ -206,6 +208,8 @@ struct sim_zone {
 	int floor;
 	track_zone_kind kind;
 	bool stairs;     /* id or name contains "stair" */
+	const char *const *allow; /* a restricted zone's categories */
+	size_t n_allow;
 };
 
 /* rank orders the floors by level: the floor attenuation counts ranks
@@ -216,6 +220,7 @@ struct sim_floor {
 	struct zone_list walk;   /* rooms and corridors, not stairs */
 	struct zone_list rooms;
 	struct zone_list stairs;
+	struct zone_list restricted;
 	char id[TRACK_ID_MAX];
 };
 

@@ -34,6 +34,12 @@ const track_tag_info fixture_tags[] = {
 track_engine *
 fixture_engine(bool smooth)
 {
+	return fixture_engine_zones(smooth, fixture_zones, 3);
+}
+
+track_engine *
+fixture_engine_zones(bool smooth, const track_zone *zones, size_t n_zones)
+{
 	track_config c = track_config_default();
 	track_site site;
 	track_engine *e = NULL;
@@ -49,7 +55,7 @@ fixture_engine(bool smooth)
 		}
 	site = (track_site){ .floors = &fixture_floor, .n_floors = 1,
 		             .scanners = fixture_scanners, .n_scanners = n,
-		             .zones = fixture_zones, .n_zones = 3,
+		             .zones = zones, .n_zones = n_zones,
 		             .tags = fixture_tags, .n_tags = 3 };
 	/* Unsmoothed, each fix as solved from one second of reports: the
 	 * tag is where that second's reports say, at once. */

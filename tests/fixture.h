@@ -18,6 +18,9 @@ extern const track_tag_info fixture_tags[];
 
 /* smooth false: every fix as solved from one second of reports. */
 track_engine *fixture_engine(bool smooth);
+/* The same with zones of the caller's (n of them) instead. */
+track_engine *fixture_engine_zones(bool smooth, const track_zone *zones,
+                                   size_t n);
 /* Every scanner hears tag at (x, y) once around t_us; flags on one. */
 void fixture_hear(track_engine *e, const char *tag, double x, double y,
                   int64_t t_us, unsigned flags);

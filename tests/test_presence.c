@@ -93,6 +93,69 @@ Test(presence, entering_a_restricted_zone_raises_restricted_entry)
 	track_engine_destroy(e);
 }
 
+Test(presence, a_category_the_zone_allows_enters_without_restricted_entry)
+{
+	track_zone zones[3];
+	track_engine *e;
+	track_event ev[64];
+	size_t n = 0, restricted = 0, entered = 0;
+
+	/* The pharmacy allows staff: the nurse goes in quietly; the pump
+	 * and a tag the site does not list, well inside, raise
+	 * restricted_entry. */
+	memcpy(zones, fixture_zones, sizeof zones);
+	zones[2].allow[0] = "staff";
+	zones[2].allow[1] = "a-category-no-tag-has";
+	zones[2].n_allow = 2;
+	e = fixture_engine_zones(false, zones, 3);
+	for (int64_t t = 0; t < 6; t++) {
+		fixture_hear(e, "nurse-1", 32, 15, t * S, 0);
+		fixture_hear(e, "pump-1", 31, 15, t * S, 0);
+		fixture_hear(e, "stranger", 29, 15, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		cr_expect_str_eq(ev[i].zone, "pharmacy");
+		if (ev[i].type == TRACK_EVENT_ZONE_ENTER)
+			entered++;
+		if (ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY) {
+			restricted++;
+			cr_expect_str_neq(ev[i].tag, "nurse-1");
+		}
+	}
+	cr_expect_eq(entered, 3);
+	cr_expect_eq(restricted, 2);
+	track_engine_destroy(e);
+}
+
+Test(presence, restricted_entry_waits_until_the_tag_is_in_beyond_doubt)
+{
+	track_engine *e = fixture_engine(false);
+	track_event ev[64];
+	size_t n = 0, restricted = 0;
+	int64_t t;
+
+	/* Just over the pharmacy's edge, well within the fix's uncertainty
+	 * (a corridor walker's position spilling over): in the zone, but no
+	 * alarm; then well inside: the alarm, stamped when it went in. */
+	for (t = 0; t < 10; t++) {
+		fixture_hear(e, "nurse-1", 30, 10.8, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
+	}
+	for (size_t i = 0; i < n; i++)
+		restricted += ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY;
+	cr_assert_eq(n, 1, "%zu events", n);
+	expect_event(&ev[0], TRACK_EVENT_ZONE_ENTER, "pharmacy", S / 2);
+	cr_expect_eq(restricted, 0);
+	for (; t < 14; t++) {
+		fixture_hear(e, "nurse-1", 30, 15, t * S, 0);
+		fixture_tick(e, t * S + S / 2, ev, &n);
+	}
+	cr_assert_eq(n, 2, "%zu events", n);
+	expect_event(&ev[1], TRACK_EVENT_RESTRICTED_ENTRY, "pharmacy", S / 2);
+	track_engine_destroy(e);
+}
+
 Test(presence, distress_fires_once_per_press_and_always)
 {
 	track_engine *e = fixture_engine(false);

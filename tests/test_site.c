@@ -506,6 +506,50 @@ Test(site, a_negative_capacity_is_refused)
 	               ">= 0");
 }
 
+#define ALLOW(kind, allow) \
+	WITH_FLOOR0("", ", 'zones': [ { 'id': 'z', 'name': 'Z', " \
+	            "'floor': 'f0', 'kind': '" kind "', 'polygon': " \
+	            "[[0,0],[4,0],[4,4]], 'allow': " allow " } ]")
+
+Test(site, a_restricted_zone_names_the_categories_that_belong_there)
+{
+	track_site_doc *d = NULL;
+	const track_site_zone *z;
+	char *s = json(ALLOW("restricted", "['theatre-staff', 'security']"));
+
+	cr_assert_eq(track_site_parse(s, strlen(s), "site.json", &d, err,
+	                              sizeof err), TRACK_OK, "%s", err);
+	free(s);
+	cr_assert_eq(track_site_zones(d, &z), 1);
+	cr_assert_eq(z[0].n_allow, 2);
+	cr_expect_str_eq(z[0].allow[0], "theatre-staff");
+	cr_expect_str_eq(z[0].allow[1], "security");
+	track_site_free(d);
+}
+
+Test(site, a_bad_allow_list_is_refused)
+{
+	expect_refused(ALLOW("room", "['staff']"),
+	               "site.json: zones[0].allow: only a restricted zone has "
+	               "an allow list (the categories that belong there)");
+	expect_refused(ALLOW("restricted", "[]"),
+	               "site.json: zones[0].allow: expected an array of 1 to "
+	               "16 strings");
+	expect_refused(ALLOW("restricted", "'staff'"),
+	               "site.json: zones[0].allow: expected an array of 1 to "
+	               "16 strings");
+	expect_refused(ALLOW("restricted", "['staff', '']"),
+	               "site.json: zones[0].allow: entry 1: expected a string "
+	               "of 1 to 63 characters");
+	expect_refused(ALLOW("restricted", "['staff', 3]"),
+	               "site.json: zones[0].allow: entry 1: expected a string "
+	               "of 1 to 63 characters");
+	expect_refused(ALLOW("restricted", "['a','b','c','d','e','f','g','h',"
+	                     "'i','j','k','l','m','n','o','p','q']"),
+	               "site.json: zones[0].allow: expected an array of 1 to "
+	               "16 strings");
+}
+
 Test(site, a_bad_tag_kind_is_refused)
 {
 	expect_refused(WITH_FLOOR0("", ", 'tags': [ { 'id': 't', 'name': "

@@ -47,6 +47,7 @@ struct tag {
 	struct track__floor_state floor;
 	track_motion mot;
 	unsigned gated_run;
+	bool restricted_pending; /* in a restricted zone, not yet raised */
 	unsigned flags;
 	track_method method;
 	unsigned n_scanners;
@@ -75,6 +76,10 @@ struct zone_rt {
 	double x_min, x_max, y_min, y_max; /* bounding box: cheap rejection */
 	const double (*poly)[2];           /* into zone_points */
 	size_t n_points;
+	/* The allow list, as category indices (-1: a category no tag
+	 * has). */
+	int32_t allow[TRACK_ZONE_ALLOW_MAX];
+	size_t n_allow;
 };
 
 struct tag_info_rt {

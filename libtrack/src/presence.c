@@ -50,8 +50,12 @@ zone_ok(const track_zone *z)
 	size_t len;
 
 	if (!z->id || !z->floor || z->n_points < 3 || !z->polygon ||
-	    z->kind < TRACK_ZONE_ROOM || z->kind > TRACK_ZONE_EXIT)
+	    z->kind < TRACK_ZONE_ROOM || z->kind > TRACK_ZONE_EXIT ||
+	    z->n_allow > TRACK_ZONE_ALLOW_MAX)
 		return false;
+	for (size_t i = 0; i < z->n_allow; i++)
+		if (!z->allow[i])
+			return false;
 	len = strnlen(z->id, TRACK_ID_MAX);
 	if (len == 0 || len >= TRACK_ID_MAX)
 		return false;
@@ -135,6 +139,37 @@ category_index(track_engine *e, const char *cat)
 	return (int32_t)e->n_categories++;
 }
 
+/* The zones' allow lists as category indices, once the tags' categories
+ * are known: a name no tag has matches no tag. */
+static void
+load_allow(track_engine *e, const track_site *site)
+{
+	for (size_t i = 0; i < e->n_zones; i++) {
+		const track_zone *in = &site->zones[i];
+		struct zone_rt *z = &e->zones[i];
+
+		z->n_allow = in->n_allow;
+		for (size_t k = 0; k < in->n_allow; k++) {
+			z->allow[k] = -1;
+			for (size_t c = 0; c < e->n_categories; c++)
+				if (strcmp(e->categories[c], in->allow[k]) == 0)
+					z->allow[k] = (int32_t)c;
+		}
+	}
+}
+
+/* Whether tag t belongs in zone z by its allow list. */
+static bool
+allowed(const track_engine *e, const struct tag *t, const struct zone_rt *z)
+{
+	int32_t cat = t->info >= 0 ? e->infos[t->info].category : -2;
+
+	for (size_t k = 0; k < z->n_allow; k++)
+		if (z->allow[k] == cat)
+			return true;
+	return false;
+}
+
 static track_status
 load_tags(track_engine *e, const track_site *site)
 {
@@ -181,6 +216,7 @@ track__presence_init(track_engine *e, const track_site *site)
 		st = load_tags(e, site);
 	if (st != TRACK_OK)
 		return st;
+	load_allow(e, site);
 	e->events = calloc(e->cfg.max_events, sizeof *e->events);
 	return e->events ? TRACK_OK : TRACK_ENOMEM;
 }
@@ -317,6 +353,30 @@ track__presence_leave(track_engine *e, struct tag *t, int64_t t_us)
 	t->zone = t->zone_cand = -1;
 	t->zone_here = -1;
 	t->cand_since = t->outside_since = NONE;
+	t->restricted_pending = false;
+}
+
+/* A restricted_entry is raised once the tag is in the zone with some
+ * confidence: deeper inside than one sigma of its position along the
+ * shortest way out (r / sqrt 2 of the 1-sigma radius r: 84% sure it is
+ * inside). Entering on the hysteresis alone, a corridor's walkers whose
+ * positions spilled a metre or two into the theatres beside it raised
+ * nine false alarms for every true one in the demo hospital. */
+#define SQRT1_2 0.70710678118654752
+
+static void
+restricted_check(track_engine *e, struct tag *t)
+{
+	const struct zone_rt *z = &e->zones[t->zone];
+	double r = sqrt(t->mot.P[0] + t->mot.P[5]);
+
+	if (track_polygon_distance(z->poly, z->n_points, t->mot.x[0],
+	                           t->mot.x[1]) > r * SQRT1_2) {
+		t->restricted_pending = false;
+		/* Stamped, as the zone_enter, when it crossed in. */
+		track__event(e, TRACK_EVENT_RESTRICTED_ENTRY, t, t->zone,
+		             t->zone_since);
+	}
 }
 
 void
@@ -341,6 +401,8 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 	if (here == t->zone) {
 		t->outside_since = NONE;
 		t->zone_cand = -1;
+		if (t->restricted_pending)
+			restricted_check(e, t);
 		return;
 	}
 	if (t->zone >= 0) {
@@ -360,6 +422,7 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 			track__stats_exit(e, t, t->zone, t->zone_since, left);
 			t->zone = -1;
 			t->outside_since = NONE;
+			t->restricted_pending = false;
 		}
 	}
 	if (here < 0) {
@@ -376,9 +439,11 @@ track__presence_step(track_engine *e, struct tag *t, int64_t now_us)
 		t->zone_since = t->cand_since;
 		track__event(e, TRACK_EVENT_ZONE_ENTER, t, here, t->cand_since);
 		track__stats_enter(e, t, here, t->cand_since);
-		if (e->zones[here].kind == TRACK_ZONE_RESTRICTED)
-			track__event(e, TRACK_EVENT_RESTRICTED_ENTRY, t, here,
-			             t->cand_since);
+		t->restricted_pending =
+			e->zones[here].kind == TRACK_ZONE_RESTRICTED &&
+			!allowed(e, t, &e->zones[here]);
+		if (t->restricted_pending)
+			restricted_check(e, t);
 	}
 }
 

@@ -210,6 +210,39 @@ track__site_get_number(struct parse *p, json_t *obj, const char *path,
  * absent). JSON 2.0 is a real, not an integer: a level or a capacity
  * written that way is a mistake worth pointing at. */
 bool
+track__site_get_strings(struct parse *p, json_t *obj, const char *path,
+                        const char *key, size_t max, const char **out,
+                        size_t *n)
+{
+	json_t *v = track__site_member(p, obj, path, key, false), *s;
+	size_t i;
+
+	*n = 0;
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) < 1 ||
+	    json_array_size(v) > max) {
+		track__site_error(p, path, key, "expected an array of 1 to %zu "
+		                  "strings", max);
+		return false;
+	}
+	json_array_foreach(v, i, s) {
+		size_t len = json_is_string(s) ? json_string_length(s) : 0;
+
+		if (len == 0 || len >= TRACK_ID_MAX ||
+		    len != strlen(json_string_value(s))) {
+			track__site_error(p, path, key, "entry %zu: expected a "
+			                  "string of 1 to %d characters", i,
+			                  TRACK_ID_MAX - 1);
+			*n = 0;
+			return false;
+		}
+		out[(*n)++] = json_string_value(s);
+	}
+	return true;
+}
+
+bool
 track__site_get_int(struct parse *p, json_t *obj, const char *path,
                     const char *key, bool required, int min, const char *expect,
                     int *out)

@@ -107,6 +107,11 @@ bool track__site_get_number(struct parse *p, json_t *obj, const char *path,
 bool track__site_get_int(struct parse *p, json_t *obj, const char *path,
                          const char *key, bool required, int min,
                          const char *expect, int *out);
+/* An array of 1 to max non-empty strings (of fewer than TRACK_ID_MAX
+ * bytes) into out[0..*n). */
+bool track__site_get_strings(struct parse *p, json_t *obj, const char *path,
+                             const char *key, size_t max, const char **out,
+                             size_t *n);
 /* names: NULL-terminated, indexed by the value written to *out. */
 bool track__site_get_kind(struct parse *p, json_t *obj, const char *path,
                           const char *key, const char *const *names,

@@ -220,7 +220,8 @@ parse_zone(struct parse *p, struct idset *ids, json_t *o, size_t i,
            double (*pts)[2])
 {
 	static const char *const keys[] = {
-		"id", "name", "floor", "kind", "capacity", "polygon", NULL,
+		"id", "name", "floor", "kind", "capacity", "polygon", "allow",
+		NULL,
 	};
 	track_site_doc *d = p->d;
 	track_site_zone *z = &d->zones[i];
@@ -251,6 +252,12 @@ parse_zone(struct parse *p, struct idset *ids, json_t *o, size_t i,
 		z->kind = (track_zone_kind)kind;
 	track__site_get_int(p, o, path, "capacity", false, 0, "an integer >= 0",
 	                    &z->capacity);
+	if (track__site_get_strings(p, o, path, "allow", TRACK_ZONE_ALLOW_MAX,
+	                            z->allow, &z->n_allow) &&
+	    z->n_allow > 0 && z->kind != TRACK_ZONE_RESTRICTED)
+		track__site_error(p, path, "allow", "only a restricted zone "
+		                  "has an allow list (the categories that "
+		                  "belong there)");
 
 	poly = track__site_member(p, o, path, "polygon", true);
 	if (!poly)

@@ -137,16 +137,48 @@ function onAlarm(a) {
 		showFloor(a.position.floor, { fit: false });
 }
 
+// Events of one kind in one zone within GROUP_S of the group's first make
+// one line ("restricted entry ×3 in Pharmacy: A, B +1, 14:02–14:05"), so
+// that a burst reads as one thing and never pushes the rest out of view.
+const GROUP_S = 300;
+const GROUP_NAMES = 3;
+
+function eventLine(li) {
+	const g = li.group;
+	const names = g.names.slice(0, GROUP_NAMES).join(', ') +
+		(g.names.length > GROUP_NAMES ? ` +${g.names.length - GROUP_NAMES}` : '');
+	const time = document.createElement('time');
+	const from = new Date(g.first * 1000).toLocaleTimeString();
+	const to = new Date(g.last * 1000).toLocaleTimeString();
+	time.textContent = to !== from ? `${from}–${to}` : from;
+	li.replaceChildren(time, `${g.type.replace(/_/g, ' ')}${g.count > 1 ? ` ×${g.count}` : ''}: ${names}` +
+		(g.zone ? ` in ${zoneName(g.zone)}` : ''));
+	li.title = g.full.join('; ');
+	li.dataset.count = String(g.count);
+}
+
 function addEvent(ev) {
 	if (ev.type === 'zone_enter' || ev.type === 'zone_exit')
 		return; // too many to read; the map shows them
+	const info = tags.get(ev.tag) ?? site.tags?.find((t) => t.id === ev.tag);
+	const who = info ? shortName(info) : ev.tag;
+	const top = $('events').firstElementChild;
+	const g = top?.group;
+	if (g && g.type === ev.type && g.zone === (ev.zone ?? null) && ev.t - g.first <= GROUP_S) {
+		g.count++;
+		g.last = Math.max(g.last, ev.t);
+		if (!g.names.includes(who)) {
+			g.names.push(who);
+			g.full.push(info?.name ?? ev.tag);
+		}
+		eventLine(top);
+		return;
+	}
 	const li = document.createElement('li');
 	li.className = ev.type;
-	const time = document.createElement('time');
-	time.textContent = new Date(ev.t * 1000).toLocaleTimeString();
-	const who = tags.get(ev.tag)?.name ?? site.tags?.find((t) => t.id === ev.tag)?.name ?? ev.tag;
-	li.append(time, `${ev.type.replace(/_/g, ' ')}: ${who}` +
-		(ev.zone ? ` in ${zoneName(ev.zone)}` : ''));
+	li.group = { type: ev.type, zone: ev.zone ?? null, first: ev.t, last: ev.t, count: 1,
+		names: [who], full: [info?.name ?? ev.tag] };
+	eventLine(li);
 	$('events').prepend(li);
 	while ($('events').children.length > MAX_EVENTS)
 		$('events').lastElementChild.remove();

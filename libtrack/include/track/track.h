@@ -84,9 +84,13 @@ typedef struct {
 typedef enum {
 	TRACK_ZONE_ROOM,
 	TRACK_ZONE_CORRIDOR,
-	TRACK_ZONE_RESTRICTED, /* entering raises restricted_entry */
+	TRACK_ZONE_RESTRICTED, /* entering raises restricted_entry, but for
+	                        * the categories of its allow list */
 	TRACK_ZONE_EXIT,
 } track_zone_kind;
+
+/* Most tag categories a restricted zone's allow list may name. */
+#define TRACK_ZONE_ALLOW_MAX 16
 
 /* A zone: a simple polygon on one floor, in the site frame (m). */
 typedef struct {
@@ -97,6 +101,10 @@ typedef struct {
 	int capacity;               /* 0 = none given */
 	const double (*polygon)[2]; /* n_points [x, y] pairs */
 	size_t n_points;
+	/* A restricted zone's allow list: the tag categories that belong
+	 * there (a theatre's staff), whose entry is no restricted_entry. */
+	const char *allow[TRACK_ZONE_ALLOW_MAX];
+	size_t n_allow;
 } track_zone;
 
 typedef enum {
