@@ -1,26 +1,96 @@
 /* GET /metrics: trackd's counters in Prometheus' text format. */
 #include "metrics.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "alarms.h"
 #include "webhook.h"
 
+/* The text so far; grows as it is written (a site's scanners each add a
+ * line). */
+struct text {
+	char *b;
+	size_t len, cap;
+	bool oom;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->b + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->oom = true;
+			return;
+		}
+		if ((size_t)n < t->cap - t->len)
+			break;
+		char *grown = realloc(t->b, 2 * t->cap + (size_t)n);
+
+		if (!grown) {
+			t->oom = true;
+			return;
+		}
+		t->b = grown;
+		t->cap = 2 * t->cap + (size_t)n;
+	}
+	t->len += (size_t)n;
+}
+
+/* What the engine learned of each scanner's radio (dB it reads above the
+ * model, on top of its configured rssi_offset): a scanner drifting away
+ * is a radio to check, and an alert can say so. Label values escaped as
+ * Prometheus wants (\\, \", \n). */
+static void
+put_scanner_offsets(struct text *t, const struct app *a)
+{
+	const track_site *site = track_site_engine(a->site);
+
+	put(t, "# TYPE trackd_scanner_offset_db gauge\n");
+	for (size_t i = 0; i < site->n_scanners; i++) {
+		const char *id = site->scanners[i].id;
+		double off, sd;
+
+		if (track_engine_scanner_offset(a->engine, id, &off, &sd) !=
+		    TRACK_OK)
+			continue;
+		put(t, "trackd_scanner_offset_db{scanner=\"");
+		for (const char *c = id; *c; c++) {
+			const char *esc = *c == '\\' ? "\\\\"
+			                  : *c == '"'  ? "\\\""
+			                  : *c == '\n' ? "\\n"
+			                               : NULL;
+
+			if (esc)
+				put(t, "%s", esc);
+			else
+				put(t, "%c", *c);
+		}
+		put(t, "\"} %.2f\n", off);
+	}
+}
+
 char *
 metrics_text(struct app *a)
 {
 	track_engine_stats st;
 	struct webhook_stats wh = webhook_stats(a);
-	size_t cap = 8192, len = 0;
-	char *b = malloc(cap);
+	struct text out = { .b = malloc(8192), .cap = 8192 };
 
-	if (!b)
+	if (!out.b)
 		return NULL;
 	track_engine_get_stats(a->engine, &st);
-#define PUT(...)                                                             \
-	len += (size_t)snprintf(b + len, cap > len ? cap - len : 0,         \
-	                        __VA_ARGS__)
+#define PUT(...) put(&out, __VA_ARGS__)
 	PUT("# TYPE trackd_reports_total counter\n");
 	PUT("trackd_reports_total %llu\n", (unsigned long long)st.reports);
 	PUT("# TYPE trackd_reports_rejected_total counter\n");
@@ -115,10 +185,11 @@ metrics_text(struct app *a)
 	    (unsigned long long)wh.dropped);
 	PUT("# TYPE trackd_webhook_pending gauge\n"
 	    "trackd_webhook_pending %llu\n", (unsigned long long)wh.pending);
+	put_scanner_offsets(&out, a);
 #undef PUT
-	if (len >= cap) {
-		free(b);
+	if (out.oom) {
+		free(out.b);
 		return NULL;
 	}
-	return b;
+	return out.b;
 }
