@@ -142,11 +142,13 @@ bench_engine(size_t n_tags, unsigned rate, unsigned warmup_s,
 		       prefix, n_tags, HEARD_BY, rate, warmup_s, timed_s,
 		       n_reports);
 		printf("# %s: accepted %llu, rejected %llu (warm-up too), "
-		       "solves %.0f, "
+		       "solves %.0f (%llu also from the last fix), "
 		       "fallbacks %llu, gated %llu, positions out %llu\n",
 		       prefix,
 		       (unsigned long long)(after.reports - before.reports),
 		       rejected, solves,
+		       (unsigned long long)(after.solves_twice -
+		                            before.solves_twice),
 		       (unsigned long long)(after.fallbacks - before.fallbacks),
 		       (unsigned long long)(after.gated - before.gated),
 		       positions);

@@ -174,9 +174,10 @@ track_engine_create(const track_config *cfg, const track_site *site,
 	e->changed = calloc(nt, sizeof *e->changed);
 	e->obs = calloc(nl, sizeof *e->obs);
 	e->obs_scanner = calloc(nl, sizeof *e->obs_scanner);
+	e->obs_res = calloc(nl, sizeof *e->obs_res);
 	e->floor_best = calloc(e->n_floors, sizeof *e->floor_best);
 	if (!e->tags || !e->link_pool || !e->dirty || !e->changed ||
-	    !e->obs || !e->obs_scanner || !e->floor_best)
+	    !e->obs || !e->obs_scanner || !e->obs_res || !e->floor_best)
 		goto fail;
 	if (track__idmap_init(&e->tag_map, nt, (const char *)e->tags,
 	                      sizeof *e->tags) < 0)
@@ -213,6 +214,7 @@ track_engine_destroy(track_engine *e)
 	track__idmap_free(&e->scanner_map);
 	free(e->floor_best);
 	free(e->obs_scanner);
+	free(e->obs_res);
 	free(e->obs);
 	free(e->changed);
 	free(e->dirty);

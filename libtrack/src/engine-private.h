@@ -47,6 +47,8 @@ struct tag {
 	struct track__floor_state floor;
 	track_motion mot;
 	unsigned gated_run;
+	double fix_x, fix_y;  /* the newest solved fix (solve_from_both) */
+	bool fix_solved;      /* ... by the solver, not a fallback */
 	bool restricted_pending; /* in a restricted zone, not yet raised */
 	unsigned flags;
 	track_method method;
@@ -144,6 +146,7 @@ struct track_engine {
 	track_solver *solver;
 	track_obs *obs;
 	int32_t *obs_scanner;
+	double *obs_res;      /* the kept solve's residuals, max_links long */
 	unsigned window_reads; /* readings in the window of the tag collected */
 	double *floor_best;
 

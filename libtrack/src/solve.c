@@ -391,6 +391,7 @@ covariance(const struct problem *pb, double x, double y, double tx,
 		I[2][2] += 1.0 / (p->tx_prior_db * p->tx_prior_db);
 		chi2 += e * e;
 	}
+	out->cost = chi2;
 	dof = (double)pb->n + (pb->solve_tx ? 1.0 : 0.0) - (double)np;
 	scale = (chi2 + SIGMA_PRIOR_DOF) / (dof + SIGMA_PRIOR_DOF);
 	if (scale < 1.0)

@@ -230,6 +230,10 @@ typedef struct {
 	double tx_var;         /* its variance (0 when fixed) */
 	track_method method;
 	unsigned iterations;
+	/* The objective at the answer: the squared residuals over sigma^2,
+	 * plus the power prior's term (SOLVE and SOLVE_TX; else 0). Of two
+	 * answers to the same readings, the smaller is the likelier. */
+	double cost;
 } track_solution;
 
 /* A solver with its workspaces, sized once for up to max_obs observations.
@@ -404,7 +408,8 @@ typedef struct {
 typedef struct {
 	uint64_t reports;            /* accepted */
 	uint64_t rejected[16];       /* by -status */
-	uint64_t solves;
+	uint64_t solves;             /* fixes solved */
+	uint64_t solves_twice;       /* of them, solved from the last fix too */
 	uint64_t fallbacks;          /* fixes from 1-2 scanners */
 	uint64_t gated;              /* fixes the Kalman gate refused */
 	uint64_t track_resets;       /* after silence, a move, a floor change */
