@@ -12,7 +12,8 @@ struct lws;
  * out (len bytes); false when it is absent or too long. */
 bool query_arg(struct lws *wsi, const char *name, char *out, size_t len);
 
-/* The window of from= and to= (Unix seconds), by default the last hour:
+/* The window of from= and to= (Unix seconds, or ISO 8601 times with their
+ * zone: 2025-11-23T12:13:20Z, ...+01:00), by default the last hour:
  * NULL, or what is wrong with it (not a time, or empty). */
 const char *query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us);
 

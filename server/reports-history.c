@@ -347,6 +347,33 @@ no_memory(void)
 		                .detail = "the answer" };
 }
 
+/* A tag the site lists, that has been located, or that has a history: 1;
+ * 0 for none of these; -1 when the database cannot say. */
+static int
+tag_known(struct app *a, const char *tag)
+{
+	if (app_site_tag(a, tag) || livetable_find(&a->live, tag))
+		return 1;
+	return a->store ? store_has_tag(a->store, tag) : 0;
+}
+
+/* Any other tag is a 404, for its history as for its events: an empty
+ * answer would read as "nothing happened" to a typo. */
+static struct report
+unknown_tag(void)
+{
+	return (struct report){ .status = 404, .error = "not found",
+		                .detail = "no tag with this id is listed or "
+		                          "has a history" };
+}
+
+static struct report
+storage_error(struct app *a)
+{
+	return (struct report){ .status = 500, .error = "storage error",
+		                .detail = store_error(a->store) };
+}
+
 struct report
 reports_history(struct app *a, struct lws *wsi, const char *tag)
 {
@@ -361,14 +388,8 @@ reports_history(struct app *a, struct lws *wsi, const char *tag)
 	if (bad)
 		return (struct report){ .status = 400, .error = "bad request",
 			                .detail = bad };
-	known = app_site_tag(a, tag) || livetable_find(&a->live, tag);
-	if (!known && a->store && (known = store_has_tag(a->store, tag)) < 0)
-		return (struct report){ .status = 500, .error = "storage error",
-			                .detail = store_error(a->store) };
-	if (!known)
-		return (struct report){ .status = 404, .error = "not found",
-			                .detail = "no tag with this id is "
-			                          "listed or has a history" };
+	if ((known = tag_known(a, tag)) <= 0)
+		return known < 0 ? storage_error(a) : unknown_tag();
 	if (!a->store)
 		return (struct report){ .status = 503, .error = "unavailable",
 			                .detail = "no history is kept: trackd "
@@ -394,6 +415,8 @@ reports_events(struct app *a, struct lws *wsi)
 	bool by_type = query_arg(wsi, "type=", type, sizeof type);
 	struct pager *g;
 
+	int listed;
+
 	if (!bad && by_tag && strlen(tag) >= TRACK_ID_MAX)
 		bad = "tag: longer than any tag id";
 	if (!bad && to - from > STORE_HISTORY_MAX_US)
@@ -401,6 +424,8 @@ reports_events(struct app *a, struct lws *wsi)
 	if (bad)
 		return (struct report){ .status = 400, .error = "bad request",
 			                .detail = bad };
+	if (by_tag && (listed = tag_known(a, tag)) <= 0)
+		return listed < 0 ? storage_error(a) : unknown_tag();
 	if (by_type) {
 		bool known = false;
 

@@ -1,11 +1,12 @@
 // trackd --config FILE: the same settings as the options, in JSON; paths
 // relative to the file; the command line wins.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { SITE, loadSite, startTrackd, tempDir } from './trackd.mjs';
+import { SITE, TRACKD, loadSite, startTrackd, tempDir } from './trackd.mjs';
 
 test('a config file names the site and the database; --port overrides it', async () => {
 	const dir = tempDir();
@@ -42,4 +43,13 @@ test('a bad config file: a clear error naming the file and the key', async () =>
 	}
 	await assert.rejects(startTrackd(['--config', path.join(dir, 'missing.json')]),
 		/missing\.json.*No such file/);
+});
+
+test('trackd --help names the subcommands, which answer --help too', () => {
+	const help = execFileSync(TRACKD, ['--help'], { encoding: 'utf8' });
+	assert.match(help, /^usage: trackd --site site\.json/);
+	assert.match(help, /trackd token add\|list\|revoke \.\.\. --db FILE/);
+	assert.match(help, /trackd backup COPY --db FILE/);
+	const token = execFileSync(TRACKD, ['token', '--help'], { encoding: 'utf8' });
+	assert.match(token, /trackd token add --role ROLE/);
 });

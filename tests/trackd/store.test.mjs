@@ -326,8 +326,18 @@ test('bad windows are 400 and unknown tags 404, as JSON', async () => {
 			'not found');
 		// Listed but never seen: an empty history, not an error.
 		assert.deepEqual(await history(trackd, 'badge-0001'), []);
-		for (const q of ['?type=nonsense', '?from=5&to=1'])
+		for (const q of ['?type=nonsense', '?from=5&to=1', '?from=2025-11-23T12:13:20'])
 			assertJsonError(await trackd.get('/api/v1/events' + q), 400, 'bad request');
+		// An unknown tag is a 404 for its events as for its history.
+		assertJsonError(await trackd.get('/api/v1/events?tag=no-such-tag'), 404,
+			'not found');
+		// ISO 8601 times with their zone, as well as Unix seconds.
+		const iso = new Date(Date.now() - 600000).toISOString();
+		const res0 = await trackd.get(`/api/v1/events?from=${iso}&to=${encodeURIComponent(
+			new Date().toISOString().replace('Z', '+00:00'))}`);
+		assert.equal(res0.status, 200, res0.text);
+		assert.ok(Math.abs(res0.json().from - (Date.now() - 600000) / 1000) < 5,
+			`from ${res0.json().from}`);
 		const res = await trackd.get('/api/v1/events?format=csv');
 		assert.equal(res.status, 200);
 		assert.equal(res.text, 't,type,tag,zone,floor,x,y\n');
@@ -342,6 +352,7 @@ test('without --db: db none, no history (503), events from memory', async () => 
 		assert.match(trackd.stdout(), / db none\n/);
 		assertJsonError(await trackd.get('/api/v1/tags/badge-0001/history'), 503);
 		assertJsonError(await trackd.get('/api/v1/tags/no-such-tag/history'), 404);
+		assertJsonError(await trackd.get('/api/v1/events?tag=no-such-tag'), 404);
 		const ingest = await trackd.ingest();
 		await feedOnce(ingest, [{ tag: 'badge-0002', floor: 'f0', x: 20, y: 11,
 			button: true }]);
