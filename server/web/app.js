@@ -77,11 +77,16 @@ function renderZoneCounts() {
 	if (!drawn)
 		return;
 	const counts = tags.zoneCounts();
+	let wider = !drawn.fitted;
 	for (const [id, z] of drawn.zones) {
-		const n = counts.get(id) ?? 0;
-		z.count.textContent = String(n);
-		z.count.classList.toggle('over', z.zone.capacity != null && n > z.zone.capacity);
+		const n = String(counts.get(id) ?? 0);
+		wider ||= n.length !== z.count.textContent.length;
+		z.count.textContent = n;
+		z.count.classList.toggle('over', z.zone.capacity != null && Number(n) > z.zone.capacity);
 	}
+	// The name beside a count takes the room the count leaves.
+	if (wider)
+		drawn.fitted = drawn.fitLabels();
 }
 
 // ---- the live stream --------------------------------------------------------
@@ -279,9 +284,18 @@ function renderTagList() {
 		b.dataset.tag = t.id;
 		const dot = document.createElement('span');
 		dot.className = 'dot';
+		// The whole name here (the map's label may be short or hidden):
+		// "Helen Marsh · charge nurse (Ward A)".
 		const name = document.createElement('span');
 		name.className = 'row-name';
 		name.textContent = shortName(t);
+		const rest = (t.name ?? '').slice(shortName(t).length).replace(/^[\s,]+/, '');
+		if (rest) {
+			const small = document.createElement('small');
+			small.textContent = rest;
+			name.append(small);
+		}
+		b.title = t.name ? `${t.name} (${t.id})` : t.id;
 		const where = document.createElement('span');
 		where.className = 'row-where' + (t.zone_near && !isStale(t) ? ' between' : '');
 		where.textContent = isStale(t) ? `${ageText(ageOf(t))} ago` : zoneText(t, zoneName);
@@ -363,7 +377,8 @@ async function main() {
 
 	map = newMap('map', { zoomControl: true });
 	map.on('follow', renderInfo);
-	tags = new TagLayer(map, { onSelect: (id) => select(id) });
+	tags = new TagLayer(map, { onSelect: (id) => select(id),
+		placeOf: (t) => zoneText(t, zoneName, 'outside any zone') });
 	playback = new Playback({ map, frameOf: (id) => frames.get(id),
 		showFloor: (id) => showFloor(id, { fit: false }), onClose: () => {} });
 	alarms = new Alarms({

@@ -2,6 +2,7 @@
 // one unit a metre), the floor's drawing and its zone outlines.
 import * as L from './node_modules/leaflet/dist/leaflet-src.esm.js';
 import { enc, getDataUrl } from './api.js';
+import { fittingForm, nameForms } from './labels.js';
 
 // Site coordinates have their origin at the drawing's top-left ("down", the
 // default) or bottom-left ("up"); Leaflet's y grows upwards.
@@ -59,9 +60,11 @@ export async function drawFloor(map, site, floor, { labels = true } = {}) {
 			const xs = z.polygon.map((p) => p[0]), ys = z.polygon.map((p) => p[1]);
 			const down = (site.y_axis ?? 'down') === 'down';
 			const el = document.createElement('div');
+			el.title = z.name; // whole, when the label shows a shorter form
 			const name = document.createElement('span');
 			name.className = 'zone-name';
 			name.textContent = z.name;
+			name.dataset.forms = JSON.stringify(nameForms(z.name));
 			count = document.createElement('span');
 			count.className = 'zone-count';
 			el.append(name, count);
@@ -75,19 +78,39 @@ export async function drawFloor(map, site, floor, { labels = true } = {}) {
 		zones.set(z.id, { zone: z, polygon, count });
 	}
 	group.addTo(map);
-	// A label no wider than its zone, so neighbours do not run together.
+	// A label no wider than its zone, so neighbours do not run together:
+	// the longest form of the name, in whole words, that fits beside the
+	// head count (none at all rather than a word cut short). Again at each
+	// zoom, and when a count grows a digit (fitLabels). False while the
+	// labels are not laid out yet (before the map has its first view).
 	const fit = () => {
 		const scale = 2 ** map.getZoom(); // pixels a metre
-		for (const { count } of zones.values()) {
-			const el = count?.parentElement;
-			if (el)
-				el.style.maxWidth = `${Math.max(24, Number(el.dataset.width) * scale - 6)}px`;
-		}
+		const labels = [...zones.values()].map((z) => z.count?.parentElement).filter(Boolean);
+		if (!labels.length || !labels[0].isConnected || !Number.isFinite(scale))
+			return false;
+		const measure = textMeasure(labels[0].firstChild);
+		const counts = labels.map((el) => el.lastChild.offsetWidth); // one layout for all
+		labels.forEach((el, i) => {
+			const width = Math.max(24, Number(el.dataset.width) * scale - 6);
+			el.style.maxWidth = `${width}px`;
+			// The label's padding (8) and the gap before the count (4).
+			const text = fittingForm(JSON.parse(el.firstChild.dataset.forms),
+				width - 12 - counts[i], measure);
+			el.firstChild.textContent = text;
+			el.firstChild.hidden = !text;
+		});
+		return true;
 	};
 	map.on('zoomend', fit);
 	group.on('remove', () => map.off('zoomend', fit));
-	fit();
-	return { group, zones, frame: f, hasImage: !!url };
+	return { group, zones, frame: f, hasImage: !!url, fitLabels: fit };
+}
+
+// Text widths in an element's font, without a layout per try.
+function textMeasure(el) {
+	const ctx = document.createElement('canvas').getContext('2d');
+	ctx.font = getComputedStyle(el).font;
+	return (text) => Math.ceil(ctx.measureText(text).width);
 }
 
 export function fitFloor(map, f) {

@@ -1,12 +1,19 @@
 // Tags on the live map: a marker per tag (shape by kind, colour by
 // category, its name), the 1-σ circle, grey with its age when stale, a
 // short trail for the selected tag, and smooth movement between updates.
+// Names are placed by priority so that none covers another (labels.js);
+// every marker can be reached with Tab and taken with Enter.
 import * as L from './node_modules/leaflet/dist/leaflet-src.esm.js';
+import { placeLabels } from './labels.js';
 
 export const STALE_S = 10;
 const ANIM_MS = 900;      // a little under the server's one-second tick
 const JUMP_M = 15;        // further than this is a jump, not a walk
 const TRAIL_POINTS = 60;  // about a minute at one update a second
+const ASSET_NAMES_ZOOM = 5; // equipment names from here in: a whole floor of them is noise
+// Which names win where they would overlap: a person in distress, the
+// selected tag, people, then equipment; a fresh fix before a stale one.
+const RANK = { alarm: 0, selected: 1, person: 2, asset: 4 };
 
 export function shortName(tag) {
 	const name = tag.name || tag.id;
@@ -59,9 +66,12 @@ export const isStale = (tag) => ageOf(tag) > STALE_S;
 const cssId = (s) => String(s ?? '').replace(/[^a-zA-Z0-9_-]/g, '-');
 
 export class TagLayer {
-	constructor(map, { onSelect }) {
+	// placeOf(tag): where it is, in words (for the marker's aria-label).
+	constructor(map, { onSelect, placeOf = () => '' }) {
 		this.map = map;
 		this.onSelect = onSelect;
+		this.placeOf = placeOf;
+		this.relabel = false;
 		this.entries = new Map();
 		this.moving = new Set();
 		this.circles = L.layerGroup().addTo(map);
@@ -73,10 +83,13 @@ export class TagLayer {
 		this.following = false;
 		this.alarmed = new Set();
 		map.on('dragstart', () => this.setFollow(false));
-		// Equipment names only when zoomed in: a whole floor of them is noise.
-		const zoomed = () => map.getContainer().classList.toggle('zoomed-out', map.getZoom() < 5);
-		map.on('zoomend', zoomed);
-		map.whenReady(zoomed);
+		// A pan moves every label alike; a zoom or a resize spreads them
+		// (placed once the zoom has settled, not while it animates).
+		this.zooming = true; // until the map has its first view
+		map.whenReady(() => { this.zooming = false; });
+		map.on('zoomstart', () => { this.zooming = true; });
+		map.on('zoomend', () => { this.zooming = false; this.relabel = true; });
+		map.on('resize', () => { this.relabel = true; });
 		this.tick = this.tick.bind(this);
 		requestAnimationFrame(this.tick);
 		setInterval(() => this.refreshAges(), 1000);
@@ -127,18 +140,25 @@ export class TagLayer {
 		age.className = 'age';
 		label.append(document.createTextNode(shortName(tag)), age);
 		el.append(dot, label);
+		// Leaflet makes it a focusable role=button; Enter (or Space) takes it.
 		const marker = L.marker(ll, {
 			icon: L.divIcon({ className: 'tag-icon', html: el, iconSize: null }),
-			keyboard: false, title: tag.name ? `${tag.name} (${tag.id})` : tag.id,
+			keyboard: true, title: tag.name ? `${tag.name} (${tag.id})` : tag.id,
 			riseOnHover: true,
 		});
 		marker.on('click', () => this.onSelect(tag.id));
 		const circle = L.circle(ll, { radius: tag.r, interactive: false,
 			className: `sigma kind-${tag.kind}` });
-		const e = { tag, marker, circle, el, age, cur: ll, from: ll, to: ll, t0: 0,
-			r0: tag.r, trail: [ll] };
+		const e = { tag, marker, circle, el, age, label, cur: ll, from: ll, to: ll, t0: 0,
+			r0: tag.r, trail: [ll], side: 'right', size: null, text: '', aria: '' };
 		marker.addTo(this.markers);
 		circle.addTo(this.circles);
+		marker.getElement().addEventListener('keydown', (ev) => {
+			if (ev.key === 'Enter' || ev.key === ' ') {
+				ev.preventDefault();
+				this.onSelect(e.tag.id);
+			}
+		});
 		return e;
 	}
 
@@ -175,13 +195,28 @@ export class TagLayer {
 	style(e) {
 		const { tag, el } = e;
 		const stale = isStale(tag);
-		el.className = `tag kind-${tag.kind} cat-${cssId(tag.category)}` +
+		const cls = `tag kind-${tag.kind} cat-${cssId(tag.category)}` +
 			(stale ? ' stale' : '') + (tag.moving ? ' moving' : '') +
 			(this.selected === tag.id ? ' selected' : '') +
-			(this.alarmed.has(tag.id) ? ' alarm' : '');
+			(this.alarmed.has(tag.id) ? ' alarm' : '') +
+			(e.side === null ? ' label-off' : e.side !== 'right' ? ` label-${e.side}` : '');
+		if (cls !== el.className) {
+			el.className = cls;
+			e.size = null; // a selected or alarmed name is bold, so wider
+		}
 		el.dataset.tag = tag.id;
 		el.dataset.floor = tag.floor;
-		e.age.textContent = stale ? ` · ${ageText(ageOf(tag))} ago` : '';
+		const age = stale ? ` · ${ageText(ageOf(tag))} ago` : '';
+		if (age !== e.text) {
+			e.age.textContent = e.text = age;
+			e.size = null; // measured again before the labels are placed
+		}
+		const aria = (this.alarmed.has(tag.id) ? 'Distress alarm: ' : '') +
+			`${tag.name || tag.id}, ${this.placeOf(tag) || 'place unknown'}` +
+			(stale ? `, not heard for ${ageText(ageOf(tag))}` : '');
+		if (aria !== e.aria)
+			e.marker.getElement()?.setAttribute('aria-label', e.aria = aria);
+		this.relabel = true;
 		e.circle.getElement()?.classList.toggle('stale', stale);
 		e.circle.getElement()?.classList.toggle('selected', this.selected === tag.id);
 		if (this.alarmed.has(tag.id) || this.selected === tag.id)
@@ -206,8 +241,46 @@ export class TagLayer {
 			e.circle.setRadius(e.r0 + (e.tag.r - e.r0) * s);
 			if (k >= 1)
 				this.moving.delete(e);
+			this.relabel = true;
 		}
+		if (this.relabel && !this.zooming)
+			this.placeLabels();
 		requestAnimationFrame(this.tick);
+	}
+
+	// Each name where it covers no other of a higher priority, or hidden
+	// (the marker's title and the side list still give it). Run at most
+	// once a frame, and only when something moved or changed.
+	placeLabels() {
+		this.relabel = false;
+		const zoom = this.map.getZoom();
+		const items = [];
+		for (const e of this.entries.values()) {
+			const { tag } = e;
+			const rank = this.alarmed.has(tag.id) ? RANK.alarm
+				: this.selected === tag.id ? RANK.selected
+				: (tag.kind === 'person' ? RANK.person : RANK.asset) + (isStale(tag) ? 1 : 0);
+			if (rank >= RANK.asset && zoom < ASSET_NAMES_ZOOM) {
+				this.setSide(e, null);
+				continue;
+			}
+			e.size ??= [e.label.offsetWidth, e.label.offsetHeight];
+			const p = this.map.latLngToContainerPoint(e.cur);
+			items.push({ id: tag.id, x: p.x, y: p.y, w: e.size[0], h: e.size[1], rank,
+				was: e.side, e });
+		}
+		const sides = placeLabels(items);
+		for (const it of items)
+			this.setSide(it.e, sides.get(it.id));
+	}
+
+	setSide(e, side) {
+		if (e.side === side)
+			return;
+		e.el.classList.remove(e.side === null ? 'label-off' : `label-${e.side}`);
+		e.side = side;
+		if (side !== 'right')
+			e.el.classList.add(side === null ? 'label-off' : `label-${side}`);
 	}
 
 	select(id) {
