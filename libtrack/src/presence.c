@@ -361,7 +361,7 @@ track__presence_leave(track_engine *e, struct tag *t, int64_t t_us)
  * shortest way out (r / sqrt 2 of the 1-sigma radius r: 84% sure it is
  * inside). Entering on the hysteresis alone, a corridor's walkers whose
  * positions spilled a metre or two into the theatres beside it raised
- * nine false alarms for every true one in the demo hospital. */
+ * about twenty false alarms for each true one in the demo hospital. */
 #define SQRT1_2 0.70710678118654752
 
 static void
