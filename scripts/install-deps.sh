@@ -21,6 +21,7 @@ has_pc criterion || need="$need libcriterion-dev"
 has_pc libwebsockets || need="$need libwebsockets-dev"
 has_pc sqlite3 || need="$need libsqlite3-dev"
 has_pc libcrypto || need="$need libssl-dev"
+has_pc cjose || need="$need libcjose-dev"
 # The sqlite3 shell: a test holds the database's lock with it.
 has_cmd sqlite3 || need="$need sqlite3"
 # openssl: the TLS test makes its certificate with it.

@@ -9,6 +9,9 @@
 
 #include "access.h"
 #include "app.h"
+#include "oidc-client.h"
+#include "oidc-session.h"
+#include "oidc-verify.h"
 #include "reports.h"
 
 #define RECHECK_US 1000000 /* how often to look for token changes */
@@ -52,6 +55,10 @@ struct access {
 	lws_sorted_usec_list_t watch;
 	bool audit;            /* a database keeps the trail */
 	uint64_t audit_failures;
+	/* People (oidc-*.h): the first time a session or JWT admitted
+	 * ends, or one was signed out; open WebSockets are checked then. */
+	int64_t person_ends_us;
+	bool person_ended;
 };
 
 unsigned
@@ -63,6 +70,16 @@ access_role_perms(const char *role)
 	return 0;
 }
 
+const char *const *
+access_roles(void)
+{
+	static const char *const names[] = { "scanner", "viewer", "security",
+		                             "responder", "manager", "monitor",
+		                             "admin", NULL };
+
+	return names;
+}
+
 const char *
 access_role_names(void)
 {
@@ -70,8 +87,8 @@ access_role_names(void)
 	       "admin";
 }
 
-static const char *
-role_name(const char *role)
+const char *
+access_role_name(const char *role)
 {
 	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
 		if (strcmp(roles[i].name, role) == 0)
@@ -98,7 +115,7 @@ static int
 load_row(void *ud, const struct store_token *row)
 {
 	struct loading *l = ud;
-	const char *role = row->role ? role_name(row->role) : NULL;
+	const char *role = row->role ? access_role_name(row->role) : NULL;
 	struct token *t;
 
 	l->any = true;
@@ -162,6 +179,7 @@ access_open(struct app *a)
 		return -1;
 	a->access = ac;
 	ac->app = a;
+	ac->person_ends_us = INT64_MAX;
 	if (!a->store)
 		return 0;
 	ac->data_version = store_data_version(a->store);
@@ -220,9 +238,16 @@ watch_cb(lws_sorted_usec_list_t *sul)
 		                               "track-live.v1" };
 	struct lws_vhost *vh = lws_get_vhost_by_name(a->context, "trackd");
 
+	int64_t now = app_now_us();
+	bool people = oidc_session_sweep(a->sessions, now) > 0 ||
+	              ac->person_ended || now >= ac->person_ends_us;
+
 	refresh(a, true);
-	if (ac->rechecked != ac->generation && vh) {
+	if ((ac->rechecked != ac->generation || people) && vh) {
 		ac->rechecked = ac->generation;
+		/* The checks below note the next end again. */
+		ac->person_ended = false;
+		ac->person_ends_us = INT64_MAX;
 		for (size_t i = 0; i < sizeof sockets / sizeof *sockets; i++) {
 			const struct lws_protocols *pr =
 				lws_vhost_name_to_protocol(vh, sockets[i]);
@@ -238,7 +263,7 @@ watch_cb(lws_sorted_usec_list_t *sul)
 void
 access_start(struct app *a)
 {
-	if (a->access && a->store)
+	if (a->access && (a->store || oidc_client_enabled(a)))
 		lws_sul_schedule(a->context, 0, &a->access->watch, watch_cb,
 		                 RECHECK_US);
 }
@@ -252,6 +277,20 @@ access_recheck(struct app *a, struct caller *c)
 		return false;
 	if (!access_required(a))
 		return true;
+	if (c->subject[0]) {
+		int64_t now = app_now_us();
+
+		if (c->session ? oidc_session_alive(a->sessions, c->session, now)
+		               : c->expires_us > now) {
+			if (c->expires_us < ac->person_ends_us)
+				ac->person_ends_us = c->expires_us;
+			return true;
+		}
+		c->known = false;
+		c->perms = 0;
+		c->role = "none";
+		return false;
+	}
 	for (size_t i = 0; c->token && i < ac->n; i++)
 		if (ac->tokens[i].id == c->token) {
 			c->perms = ac->tokens[i].perms;
@@ -268,7 +307,14 @@ bool
 access_required(struct app *a)
 {
 	refresh(a, false);
-	return a->access && a->access->any;
+	return (a->access && a->access->any) || oidc_client_enabled(a);
+}
+
+void
+access_changed(struct app *a)
+{
+	if (a->access)
+		a->access->person_ended = true;
 }
 
 unsigned
@@ -278,24 +324,98 @@ access_tokens(struct app *a)
 	return a->access ? (unsigned)a->access->n : 0;
 }
 
-/* The token the request carries, into buf; false when none. */
+/* The token the request carries, into buf; false when none. *header:
+ * it came in the Authorization header (where a JWT may come). */
 static bool
-presented(struct lws *wsi, char *buf, size_t size)
+presented(struct lws *wsi, char *buf, size_t size, bool *header)
 {
-	char h[512];
+	char h[16384];
 	const char *v;
 
+	*header = false;
 	if (lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_AUTHORIZATION) > 7 &&
 	    strncasecmp(h, "Bearer ", 7) == 0) {
 		snprintf(buf, size, "%s", h + 7);
+		*header = true;
 		return true;
 	}
-	v = lws_get_urlarg_by_name(wsi, "token=", h, sizeof h);
+	v = lws_get_urlarg_by_name(wsi, "token=", h, 512);
 	if (v && *v) {
 		snprintf(buf, size, "%s", v);
 		return true;
 	}
 	return false;
+}
+
+/* The person a provider's role claim names: c filled from claims. */
+static void
+person(struct app *a, struct caller *c, const json_t *claims)
+{
+	const struct oidc_config *cfg = oidc_client_config(a);
+	const char *role = oidc_role(claims, cfg->role_claim, cfg->role_map,
+	                             c->role_buf, sizeof c->role_buf);
+	const json_t *exp = json_object_get(claims, "exp");
+
+	c->known = true;
+	snprintf(c->subject, sizeof c->subject, "%s",
+	         json_string_value(json_object_get(claims, "sub")));
+	snprintf(c->name, sizeof c->name, "%s", oidc_display_name(claims));
+	/* exp was checked (oidc_verify): a number, bounded, in the future;
+	 * one past what microseconds hold never ends. */
+	c->expires_us = json_number_value(exp) >= 9e12
+	                        ? INT64_MAX
+	                        : (int64_t)(json_number_value(exp) * 1e6);
+	c->role = role ? access_role_name(role) : NULL;
+	if (!c->role) {
+		c->role = "none";
+		c->no_role = true;
+		return;
+	}
+	c->perms = access_role_perms(c->role);
+}
+
+/* A JWT access token of the provider, from an Authorization header. */
+static void
+bearer_jwt(struct app *a, struct caller *c, const char *tok)
+{
+	json_t *claims = NULL;
+	int rc = oidc_client_verify(a, tok, NULL, app_now_us() / 1000000,
+	                            &claims);
+
+	if (rc == OIDC_EKID) {
+		c->keys_pending = true;
+		return;
+	}
+	if (rc != OIDC_OK) {
+		lwsl_warn("access: bearer JWT from %s refused: %s\n", c->peer,
+		          oidc_strerror(rc));
+		return;
+	}
+	person(a, c, claims);
+	json_decref(claims);
+}
+
+/* The session cookie of a person signed in in a browser. */
+static void
+session_cookie(struct app *a, struct lws *wsi, struct caller *c)
+{
+	char v[128];
+	size_t n = sizeof v;
+	const struct oidc_person *p;
+
+	if (!a->sessions ||
+	    lws_http_cookie_get(wsi, a->tls ? "__Host-" OIDC_COOKIE : OIDC_COOKIE,
+	                        v, &n) != 0)
+		return;
+	p = oidc_session_find(a->sessions, v, app_now_us());
+	if (!p || !(c->role = access_role_name(p->role)))
+		return;
+	c->known = true;
+	c->perms = access_role_perms(c->role);
+	snprintf(c->name, sizeof c->name, "%s", p->name);
+	snprintf(c->subject, sizeof c->subject, "%s", p->sub);
+	c->session = p->id;
+	c->expires_us = p->expires_us;
 }
 
 void
@@ -305,7 +425,8 @@ access_caller(struct app *a, struct lws *wsi, struct caller *c)
 	unsigned char hash[32];
 	unsigned int hlen = 0;
 	const struct token *hit = NULL;
-	char tok[512];
+	char tok[16384];
+	bool header;
 
 	memset(c, 0, sizeof *c);
 	c->role = "none";
@@ -320,8 +441,17 @@ access_caller(struct app *a, struct lws *wsi, struct caller *c)
 		c->role = "admin";
 		return;
 	}
-	if (!presented(wsi, tok, sizeof tok) ||
-	    !EVP_Digest(tok, strlen(tok), hash, &hlen, EVP_sha256(), NULL))
+	if (!presented(wsi, tok, sizeof tok, &header)) {
+		session_cookie(a, wsi, c);
+		goto noted;
+	}
+	/* A JWT only in the header: a provider's token in a URL would end
+	 * up in logs and browser histories. */
+	if (header && oidc_client_enabled(a) && oidc_looks_like_jwt(tok)) {
+		bearer_jwt(a, c, tok);
+		goto noted;
+	}
+	if (!EVP_Digest(tok, strlen(tok), hash, &hlen, EVP_sha256(), NULL))
 		return;
 	/* Every token compared, each in constant time: how long this takes
 	 * says nothing about which one nearly matched. */
@@ -335,6 +465,11 @@ access_caller(struct app *a, struct lws *wsi, struct caller *c)
 	c->role = hit->role;
 	c->token = hit->id;
 	snprintf(c->name, sizeof c->name, "%s", hit->name);
+	return;
+noted:
+	/* Open WebSockets of people are checked again when this ends. */
+	if (c->known && c->expires_us && c->expires_us < ac->person_ends_us)
+		ac->person_ends_us = c->expires_us;
 }
 
 bool
@@ -375,6 +510,7 @@ access_audit(struct app *a, const struct caller *c, const char *action,
 		.action = action,
 		.whom = whom,
 		.peer = c->peer,
+		.subject = c->subject[0] ? c->subject : NULL,
 	};
 
 	if (!ac || !ac->audit)

@@ -32,10 +32,21 @@ enum {
 struct caller {
 	bool known;          /* false: no token, or not a valid one */
 	unsigned perms;
-	const char *role;    /* "admin", ...; "none" when not known */
-	char name[64];       /* the token's name */
-	int64_t token;       /* the token's id; 0 while access is open */
+	const char *role;    /* "admin", ...; "none" when not known, or for
+	                      * a person whose groups map to no role */
+	char name[128];      /* the token's name; a person's name or email */
+	int64_t token;       /* the token's id; 0 while access is open, and
+	                      * for people signed in with the provider */
 	char peer[64];       /* the caller's address */
+	/* Signed in with the OpenID provider (oidc-*.h): a session cookie
+	 * (session its number) or a bearer JWT from the provider. */
+	char subject[128];   /* the provider's sub; "" for a token */
+	uint64_t session;
+	int64_t expires_us;  /* when the session or JWT ends; 0: never */
+	char role_buf[16];
+	bool keys_pending;   /* a JWT named a key not held yet: the keys
+	                      * are being fetched again (oidc-client.h) */
+	bool no_role;        /* known, but the claims map to no role */
 };
 
 /* Load the tokens (with --db); -1 when they cannot be read. */
@@ -59,8 +70,11 @@ bool access_required(struct app *a);
 /* How many tokens are valid now. */
 unsigned access_tokens(struct app *a);
 
-/* The caller of wsi, from "Authorization: Bearer T" or, for browsers'
- * WebSockets and downloads, "?token=T". */
+/* The caller of wsi, from "Authorization: Bearer T" (one of trackd's
+ * tokens, or a JWT access token of the OpenID provider) or, for
+ * browsers' WebSockets and downloads, "?token=T" (trackd's tokens only),
+ * or the session cookie of a person signed in (oidc-routes.h). With the
+ * provider configured, access is never open. */
 void access_caller(struct app *a, struct lws *wsi, struct caller *c);
 
 /* Whether c may send reports as scanner: a token made with --scanner
@@ -70,6 +84,12 @@ bool access_may_report_for(struct app *a, const struct caller *c,
 
 /* The permissions of a role by name; 0 for an unknown one. */
 unsigned access_role_perms(const char *role);
+/* The roles' names, NULL-terminated (the role map is checked with it). */
+const char *const *access_roles(void);
+/* The role's own static name, NULL for an unknown one. */
+const char *access_role_name(const char *role);
+/* Sessions ended (sign-out): WebSockets are checked again at once. */
+void access_changed(struct app *a);
 /* "scanner, viewer, ...": for messages. */
 const char *access_role_names(void);
 

@@ -21,6 +21,8 @@
 struct live_floor;
 struct webhook;
 struct access;
+struct oidc;
+struct oidc_sessions;
 
 struct live_event {
 	track_event ev;
@@ -83,6 +85,8 @@ struct app {
 
 	struct webhook *webhook;  /* NULL without --webhook */
 	struct access *access;    /* tokens and the audit trail */
+	struct oidc *oidc;        /* NULL without --oidc-issuer (oidc-client.h) */
+	struct oidc_sessions *sessions; /* people signed in (oidc-session.h) */
 
 	json_t *site_tag_index; /* site tag id -> index into its tags */
 	json_t *scanner_index;  /* scanner id -> index into scanner_rates */
@@ -98,6 +102,7 @@ struct app {
 	uint64_t presses_unlisted; /* presses refused: tag not in the site */
 	long max_clients;       /* live clients at once */
 	const char *allow_origin; /* --allow-origin (origin.h); NULL: none */
+	bool tls;               /* --tls-cert: https only (cookies Secure) */
 	uint64_t live_refused;  /* live clients refused by it */
 
 	unsigned live_clients;

@@ -64,6 +64,7 @@ int
 http__post_begin(struct app *a, struct lws *wsi, struct http_pss *p)
 {
 	if (strcmp(p->path, "/api/v1/ingest") != 0 &&
+	    strcmp(p->path, "/api/v1/auth/signout") != 0 &&
 	    strncmp(p->path, "/api/v1/alarms/", 15) != 0) {
 		http__reply_error(p, 404, "not found", p->path);
 		return 1;
@@ -88,7 +89,9 @@ http__post_body(struct http_pss *p, const void *in, size_t len)
 {
 	char *nb;
 
-	if (p->body_too_big)
+	/* An empty body (Content-Length: 0, a sign-out) may come as no
+	 * bytes at NULL. */
+	if (p->body_too_big || len == 0)
 		return 0;
 	if (p->body_len + len > MAX_BODY) {
 		/* Keep reading to the end, answer 413 then. */
@@ -122,6 +125,10 @@ http__post_answer(struct app *a, struct http_pss *p)
 	if (p->body_too_big) {
 		http__reply_error(p, 413, "payload too large",
 		                        "a body is at most 1 MiB");
+		return;
+	}
+	if (strcmp(p->path, "/api/v1/auth/signout") == 0) {
+		http__oidc_signout(a, p->wsi, p);
 		return;
 	}
 	if (strncmp(p->path, "/api/v1/alarms/", 15) == 0) {

@@ -26,7 +26,23 @@ struct http_pss {
 	struct caller who;
 	int status;
 	const char *ctype;
+	/* Single sign-on (oidc-routes.c): headers for the answer, and an
+	 * answer that waits for the provider (deferred: 1 waiting, 2 set). */
+	char location[2048];
+	char cookie[2][320];
+	int deferred;
+	struct lws *wsi;
+	struct oidc_wait *wait;
 };
+
+/* The sign-on routes (oidc-routes.c): GET /api/v1/auth/methods,
+ * /api/v1/auth/oidc/login and /callback; true when path was one (the
+ * answer set, or p->deferred). signout: POST /api/v1/auth/signout. gone:
+ * the connection closed while an answer waited. */
+bool http__oidc_get(struct app *a, struct lws *wsi, struct http_pss *p,
+                    const char *path);
+void http__oidc_signout(struct app *a, struct lws *wsi, struct http_pss *p);
+void http__oidc_gone(struct app *a, struct http_pss *p);
 
 /* The answer, replacing any set before. text: body (malloc'd, now the
  * session's; NULL: none). bytes: a copy of len bytes (500 when out of

@@ -60,7 +60,18 @@ http__allow(struct http_pss *p, unsigned perm)
 	if (!p->who.known) {
 		http__reply_error(
 			p, 401, "unauthorized",
-			"send a token: Authorization: Bearer <token>");
+			p->who.keys_pending
+			        ? "the token is signed with a key trackd does not "
+			          "hold yet: the provider's keys are being "
+			          "fetched again, retry in a few seconds"
+			        : "send a token: Authorization: Bearer <token>, or "
+			          "sign in");
+		return false;
+	}
+	if (p->who.no_role && perm) {
+		http__reply_error(p, 403, "forbidden",
+		                  "your groups at the identity provider give no "
+		                  "role here");
 		return false;
 	}
 	if ((p->who.perms & perm) != perm) {

@@ -181,12 +181,20 @@ get_floor_image(struct app *a, struct http_pss *p, const char *floor)
 static void
 get_whoami(struct app *a, struct http_pss *p)
 {
+	json_t *doc;
+
 	if (!http__allow(p, 0))
 		return;
-	http__reply_json(p, 200,
-	                 json_pack("{s:s, s:s?, s:b}", "role", p->who.role,
-	                           "name", p->who.token ? p->who.name : NULL,
-	                           "auth_required", access_required(a)));
+	doc = json_pack("{s:s, s:s?, s:b}", "role", p->who.role, "name",
+	                p->who.token || p->who.subject[0] ? p->who.name : NULL,
+	                "auth_required", access_required(a));
+	/* A person signed in with the OpenID provider: who, and how. */
+	if (doc && p->who.subject[0]) {
+		json_object_set_new(doc, "subject", json_string(p->who.subject));
+		json_object_set_new(doc, "session",
+		                    json_boolean(p->who.session != 0));
+	}
+	http__reply_json(p, 200, doc);
 }
 
 /* /api/v1/tags/{id}/history: the id into id (size TRACK_ID_MAX). */
@@ -256,6 +264,8 @@ http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 			get_metrics(a, p);
 	} else if (strcmp(path, "/api/v1/whoami") == 0)
 		get_whoami(a, p);
+	else if (http__oidc_get(a, wsi, p, path))
+		return;
 	else if (!http__allow(p, 0))
 		return;
 	else if (strcmp(path, "/api/v1/site") == 0) {

@@ -45,7 +45,7 @@ next_piece(struct lws *wsi, struct http_pss *p)
 static int
 start_reply(struct lws *wsi, struct http_pss *p)
 {
-	uint8_t buf[LWS_PRE + 1024], *start = &buf[LWS_PRE], *q = start,
+	uint8_t buf[LWS_PRE + 4096], *start = &buf[LWS_PRE], *q = start,
 	        *end = &buf[sizeof buf - 1];
 
 	/* A paged answer's first piece; when that is all of it, it goes
@@ -66,7 +66,20 @@ start_reply(struct lws *wsi, struct http_pss *p)
 		     (const unsigned char *)"default-src 'none'; "
 		                            "style-src 'unsafe-inline'; sandbox",
 		     54, &q, end)) ||
-	    lws_finalize_write_http_header(wsi, start, &q, end))
+	    (p->location[0] &&
+	     lws_add_http_header_by_token(
+		     wsi, WSI_TOKEN_HTTP_LOCATION,
+		     (const unsigned char *)p->location,
+		     (int)strlen(p->location), &q, end)))
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if (p->cookie[i][0] &&
+		    lws_add_http_header_by_name(
+			    wsi, (const unsigned char *)"set-cookie:",
+			    (const unsigned char *)p->cookie[i],
+			    (int)strlen(p->cookie[i]), &q, end))
+			return -1;
+	if (lws_finalize_write_http_header(wsi, start, &q, end))
 		return -1;
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -116,6 +129,9 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p->body_too_big = false;
 		p->refused = 0;
 		p->sandbox = false;
+		p->location[0] = p->cookie[0][0] = p->cookie[1][0] = '\0';
+		p->deferred = 0;
+		p->wsi = wsi;
 		/* The whole path, mountpoint included: one router. */
 		p->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 		n = lws_hdr_copy(wsi, uri, sizeof uri,
@@ -139,6 +155,9 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return start_reply(wsi, p);
 		}
 		http__route_get(a, wsi, p);
+		/* Waiting for the identity provider (oidc-routes.c). */
+		if (p->deferred == 1)
+			return 0;
 		return start_reply(wsi, p);
 	}
 
@@ -154,6 +173,12 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		size_t n;
 		enum lws_write_protocol mode;
 
+		if (p->deferred == 1)
+			return 0;
+		if (p->deferred == 2) {
+			p->deferred = 0;
+			return start_reply(wsi, p);
+		}
 		if (!p->resp)
 			break;
 		/* A paged answer's next piece is made only once the last is
@@ -190,8 +215,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (p)
+		if (p) {
+			http__oidc_gone(app_of(wsi), p);
 			free_pss(p);
+		}
 		break;
 
 	default:

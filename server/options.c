@@ -34,6 +34,14 @@ static const struct option longopts[] = {
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "allow-origin", required_argument, NULL, 'O' },
+	{ "oidc-issuer", required_argument, NULL, 'I' },
+	{ "oidc-client-id", required_argument, NULL, 'L' },
+	{ "oidc-client-secret", required_argument, NULL, 'Y' },
+	{ "oidc-role-claim", required_argument, NULL, 'Q' },
+	{ "oidc-role-map", required_argument, NULL, 'm' },
+	{ "oidc-audience", required_argument, NULL, 'A' },
+	{ "oidc-redirect-url", required_argument, NULL, 'U' },
+	{ "oidc-scope", required_argument, NULL, 'g' },
 	/* Not in the usage: for tests, small pages of history (paged.h). */
 	{ "page-rows", required_argument, NULL, 'G' },
 	{ "help", no_argument, NULL, 'h' },
@@ -52,6 +60,13 @@ usage(FILE *f)
 	      "              [--max-skew 10]\n"
 	      "              [--tls-cert PEM --tls-key PEM]\n"
 	      "              [--allow-origin https://host[:port],...]\n"
+	      "              [--oidc-issuer URL --oidc-client-id ID\n"
+	      "               [--oidc-client-secret S] [--oidc-role-claim "
+	      "groups]\n"
+	      "               --oidc-role-map role=group,...\n"
+	      "               [--oidc-audience AUD] [--oidc-redirect-url "
+	      "URL]\n"
+	      "               [--oidc-scope \"openid profile email\"]]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "       trackd token add|list|revoke ... --db FILE   (tokens; "
 	      "trackd token --help)\n"
@@ -100,11 +115,20 @@ usage(FILE *f)
 	      "page only,\n"
 	      "and from the pages of --allow-origin (comma-separated "
 	      "origins).\n"
+	      "With --oidc-issuer, people sign in with the OpenID provider "
+	      "(code flow\n"
+	      "with PKCE); their role is the first of --oidc-role-map whose "
+	      "group\n"
+	      "the --oidc-role-claim claim holds; the provider's JWT access "
+	      "tokens\n"
+	      "(audience --oidc-audience, default the client id) are taken "
+	      "on the API.\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
 	      "bind, tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
 	      "press-rate, "
-	      "max-clients, max-tags, max-skew, tls-cert, tls-key, allow-origin; paths "
+	      "max-clients, max-tags, max-skew, tls-cert, tls-key, "
+	      "allow-origin, oidc-*; paths "
 	      "relative to "
 	      "the file); "
 	      "options given\n"
@@ -191,10 +215,29 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->db, text);
 	if (strcmp(name, "webhook") == 0)
 		return set_text(&o->webhook, text);
+	if (strcmp(name, "oidc-issuer") == 0)
+		return set_text(&o->oidc_issuer, text);
+	if (strcmp(name, "oidc-client-id") == 0)
+		return set_text(&o->oidc_client_id, text);
+	if (strcmp(name, "oidc-client-secret") == 0)
+		return set_text(&o->oidc_client_secret, text);
+	if (strcmp(name, "oidc-role-claim") == 0)
+		return set_text(&o->oidc_role_claim, text);
+	if (strcmp(name, "oidc-role-map") == 0)
+		return set_text(&o->oidc_role_map, text);
+	if (strcmp(name, "oidc-audience") == 0)
+		return set_text(&o->oidc_audience, text);
+	if (strcmp(name, "oidc-redirect-url") == 0)
+		return set_text(&o->oidc_redirect_url, text);
+	if (strcmp(name, "oidc-scope") == 0)
+		return set_text(&o->oidc_scope, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "bind, tick-ms, web, db, webhook, retention-days, "
 	                "scanner-rate, press-rate, max-clients, max-tags, "
-	                "max-skew, tls-cert, tls-key or allow-origin)\n",
+	                "max-skew, tls-cert, tls-key, allow-origin, oidc-issuer, "
+	                "oidc-client-id, oidc-client-secret, oidc-role-claim, "
+	                "oidc-role-map, oidc-audience, oidc-redirect-url or "
+	                "oidc-scope)\n",
 	        where, name);
 	return -1;
 }
@@ -302,6 +345,19 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 		fprintf(stderr, "trackd: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
+	if ((o->oidc_issuer || o->oidc_client_id || o->oidc_role_map ||
+	     o->oidc_client_secret || o->oidc_role_claim || o->oidc_audience ||
+	     o->oidc_redirect_url || o->oidc_scope) &&
+	    (!o->oidc_issuer || !o->oidc_client_id || !o->oidc_role_map)) {
+		fprintf(stderr, "trackd: single sign-on needs --oidc-issuer, "
+		                "--oidc-client-id and --oidc-role-map together\n");
+		return 2;
+	}
+	if (o->oidc_issuer &&
+	    ((!o->oidc_role_claim && set_text(&o->oidc_role_claim, "groups") < 0) ||
+	     (!o->oidc_scope &&
+	      set_text(&o->oidc_scope, "openid profile email") < 0)))
+		return 1;
 	if (!o->site || optind < argc) {
 		if (!o->site)
 			fprintf(stderr, "trackd: no site: give --site FILE or "
@@ -334,5 +390,13 @@ options_free(struct trackd_options *o)
 	free(o->tls_cert);
 	free(o->tls_key);
 	free(o->allow_origin);
+	free(o->oidc_issuer);
+	free(o->oidc_client_id);
+	free(o->oidc_client_secret);
+	free(o->oidc_role_claim);
+	free(o->oidc_role_map);
+	free(o->oidc_audience);
+	free(o->oidc_redirect_url);
+	free(o->oidc_scope);
 	*o = (struct trackd_options){ 0 };
 }

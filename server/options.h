@@ -22,6 +22,16 @@ struct trackd_options {
 	char *tls_cert;      /* both set: https and wss only */
 	char *tls_key;
 	long page_rows;      /* 0: the built-in page (hidden, for tests) */
+	/* Single sign-on with an OpenID provider (oidc-client.h): all NULL
+	 * without it; issuer, client id and role map go together. */
+	char *oidc_issuer;
+	char *oidc_client_id;
+	char *oidc_client_secret;  /* NULL: a public client, PKCE only */
+	char *oidc_role_claim;     /* "groups" */
+	char *oidc_role_map;       /* "role=group,..." */
+	char *oidc_audience;       /* of API access tokens; NULL: client id */
+	char *oidc_redirect_url;   /* NULL: from the request's Host */
+	char *oidc_scope;          /* "openid profile email" */
 };
 
 /* Fill o from argv. -1 to run; otherwise the exit status to leave with

@@ -152,15 +152,20 @@ static int
 audit_row(void *ud, const struct store_audit *r)
 {
 	struct pager *g = ud;
+	json_t *row;
 
 	if (!take(g, r->t_us, r->rowid))
 		return 1;
-	paged_json(g->out,
-	           json_pack("{s:f, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "t",
-	                     (double)r->t_us * 1e-6, "token",
-	                     r->token ? json_integer(r->token) : json_null(),
-	                     "name", r->name, "role", r->role, "action",
-	                     r->action, "whom", r->whom, "peer", r->peer));
+	row = json_pack("{s:f, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "t",
+	                (double)r->t_us * 1e-6, "token",
+	                r->token ? json_integer(r->token) : json_null(),
+	                "name", r->name, "role", r->role, "action", r->action,
+	                "whom", r->whom, "peer", r->peer);
+	/* A person signed in with the OpenID provider: their subject. Only
+	 * on their rows: a token's row stays as small as it was. */
+	if (row && r->subject)
+		json_object_set_new(row, "subject", json_string(r->subject));
+	paged_json(g->out, row);
 	return 0;
 }
 

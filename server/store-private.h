@@ -107,7 +107,7 @@
 	   "peak_person, peak_asset FROM occupancy "                         \
 	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")               \
 	XX(PUT_AUDIT, "INSERT INTO audit (t, token, name, role, action, "     \
-	   "whom, peer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+	   "whom, peer, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
 
 enum stmt {
 #define XX(name, sql) ST_##name,

@@ -131,6 +131,7 @@ store_put_audit(store *s, const struct store_audit *r)
 	sqlite3_bind_text(st, 5, r->action, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6, r->whom, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 7, r->peer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, r->subject, -1, SQLITE_TRANSIENT);
 	rc = store__run(s, ST_PUT_AUDIT);
 	sqlite3_clear_bindings(st);
 	return rc;
@@ -149,7 +150,8 @@ store_audit_page(store *s, struct store_key after, int64_t to_us,
                  size_t limit, store_audit_cb cb, void *ud)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT t, token, name, role, action, "
-	                              "whom, peer, rowid FROM audit WHERE "
+	                              "whom, peer, rowid, subject FROM audit "
+	                              "WHERE "
 	                              "t >= ?1 AND t < ?2 AND (t > ?1 OR "
 	                              "rowid > ?4) ORDER BY t, rowid "
 	                              "LIMIT ?3");
@@ -172,6 +174,7 @@ store_audit_page(store *s, struct store_key after, int64_t to_us,
 			.whom = (const char *)sqlite3_column_text(st, 5),
 			.peer = (const char *)sqlite3_column_text(st, 6),
 			.rowid = sqlite3_column_int64(st, 7),
+			.subject = (const char *)sqlite3_column_text(st, 8),
 		};
 
 		if (cb(ud, &r)) {

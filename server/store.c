@@ -87,6 +87,9 @@ static const char *const migrations[] = {
 	/* (In parentheses: one element of two statements, not two.) */
 	("ALTER TABLE tokens ADD COLUMN scanners TEXT;"
 	 "ALTER TABLE last_positions ADD COLUMN scanners INTEGER;"),
+	/* 5: a look-up by a person signed in with the OpenID provider
+	 * names them: the provider's subject (name: their name or email). */
+	"ALTER TABLE audit ADD COLUMN subject TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

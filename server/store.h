@@ -271,7 +271,8 @@ struct store_token {
 	const char *scanners;
 };
 
-/* One audit row: when, which token (0: none, access was open), its name
+/* One audit row: when, which token (0: none, access was open, or a
+ * person signed in with the provider: subject), its name
  * and role, what was done, to whom, from where (strings may be NULL;
  * copied on put, valid during the callback on read). */
 struct store_audit {
@@ -282,6 +283,8 @@ struct store_audit {
 	const char *action;
 	const char *whom;
 	const char *peer;
+	const char *subject; /* a person signed in with the OpenID provider:
+	                      * its sub (name holds their name or email) */
 	int64_t rowid;      /* read only: its store_key */
 };
 

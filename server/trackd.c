@@ -24,6 +24,8 @@
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
+#include "oidc-client.h"
+#include "oidc-session.h"
 #include "options.h"
 #include "persist.h"
 #include "sitefile.h"
@@ -95,8 +97,44 @@ static struct lws_protocols protocols[] = {
 	{ "track-ingest.v1", ingest_callback, 0, MAX_BODY, 0, NULL, 0 },
 	{ "track-live.v1", live_callback, 0, 4096, 0, NULL, 0 },
 	{ "trackd-webhook", webhook_callback, 0, 0, 0, NULL, 0 },
+	{ "trackd-oidc", oidc_fetch_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
+
+/* Single sign-on (oidc-client.h), when --oidc-issuer is given: -1 with a
+ * message on stderr when its settings are wrong. */
+static int
+oidc_open(struct app *a, const struct trackd_options *o)
+{
+	const struct oidc_config cfg = {
+		.issuer = o->oidc_issuer,
+		.client_id = o->oidc_client_id,
+		.client_secret = o->oidc_client_secret,
+		.audience = o->oidc_audience,
+		.role_claim = o->oidc_role_claim,
+		.role_map = o->oidc_role_map,
+		.redirect_url = o->oidc_redirect_url,
+		.scope = o->oidc_scope,
+	};
+
+	if (!o->oidc_issuer)
+		return 0;
+	if (oidc_client_init(a, &cfg, access_roles()) < 0)
+		return -1;
+	if (oidc_sessions_new(&a->sessions) < 0) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+oidc_close(struct app *a)
+{
+	oidc_client_free(a);
+	oidc_sessions_free(a->sessions);
+	a->sessions = NULL;
+}
 
 static int
 run(struct app *a, const struct trackd_options *o)
@@ -175,6 +213,11 @@ run(struct app *a, const struct trackd_options *o)
 
 	if (o->webhook && webhook_init(a, o->webhook) < 0)
 		return 1;
+	a->tls = o->tls_cert != NULL;
+	if (oidc_open(a, o) < 0) {
+		oidc_close(a);
+		return 1;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -228,6 +271,10 @@ run(struct app *a, const struct trackd_options *o)
 	info.vhost_name = "trackd";
 	info.user = a;
 	info.pt_serv_buf_size = 64 * 1024;
+	/* A provider's access token alone can pass lws's 4 KiB of headers
+	 * (many groups or roles): room for one of up to about 12 KiB. */
+	if (o->oidc_issuer)
+		info.max_http_header_data = 16384;
 	/* OpenSSL for https webhooks. */
 	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
 		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -275,7 +322,11 @@ run(struct app *a, const struct trackd_options *o)
 	       o->db ? o->db : "none");
 	if (o->webhook)
 		printf("trackd: alarms are posted to %s\n", o->webhook);
-	if (access_required(a))
+	if (o->oidc_issuer)
+		printf("trackd: single sign-on with %s (sign-in at "
+		       "/api/v1/auth/oidc/login); %u tokens for machines\n",
+		       o->oidc_issuer, access_tokens(a));
+	else if (access_required(a))
 		printf("trackd: access by token (%u valid; trackd token list "
 		       "--db %s)\n", access_tokens(a), o->db);
 	else
@@ -285,6 +336,7 @@ run(struct app *a, const struct trackd_options *o)
 	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
 	persist_start(a);
 	access_start(a);
+	oidc_client_start(a);
 
 	while (n >= 0 && !interrupted) {
 		n = lws_service(a->context, 0);
@@ -298,12 +350,14 @@ run(struct app *a, const struct trackd_options *o)
 
 	lws_sul_cancel(&a->tick);
 	webhook_stop(a);
+	oidc_client_stop(a);
 	/* The pending batch goes in before anything it points into (the
 	 * engine's and the site's strings) is freed. */
 	access_close(a);
 	persist_close(a);
 	lws_context_destroy(a->context);
 	webhook_free(a);
+	oidc_close(a);
 	livetable_free(&a->live);
 	json_decref(a->scanner_index);
 	json_decref(a->site_tag_index);

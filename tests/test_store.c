@@ -208,16 +208,16 @@ batch_of(size_t cap)
 
 /* ---- schema -------------------------------------------------------------- */
 
-Test(store, open_creates_the_schema_at_version_4_in_wal_mode)
+Test(store, open_creates_the_schema_at_version_5_in_wal_mode)
 {
 	store *s = open_ok();
 	sqlite3 *db;
 
-	cr_expect_eq(store_schema_version(s), 4);
-	cr_expect_eq(store_migrations_applied(s), 4);
+	cr_expect_eq(store_schema_version(s), 5);
+	cr_expect_eq(store_migrations_applied(s), 5);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(scalar(db, "PRAGMA user_version"), 4);
+	cr_expect_eq(scalar(db, "PRAGMA user_version"), 5);
 	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
@@ -238,13 +238,13 @@ Test(store, the_migration_runs_once)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_migrations_applied(s), 4);
+	cr_expect_eq(store_migrations_applied(s), 5);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		s = open_ok();
 		cr_expect_eq(store_migrations_applied(s), 0,
 		             "reopen %d migrated again", i + 1);
-		cr_expect_eq(store_schema_version(s), 4);
+		cr_expect_eq(store_schema_version(s), 5);
 		store_close(s);
 	}
 }
@@ -278,8 +278,8 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	         "PRAGMA user_version = 1");
 	sqlite3_close(db);
 	s = open_ok();
-	cr_expect_eq(store_migrations_applied(s), 3);
-	cr_expect_eq(store_schema_version(s), 4);
+	cr_expect_eq(store_migrations_applied(s), 4);
+	cr_expect_eq(store_schema_version(s), 5);
 	store_close(s);
 	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7"), 1);
 	cr_expect_eq(count("SELECT count(*) FROM tokens"), 0);
@@ -290,6 +290,10 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	cr_expect_eq(count("SELECT count(*) FROM "
 	                   "pragma_table_info('last_positions') WHERE name = "
 	                   "'scanners'"),
+	             1);
+	/* Version 5: the person an audit row names (OpenID sub). */
+	cr_expect_eq(count("SELECT count(*) FROM pragma_table_info('audit') "
+	                   "WHERE name = 'subject'"),
 	             1);
 }
 
@@ -302,7 +306,7 @@ Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 	db = raw();
 	exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
-	cr_expect_eq(store_schema_version(s), 4);
+	cr_expect_eq(store_schema_version(s), 5);
 	store_close(s);
 	exec(db, "COMMIT");
 	sqlite3_close(db);

@@ -1,7 +1,7 @@
 // The live page: wires the map, the live stream, search, alarms and replay
 // together, and shows only what the caller's role may see.
-import { enc, getJson, getToken, may, takeTokenFromUrl, whoami } from './api.js';
-import { showSignIn, signOut, watchUnauthorized } from './signin.js';
+import { enc, getJson, may, takeTokenFromUrl, whoami } from './api.js';
+import { showSignIn, signOut, signedIn, watchUnauthorized } from './signin.js';
 import { LiveStream } from './live.js';
 import { drawFloor, fitFloor, frame, newMap } from './floorplan.js';
 import { TagLayer, ageOf, ageText, isStale, shortName, zoneText } from './map.js';
@@ -343,7 +343,7 @@ function keyboard() {
 
 function showWho() {
 	$('who').textContent = me.name ? `${me.name} · ${me.role}` : me.role;
-	$('signout').hidden = !getToken();
+	$('signout').hidden = !signedIn(me);
 	$('signout').onclick = signOut;
 	$('reports-link').hidden = !may.reports(me.role);
 	document.body.dataset.role = me.role;

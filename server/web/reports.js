@@ -1,7 +1,7 @@
 // The reports page: a window and a floor or zone; occupancy chart, dwell
 // and utilization tables, the heatmap, and each as CSV.
-import { download, enc, getJson, getToken, may, takeTokenFromUrl, whoami } from './api.js';
-import { showSignIn, signOut, watchUnauthorized } from './signin.js';
+import { download, enc, getJson, may, takeTokenFromUrl, whoami } from './api.js';
+import { showSignIn, signOut, signedIn, watchUnauthorized } from './signin.js';
 import { drawOccupancy } from './occupancy.js';
 import { Heatmap } from './heatmap.js';
 import { fromLocalInput, nowS, toLocalInput } from './time.js';
@@ -143,7 +143,7 @@ async function main() {
 		return;
 	}
 	$('who').textContent = me.name ? `${me.name} · ${me.role}` : me.role;
-	$('signout').hidden = !getToken();
+	$('signout').hidden = !signedIn(me);
 	$('signout').onclick = signOut;
 	$('live-link').hidden = !(may.people(me.role) || may.assets(me.role));
 	$('site-name').textContent = site.name || site.site;
