@@ -184,6 +184,7 @@ get_login(struct app *a, struct lws *wsi, struct http_pss *p)
 	struct oidc_login l = { 0 };
 	char challenge[64];
 	const char *auth = oidc_client_authorize_url(a);
+	int rc;
 
 	if (!auth) {
 		page(p, 503, "Sign-in not available",
@@ -196,7 +197,17 @@ get_login(struct app *a, struct lws *wsi, struct http_pss *p)
 		page(p, 400, "Bad request", "The request has no usable Host.");
 		return;
 	}
-	if (oidc_login_begin(a->sessions, &l, app_now_us()) < 0 ||
+	snprintf(l.peer, sizeof l.peer, "%s", p->who.peer);
+	rc = oidc_login_begin(a->sessions, &l, app_now_us());
+	if (rc == -2) {
+		lwsl_warn("oidc: sign-ins refused from %s: %d under way\n",
+		          p->who.peer, OIDC_MAX_LOGINS_PER_PEER);
+		page(p, 429, "Too many sign-ins",
+		     "Too many sign-ins were started from this address and "
+		     "not finished. Finish one, or wait ten minutes.");
+		return;
+	}
+	if (rc < 0 ||
 	    oidc_pkce_challenge(l.verifier, challenge, sizeof challenge) < 0) {
 		page(p, 500, "Sign-in failed", "No randomness available.");
 		return;

@@ -192,7 +192,16 @@ oidc_login_begin(struct oidc_sessions *s, struct oidc_login *l,
                  int64_t now_us)
 {
 	struct oidc_login *slot = NULL;
+	size_t same = 0;
 
+	for (size_t i = 0; i < OIDC_MAX_LOGINS; i++) {
+		const struct oidc_login *c = &s->logins[i];
+
+		same += c->state[0] && c->expires_us > now_us &&
+		        strcmp(c->peer, l->peer) == 0;
+	}
+	if (same >= OIDC_MAX_LOGINS_PER_PEER)
+		return -2;
 	if (oidc_random(l->state, sizeof l->state, 32) < 0 ||
 	    oidc_random(l->nonce, sizeof l->nonce, 32) < 0 ||
 	    oidc_random(l->verifier, sizeof l->verifier, 32) < 0)

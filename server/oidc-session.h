@@ -20,6 +20,10 @@
 #define OIDC_LOGIN_US (INT64_C(10) * 60 * 1000000)    /* at the provider */
 #define OIDC_MAX_SESSIONS 4096
 #define OIDC_MAX_LOGINS 256
+/* Sign-ins under way from one address at once: a flood from one address
+ * cannot push everyone else's out of the table (a spread one still can,
+ * bounded: the oldest makes room). */
+#define OIDC_MAX_LOGINS_PER_PEER 8
 /* The session cookie's name; "__Host-" in front with TLS (a cookie only
  * this host can set, over https). */
 #define OIDC_COOKIE "trackd_session"
@@ -40,6 +44,7 @@ struct oidc_login {
 	char verifier[48];   /* PKCE code_verifier; its S256 goes out */
 	char redirect_uri[512];
 	char return_to[256]; /* the page's path to go back to */
+	char peer[64];       /* the address it was started from */
 	int64_t expires_us;
 };
 
@@ -73,9 +78,10 @@ bool oidc_session_alive(const struct oidc_sessions *s, uint64_t id,
 size_t oidc_session_sweep(struct oidc_sessions *s, int64_t now_us);
 size_t oidc_session_count(const struct oidc_sessions *s);
 
-/* A new sign-in, its state, nonce and verifier fresh: 0, or -1 when no
- * randomness. l's redirect_uri and return_to are the caller's to fill
- * before; the rest is written. */
+/* A new sign-in, its state, nonce and verifier fresh: 0, -1 when no
+ * randomness, or -2 when OIDC_MAX_LOGINS_PER_PEER are under way from
+ * l->peer already. l's redirect_uri, return_to and peer are the caller's
+ * to fill before; the rest is written. */
 int oidc_login_begin(struct oidc_sessions *s, struct oidc_login *l,
                      int64_t now_us);
 /* The sign-in of state, taken (it can be used once): 0 with *out, or -1

@@ -195,3 +195,24 @@ Test(oidc_login, an_unknown_or_late_state_is_refused)
 	cr_expect_eq(oidc_login_take(s, l.state, T0, &out), -1);
 	oidc_sessions_free(s);
 }
+
+Test(oidc_login, one_address_cannot_push_everyone_elses_sign_ins_out)
+{
+	struct oidc_sessions *s = tables();
+	struct oidc_login l, mine = { .peer = "192.0.2.7" }, out;
+
+	for (int i = 0; i < OIDC_MAX_LOGINS_PER_PEER; i++) {
+		l = (struct oidc_login){ .peer = "198.51.100.9" };
+		cr_assert_eq(oidc_login_begin(s, &l, T0 + i), 0);
+	}
+	/* One more from the flooding address is refused... */
+	l = (struct oidc_login){ .peer = "198.51.100.9" };
+	cr_expect_eq(oidc_login_begin(s, &l, T0 + 100), -2);
+	/* ...another address still signs in... */
+	cr_assert_eq(oidc_login_begin(s, &mine, T0 + 101), 0);
+	cr_expect_eq(oidc_login_take(s, mine.state, T0 + 102, &out), 0);
+	/* ...and the flooding one again once its sign-ins have lapsed. */
+	l = (struct oidc_login){ .peer = "198.51.100.9" };
+	cr_expect_eq(oidc_login_begin(s, &l, T0 + OIDC_LOGIN_US + 10), 0);
+	oidc_sessions_free(s);
+}

@@ -353,3 +353,15 @@ test('over TLS the cookies are Secure and the session one __Host-', async () => 
 		await t.stopClean();
 	}
 });
+
+// Last: it leaves this address's sign-ins full for ten minutes.
+test('sign-ins started and not finished from one address are bounded: 429', async () => {
+	let status = 302;
+	for (let i = 0; i < 12 && status === 302; i++)
+		status = (await fetch(`${trackd.http}/api/v1/auth/oidc/login`,
+			{ redirect: 'manual' })).status;
+	assert.equal(status, 429);
+	const page = await get('/api/v1/auth/oidc/login');
+	assert.equal(page.status, 429);
+	assert.match(page.text, /Too many sign-ins were started from this address/);
+});
