@@ -1,51 +1,31 @@
 /* fuzz-ingest: any bytes as a track-ingest.v1 document, through trackd's
- * ingest_document() into a real engine on the demo building, which then
- * runs a few updates. Whatever comes in, the answer is JSON and nothing
- * leaks. */
+ * ingest core (ingest_document(), with the rate limits on) into a real
+ * engine on the demo building, which then runs a few updates. Whatever
+ * comes in, the answer is JSON and nothing leaks. The core takes no
+ * socket and no clock, so nothing of trackd is stubbed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
 
-#include "access.h"
-#include "app.h"
+#include "ingest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include "demo.h"
 
-/* clock.c's, for the rate limit (which this harness leaves off:
- * no scanner index). A fixed time keeps runs reproducible. */
-int64_t
-app_now_us(void)
-{
-	return (int64_t)1763900000 * 1000000;
-}
+/* A fixed time keeps runs reproducible. */
+#define NOW_US ((int64_t)1763900000 * 1000000)
 
-/* view.c's: the site's entry for a tag (a press needs one); a scan
- * here, trackd keeps an index. */
-const track_site_tag *
-app_site_tag(const struct app *a, const char *id)
-{
-	const track_site_tag *tags;
-	size_t n = track_site_tags(a->site, &tags);
+static json_t *site_tags; /* the demo's tag ids, as trackd indexes them */
 
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(tags[i].id, id) == 0)
-			return &tags[i];
-	return NULL;
-}
-
-/* access.c's: the harness runs with access open, no token bound to any
- * scanner. */
-bool
-access_may_report_for(struct app *a, const struct caller *who,
-                      const char *scanner)
+/* The harness runs as an open trackd: any scanner may report. */
+static bool
+anyone(void *ud, const char *scanner)
 {
-	(void)a;
-	(void)who;
+	(void)ud;
 	(void)scanner;
 	return true;
 }
@@ -53,12 +33,19 @@ access_may_report_for(struct app *a, const struct caller *who,
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const track_site_tag *tags;
+	size_t n;
+
 	(void)argc;
 	(void)argv;
 	/* As trackd does: GSL errors come back as statuses. */
 	gsl_set_error_handler_off();
-	fuzz_demo_site();
-	return 0;
+	n = track_site_tags(fuzz_demo_site(), &tags);
+	site_tags = json_object();
+	for (size_t i = 0; site_tags && i < n; i++)
+		json_object_set_new(site_tags, tags[i].id,
+		                    json_integer((json_int_t)i));
+	return site_tags ? 0 : -1;
 }
 
 /* Updates at the seeds' time and after, as trackd's ticks would run them;
@@ -71,7 +58,7 @@ run_updates(track_engine *e)
 	track_event ev[64];
 
 	for (size_t i = 0; i < sizeof at_s / sizeof at_s[0]; i++) {
-		track_engine_update(e, (1763900000 + at_s[i]) * 1000000);
+		track_engine_update(e, NOW_US + at_s[i] * 1000000);
 		while (track_engine_changed(e, pos, 64) > 0)
 			;
 		while (track_engine_events(e, ev, 64) > 0)
@@ -83,23 +70,29 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	track_config cfg = fuzz_config();
-	struct app a = { 0 };
-	struct caller who = { .role = "none" };
+	struct ingest g;
+	struct ingest_limits lim = { .scanner_rate = 5000, .press_rate = 100,
+		                     .max_skew_us = 10 * 1000000 };
+	track_engine *e;
 	json_t *answer;
+	bool pressed;
 	int status;
 
 	/* trackd's settings. */
 	cfg.fix_interval_us = 1000000;
 	cfg.predict_interval_us = 1000000;
-	a.cfg = cfg;
-	a.site = (track_site_doc *)fuzz_demo_site();
-	a.engine = fuzz_demo_engine(&cfg);
-	answer = ingest_document(&a, &who, (const char *)data, size, &status);
+	e = fuzz_demo_engine(&cfg);
+	if (ingest_init(&g, e, track_site_engine(fuzz_demo_site()), site_tags,
+	                &lim) < 0)
+		abort();
+	answer = ingest_document(&g, (const char *)data, size, NOW_US, anyone,
+	                         NULL, &status, &pressed);
 	if (!json_is_object(answer) || (status != 200 && status != 400) ||
 	    !json_is_array(json_object_get(answer, "rejected")))
 		abort();
 	json_decref(answer);
-	run_updates(a.engine);
-	track_engine_destroy(a.engine);
+	run_updates(e);
+	ingest_free(&g);
+	track_engine_destroy(e);
 	return 0;
 }

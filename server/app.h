@@ -13,6 +13,7 @@
 
 #include "alarms.h"
 #include "clock.h"
+#include "ingest.h"
 #include "livetable.h"
 #include "store.h"
 #include "track/site.h"
@@ -89,27 +90,13 @@ struct app {
 	struct oidc_sessions *sessions; /* people signed in (oidc-session.h) */
 
 	json_t *site_tag_index; /* site tag id -> index into its tags */
-	json_t *scanner_index;  /* scanner id -> index into scanner_rates */
-	struct scanner_rate *scanner_rates;
-	long scanner_rate;      /* reports/s per scanner (0: no limit) */
-	int64_t max_skew_us;    /* reports further ahead of the clock refused */
-	uint64_t reports_future; /* reports refused by it */
-	uint64_t rate_limited;  /* reports refused by it */
-	struct scanner_rate *press_rates; /* by scanner, as scanner_rates */
-	long press_rate;        /* presses/s per scanner (0: no limit) */
-	uint64_t presses_limited;  /* presses refused by it */
-	uint64_t presses_unknown_scanner; /* presses refused: no such scanner */
-	uint64_t presses_unlisted; /* presses refused: tag not in the site */
+	struct ingest ingest;   /* documents into the engine (ingest.h) */
 	long max_clients;       /* live clients at once */
 	const char *allow_origin; /* --allow-origin (origin.h); NULL: none */
 	bool tls;               /* --tls-cert: https only (cookies Secure) */
 	uint64_t live_refused;  /* live clients refused by it */
 
 	unsigned live_clients;
-	uint64_t ingest_frames;
-	uint64_t ingest_errors; /* frames that were not valid ingest JSON */
-	uint64_t reports_bad_tag; /* reports refused: a tag id out of the set */
-	uint64_t ingest_wrong_scanner; /* documents refused: not the token's */
 	uint64_t http_requests;
 	double update_seconds;  /* time spent in engine updates */
 	uint64_t updates;
@@ -128,12 +115,6 @@ void app_update(struct app *a, int64_t now_us);
 int app_alarm_ack(struct app *a, struct alarm *al, const char *by,
                   const char *who);
 
-/* Limits (options.h): beyond them, a clear error and a counter. */
-struct scanner_rate {
-	double tokens;
-	int64_t at_us;
-};
-
 /* The views (view.c): the core's state as the API and the live stream
  * show it, with the site's names. */
 
@@ -149,14 +130,13 @@ json_t *app_alarm_json(const struct app *a, const struct alarm *al);
  * it. */
 const track_site_tag *app_site_tag(const struct app *a, const char *id);
 
-/* Parse and feed one ingest document from who; the answer
- * ({"accepted":N, "rejected":[...]}, or {"error":...} for a document that
- * is refused whole) is a new reference. *status is the HTTP status for it:
- * 200, 400 (not an ingest document) or 403 (a scanner this token is not
- * bound to). */
+/* One ingest document from who (ingest-app.c), the call the WebSocket
+ * and the POST both make: ingest_document() at trackd's clock, with the
+ * token's scanners as what who may report for; a press updates at once.
+ * The answer and *status as ingest_document()'s. */
 struct caller;
-json_t *ingest_document(struct app *a, const struct caller *who,
-                        const char *text, size_t len, int *status);
+json_t *app_ingest(struct app *a, const struct caller *who, const char *text,
+                   size_t len, int *status);
 
 /* lws protocol callbacks. */
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason,

@@ -138,8 +138,8 @@ http__post_answer(struct app *a, struct http_pss *p)
 	}
 	if (!http__allow(p, PERM_INGEST))
 		return;
-	answer = ingest_document(a, &p->who, p->body ? p->body : "",
-	                         p->body_len, &status);
+	answer = app_ingest(a, &p->who, p->body ? p->body : "", p->body_len,
+	                    &status);
 	if (status != 200) {
 		json_t *detail = json_object_get(answer, "error");
 

@@ -113,8 +113,8 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			int status;
 
 			queue_answer(wsi, p,
-			             ingest_document(ws_app(wsi), &p->who, p->msg,
-			                             p->len, &status));
+			             app_ingest(ws_app(wsi), &p->who, p->msg,
+			                        p->len, &status));
 		}
 		free(p->msg);
 		p->msg = NULL;

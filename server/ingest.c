@@ -3,12 +3,13 @@
  *  "t":1763900000.25,"tx":-59,"button":true}]}
  * Every report is accepted or refused on its own, with its index and why:
  * one bad report never costs the others. */
+#include "ingest.h"
+
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
-#include "app.h"
 #include "escape.h"
 
 /* Below this battery level (percent) a report flags a low battery. */
@@ -24,7 +25,7 @@ refusal(size_t index, const char *why)
 /* Fill r from one report object; NULL, or why it is malformed or cannot
  * be taken at now (into buf). */
 static const char *
-read_report(struct app *a, json_t *o, const char *scanner, int64_t now,
+read_report(struct ingest *g, json_t *o, const char *scanner, int64_t now,
             char *buf, size_t len, track_report *r)
 {
 	json_t *tag, *rssi, *t, *tx, *button, *battery;
@@ -48,7 +49,7 @@ read_report(struct app *a, json_t *o, const char *scanner, int64_t now,
 	    json_string_length(tag) < TRACK_ID_MAX &&
 	    (json_string_length(tag) != strlen(json_string_value(tag)) ||
 	     !escape_tag_id_ok(json_string_value(tag), TRACK_ID_MAX))) {
-		a->reports_bad_tag++;
+		g->n.bad_tag++;
 		return "bad report: 'tag' must be 1 to 63 printable ASCII "
 		       "characters without spaces or any of , \" \\ /";
 	}
@@ -80,12 +81,12 @@ read_report(struct app *a, json_t *o, const char *scanner, int64_t now,
 	/* The engine refuses a report older than its tag's newest: one
 	 * stamped tomorrow by a scanner whose clock is off would freeze the
 	 * badge until tomorrow. Late reports are the engine's to judge. */
-	if (r->t_us - now > a->max_skew_us) {
-		a->reports_future++;
+	if (r->t_us - now > g->lim.max_skew_us) {
+		g->n.future++;
 		snprintf(buf, len, "bad report: 't' is %.0f s ahead of trackd's "
 		         "clock (at most %.0f s: --max-skew)",
 		         (double)(r->t_us - now) * 1e-6,
-		         (double)a->max_skew_us * 1e-6);
+		         (double)g->lim.max_skew_us * 1e-6);
 		return buf;
 	}
 	return NULL;
@@ -111,96 +112,126 @@ take_token(struct scanner_rate *b, long rate, int64_t now)
 	return true;
 }
 
-/* Per scanner, a->scanner_rate reports a second: a scanner gone wild (or a
- * forged one) cannot flood the engine. Presses have their own bucket. */
+/* Per scanner, lim.scanner_rate reports a second: a scanner gone wild (or
+ * a forged one) cannot flood the engine. Presses have their own bucket. */
 static bool
-within_rate(struct app *a, const char *scanner, int64_t now)
+within_rate(struct ingest *g, const char *scanner, int64_t now)
 {
-	json_t *ix = json_object_get(a->scanner_index, scanner);
+	json_t *ix = json_object_get(g->scanners, scanner);
 
-	if (!ix || a->scanner_rate <= 0)
+	if (!ix || g->lim.scanner_rate <= 0)
 		return true; /* the engine refuses an unknown scanner */
-	return take_token(&a->scanner_rates[json_integer_value(ix)],
-	                  a->scanner_rate, now);
+	return take_token(&g->rates[json_integer_value(ix)],
+	                  g->lim.scanner_rate, now);
 }
 
 /* Whether a press may go to the engine: it opens an alarm that someone
  * must answer, so only a scanner of the site may report one, only for a
  * tag the site lists (which also bounds the open alarms), and at most
- * a->press_rate a second per scanner, apart from its reports' allowance
+ * lim.press_rate a second per scanner, apart from its reports' allowance
  * (a flood of readings must not hold back a call for help). NULL, or why
  * not (into buf for the limit). */
 static const char *
-press_refused(struct app *a, const track_report *r, int64_t now, char *buf,
-              size_t len)
+press_refused(struct ingest *g, const track_report *r, int64_t now,
+              char *buf, size_t len)
 {
-	json_t *ix = json_object_get(a->scanner_index, r->scanner);
+	json_t *ix = json_object_get(g->scanners, r->scanner);
 
 	if (!ix) {
-		a->presses_unknown_scanner++;
+		g->n.presses_unknown_scanner++;
 		return "press refused: unknown scanner";
 	}
-	if (!app_site_tag(a, r->tag)) {
-		a->presses_unlisted++;
+	if (!json_object_get(g->site_tags, r->tag)) {
+		g->n.presses_unlisted++;
 		return "press refused: tag not listed in the site";
 	}
-	if (a->press_rate > 0 &&
-	    !take_token(&a->press_rates[json_integer_value(ix)], a->press_rate,
-	                now)) {
-		a->presses_limited++;
+	if (g->lim.press_rate > 0 &&
+	    !take_token(&g->press_rates[json_integer_value(ix)],
+	                g->lim.press_rate, now)) {
+		g->n.presses_limited++;
 		snprintf(buf, len, "press limit: more than %ld presses/s from "
-		         "this scanner", a->press_rate);
+		         "this scanner", g->lim.press_rate);
 		return buf;
 	}
 	return NULL;
 }
 
 static json_t *
-document_error(struct app *a, int *status, int code, const char *what)
+document_error(struct ingest *g, int *status, int code, const char *what)
 {
-	a->ingest_errors++;
+	g->n.documents_refused++;
 	*status = code;
 	return json_pack("{s:i, s:[], s:s}", "accepted", 0, "rejected",
 	                 "error", what);
 }
 
+int
+ingest_init(struct ingest *g, track_engine *e, const track_site *site,
+            const json_t *site_tags, const struct ingest_limits *lim)
+{
+	size_t n = site->n_scanners ? site->n_scanners : 1;
+
+	*g = (struct ingest){ .engine = e, .site_tags = site_tags,
+		              .lim = *lim };
+	g->scanners = json_object();
+	g->rates = calloc(n, sizeof *g->rates);
+	g->press_rates = calloc(n, sizeof *g->press_rates);
+	if (!g->scanners || !g->rates || !g->press_rates)
+		return -1;
+	for (size_t i = 0; i < site->n_scanners; i++)
+		if (json_object_set_new(g->scanners, site->scanners[i].id,
+		                        json_integer((json_int_t)i)) < 0)
+			return -1;
+	return 0;
+}
+
+void
+ingest_free(struct ingest *g)
+{
+	json_decref(g->scanners);
+	free(g->rates);
+	free(g->press_rates);
+	*g = (struct ingest){ 0 };
+}
+
 json_t *
-ingest_document(struct app *a, const struct caller *who, const char *text,
-                size_t len, int *status)
+ingest_document(struct ingest *g, const char *text, size_t len,
+                int64_t now, ingest_may_report may_report, void *ud,
+                int *status, bool *pressed)
 {
 	json_error_t jerr;
 	json_t *doc, *reports, *scanner, *rejected, *answer;
 	size_t accepted = 0, i;
 	json_t *o;
 	bool button = false;
-	int64_t now = app_now_us();
 	char limited[96], future[128];
 
 	*status = 200;
-	a->ingest_frames++;
+	*pressed = false;
+	g->n.documents++;
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		char msg[256];
 
 		snprintf(msg, sizeof msg, "invalid JSON at line %d, column "
 		         "%d: %s", jerr.line, jerr.column, jerr.text);
-		return document_error(a, status, 400, msg);
+		return document_error(g, status, 400, msg);
 	}
 	scanner = json_object_get(doc, "scanner");
 	reports = json_object_get(doc, "reports");
 	if (!json_is_object(doc) || !json_is_string(scanner) ||
 	    !json_is_array(reports)) {
 		json_decref(doc);
-		return document_error(a, status, 400,
+		return document_error(g, status, 400,
 		                      "expected {\"scanner\": string, "
 		                      "\"reports\": [...]}");
 	}
 	/* A scanner's token, lost or stolen, speaks for its own scanners
 	 * only. */
-	if (!access_may_report_for(a, who, json_string_value(scanner))) {
+	if (!may_report(ud, json_string_value(scanner))) {
 		json_decref(doc);
-		a->ingest_wrong_scanner++;
-		return document_error(a, status, 403,
+		g->n.wrong_scanner++;
+		return document_error(g, status, 403,
 		                      "scanner: this token may not report for "
 		                      "this scanner (trackd token add "
 		                      "--scanner)");
@@ -208,22 +239,22 @@ ingest_document(struct app *a, const struct caller *who, const char *text,
 	rejected = json_array();
 	json_array_foreach(reports, i, o) {
 		track_report r;
-		const char *why = read_report(a, o, json_string_value(scanner),
+		const char *why = read_report(g, o, json_string_value(scanner),
 		                              now, future, sizeof future, &r);
 		track_status st;
 
 		if (!why && (r.flags & TRACK_REPORT_BUTTON)) {
-			why = press_refused(a, &r, now, limited,
+			why = press_refused(g, &r, now, limited,
 			                    sizeof limited);
-		} else if (!why && !within_rate(a, r.scanner, now)) {
+		} else if (!why && !within_rate(g, r.scanner, now)) {
 			snprintf(limited, sizeof limited, "rate limit: more than "
 			         "%ld reports/s from this scanner",
-			         a->scanner_rate);
+			         g->lim.scanner_rate);
 			why = limited;
-			a->rate_limited++;
+			g->n.rate_limited++;
 		}
 		if (!why) {
-			st = track_engine_ingest(a->engine, &r);
+			st = track_engine_ingest(g->engine, &r);
 			if (st == TRACK_OK)
 				accepted++;
 			else
@@ -238,8 +269,6 @@ ingest_document(struct app *a, const struct caller *who, const char *text,
 	json_decref(doc);
 	answer = json_pack("{s:I, s:o}", "accepted", (json_int_t)accepted,
 	                   "rejected", rejected);
-	/* Every second counts after a press: update now, not at the tick. */
-	if (button)
-		a->update_due = true;
+	*pressed = button;
 	return answer;
 }

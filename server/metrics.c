@@ -101,18 +101,18 @@ metrics_text(struct app *a)
 			    (unsigned long long)st.rejected[k]);
 	PUT("# TYPE trackd_ingest_documents_total counter\n");
 	PUT("trackd_ingest_documents_total %llu\n",
-	    (unsigned long long)a->ingest_frames);
+	    (unsigned long long)a->ingest.n.documents);
 	PUT("trackd_ingest_documents_refused_total %llu\n",
-	    (unsigned long long)a->ingest_errors);
+	    (unsigned long long)a->ingest.n.documents_refused);
 	PUT("# TYPE trackd_reports_future_total counter\n"
 	    "trackd_reports_future_total %llu\n",
-	    (unsigned long long)a->reports_future);
+	    (unsigned long long)a->ingest.n.future);
 	PUT("# TYPE trackd_reports_bad_tag_total counter\n"
 	    "trackd_reports_bad_tag_total %llu\n",
-	    (unsigned long long)a->reports_bad_tag);
+	    (unsigned long long)a->ingest.n.bad_tag);
 	PUT("# TYPE trackd_ingest_wrong_scanner_total counter\n"
 	    "trackd_ingest_wrong_scanner_total %llu\n",
-	    (unsigned long long)a->ingest_wrong_scanner);
+	    (unsigned long long)a->ingest.n.wrong_scanner);
 	PUT("# TYPE trackd_tags gauge\ntrackd_tags %zu\n", st.tags);
 	/* Tags one scanner alone heard, pushed out of a full table by newer
 	 * ones (a flood of made-up ids churning among itself). */
@@ -151,15 +151,15 @@ metrics_text(struct app *a)
 	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
 	PUT("# TYPE trackd_reports_rate_limited_total counter\n"
 	    "trackd_reports_rate_limited_total %llu\n",
-	    (unsigned long long)a->rate_limited);
+	    (unsigned long long)a->ingest.n.rate_limited);
 	PUT("# TYPE trackd_presses_refused_total counter\n"
 	    "trackd_presses_refused_total{reason=\"unknown scanner\"} %llu\n"
 	    "trackd_presses_refused_total{reason=\"unlisted tag\"} %llu\n",
-	    (unsigned long long)a->presses_unknown_scanner,
-	    (unsigned long long)a->presses_unlisted);
+	    (unsigned long long)a->ingest.n.presses_unknown_scanner,
+	    (unsigned long long)a->ingest.n.presses_unlisted);
 	PUT("# TYPE trackd_presses_limited_total counter\n"
 	    "trackd_presses_limited_total %llu\n",
-	    (unsigned long long)a->presses_limited);
+	    (unsigned long long)a->ingest.n.presses_limited);
 	PUT("# TYPE trackd_alarms_open gauge\ntrackd_alarms_open %zu\n",
 	    alarms_open(&a->alarms));
 	PUT("# TYPE trackd_live_refused_total counter\n"

@@ -183,20 +183,9 @@ run(struct app *a, const struct trackd_options *o)
 	a->cfg = cfg;
 	a->tick_us = o->tick_ms * 1000;
 	a->retention_us = o->retention_days * 86400 * INT64_C(1000000);
-	a->scanner_rate = o->scanner_rate;
-	a->max_skew_us = o->max_skew_s * INT64_C(1000000);
-	a->press_rate = o->press_rate;
 	a->max_clients = o->max_clients;
 	a->page_rows = (size_t)o->page_rows;
 	a->allow_origin = o->allow_origin;
-	a->scanner_index = json_object();
-	a->scanner_rates = calloc(site->n_scanners ? site->n_scanners : 1,
-	                          sizeof *a->scanner_rates);
-	a->press_rates = calloc(site->n_scanners ? site->n_scanners : 1,
-	                        sizeof *a->press_rates);
-	for (size_t i = 0; a->scanner_index && i < site->n_scanners; i++)
-		json_object_set_new(a->scanner_index, site->scanners[i].id,
-		                    json_integer((json_int_t)i));
 	a->site_tag_index = json_object();
 	n_site_tags = track_site_tags(a->site, &site_tags);
 	for (size_t i = 0; a->site_tag_index && i < n_site_tags; i++)
@@ -205,8 +194,13 @@ run(struct app *a, const struct trackd_options *o)
 	a->events = calloc(EVENT_RING, sizeof *a->events);
 	if (livetable_init(&a->live, cfg.max_tags) < 0 ||
 	    alarms_init(&a->alarms, alarms_capacity(n_site_tags)) < 0 ||
-	    !a->events || !a->scanner_index || !a->scanner_rates || !a->press_rates ||
-	    !a->site_tag_index) {
+	    !a->events || !a->site_tag_index ||
+	    ingest_init(&a->ingest, a->engine, site, a->site_tag_index,
+	                &(struct ingest_limits){
+	                        .scanner_rate = o->scanner_rate,
+	                        .press_rate = o->press_rate,
+	                        .max_skew_us = o->max_skew_s * INT64_C(1000000),
+	                }) < 0) {
 		fprintf(stderr, "trackd: out of memory\n");
 		return 1;
 	}
@@ -359,10 +353,9 @@ run(struct app *a, const struct trackd_options *o)
 	webhook_free(a);
 	oidc_close(a);
 	livetable_free(&a->live);
-	json_decref(a->scanner_index);
+
 	json_decref(a->site_tag_index);
-	free(a->scanner_rates);
-	free(a->press_rates);
+	ingest_free(&a->ingest);
 	alarms_free(&a->alarms);
 	free(a->events);
 	track_engine_destroy(a->engine);
