@@ -291,6 +291,20 @@ http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 				access_audit(a, &p->who, "history", id);
 			reply_report(p, reports_history(a, wsi, id));
 		}
+	} else if (strcmp(path, "/api/v1/history") == 0) {
+		/* Assets for any who may see them; the people on it as well
+		 * for those who may see a person's history: who looked at
+		 * which floor's people over which window is audited. */
+		if (http__allow(p, PERM_ASSETS)) {
+			char whom[TRACK_ID_MAX + 64] = "";
+			struct report r = reports_floor_history(
+				a, wsi, p->who.perms & PERM_HISTORY, whom,
+				sizeof whom);
+
+			if (whom[0])
+				access_audit(a, &p->who, "floor-history", whom);
+			reply_report(p, r);
+		}
 	} else if (strcmp(path, "/api/v1/events") == 0) {
 		/* Whom: the tag asked for, or everyone. */
 		const char *whom = query_arg(wsi, "tag=", id, sizeof id) ? id

@@ -24,10 +24,12 @@ struct occ {
 	bool open;            /* its header is written */
 	int64_t at_us;        /* its next step starts here */
 	size_t zones_out, rows_out;
-	/* The bucket being merged: it may span steps. */
+	/* The bucket being merged: it may span steps. in_group counts its
+	 * kept buckets, known_in_group those with data. */
 	track_occupancy group;
-	size_t in_group;
+	size_t in_group, known_in_group;
 	track_occupancy rows[STEP_MINUTES];
+	bool known[STEP_MINUTES];  /* rows[k] has data (see mark_known) */
 };
 
 static bool
@@ -46,6 +48,7 @@ skip_to_selected(struct occ *g)
 
 struct overlay {
 	track_occupancy *rows;
+	bool *known;
 	size_t n;
 	int64_t bucket_us;
 };
@@ -60,6 +63,7 @@ overlay_row(void *ud, const struct store_occupancy *o)
 	if (k < 0 || (size_t)k >= ov->n || ov->rows[k].t_us != o->t_us)
 		return 0;
 	r = &ov->rows[k];
+	ov->known[k] = true;
 	r->mean = o->mean;
 	r->peak = o->peak;
 	r->mean_kind[TRACK_TAG_PERSON] = o->mean_person;
@@ -75,9 +79,9 @@ overlay_row(void *ud, const struct store_occupancy *o)
  * starts empty): they come from the database, when there is one. */
 static void
 stored(struct app *a, const char *zone, int64_t from, int64_t to,
-       track_occupancy *rows, size_t n)
+       track_occupancy *rows, bool *known, size_t n)
 {
-	struct overlay ov = { rows, n, a->cfg.stats_bucket_us };
+	struct overlay ov = { rows, known, n, a->cfg.stats_bucket_us };
 
 	if (to > a->started_us)
 		to = a->started_us;
@@ -88,9 +92,52 @@ stored(struct app *a, const char *zone, int64_t from, int64_t to,
 		         store_error(a->store));
 }
 
+/* Which rows have data: those trackd counted itself, from the bucket it
+ * started in until now; before that only those the database kept (every
+ * bucket of an earlier run, zero people too, see keep_occupancy). The
+ * others (before any run, while trackd was down, still to come) have
+ * none: zero there would say "nobody was there", which nobody knows. */
+static void
+mark_known(struct app *a, const track_occupancy *rows, bool *known,
+           size_t n)
+{
+	int64_t bu = a->cfg.stats_bucket_us;
+	int64_t since = a->started_us / bu * bu, now = app_now_us();
+
+	for (size_t k = 0; k < n; k++)
+		known[k] = rows[k].t_us >= since && rows[k].t_us <= now;
+}
+
+/* A bucket without data: its numbers null (empty in CSV). */
+static void
+emit_none(struct occ *g, int64_t t_us, struct paged_text *out)
+{
+	if (g->csv) {
+		char id[2 * TRACK_ID_MAX + 4];
+
+		if (escape_csv(id, sizeof id, g->zones[g->z].id) >= sizeof id) {
+			out->oom = true;
+			return;
+		}
+		paged_printf(out, "%s,%.0f,,,,,,\n", id, (double)t_us * 1e-6);
+		return;
+	}
+	if (g->rows_out)
+		paged_printf(out, ",");
+	paged_printf(out, "{\"t\":%.0f,\"mean\":null,\"peak\":null,"
+	                  "\"mean_person\":null,\"mean_asset\":null,"
+	                  "\"peak_person\":null,\"peak_asset\":null}",
+	             (double)t_us * 1e-6);
+	g->rows_out++;
+}
+
 static void
 emit(struct occ *g, const track_occupancy *o, struct paged_text *out)
 {
+	if (!g->known_in_group) {
+		emit_none(g, o->t_us, out);
+		return;
+	}
 	if (g->csv) {
 		/* The zone id as a CSV field: no forged rows or formulas. */
 		char id[2 * TRACK_ID_MAX + 4];
@@ -121,28 +168,33 @@ emit(struct occ *g, const track_occupancy *o, struct paged_text *out)
 }
 
 /* One kept bucket into the answer's (aligned to Unix time): the mean of
- * their means, the largest peak. A bucket is written once the next one
- * starts, or at the zone's end. */
+ * the means of those with data, the largest peak; null when none has. A
+ * bucket is written once the next one starts, or at the zone's end. */
 static void
-merge(struct occ *g, const track_occupancy *r, struct paged_text *out)
+merge(struct occ *g, const track_occupancy *r, bool known,
+      struct paged_text *out)
 {
 	int64_t start = r->t_us / g->out_us * g->out_us;
 	track_occupancy *o = &g->group;
+	double w;
 
 	if (!g->in_group || o->t_us != start) {
 		if (g->in_group)
 			emit(g, o, out);
-		*o = *r;
+		*o = known ? *r : (track_occupancy){ 0 };
 		o->t_us = start;
 		g->in_group = 1;
+		g->known_in_group = known;
 		return;
 	}
 	g->in_group++;
-	/* Running means: every minute weighs the same. */
-	o->mean += (r->mean - o->mean) / (double)g->in_group;
+	if (!known)
+		return;
+	/* Running means: every minute with data weighs the same. */
+	w = 1.0 / (double)++g->known_in_group;
+	o->mean += (r->mean - o->mean) * w;
 	for (int c = 0; c < 3; c++) {
-		o->mean_kind[c] += (r->mean_kind[c] - o->mean_kind[c]) /
-		                   (double)g->in_group;
+		o->mean_kind[c] += (r->mean_kind[c] - o->mean_kind[c]) * w;
 		if (r->peak_kind[c] > o->peak_kind[c])
 			o->peak_kind[c] = r->peak_kind[c];
 	}
@@ -205,9 +257,10 @@ occ_next(struct app *a, void *state, struct paged_text *out)
 		                       STEP_MINUTES, &n);
 		if (n > STEP_MINUTES)
 			n = STEP_MINUTES;
-		stored(a, zone, g->at_us, end, g->rows, n);
+		mark_known(a, g->rows, g->known, n);
+		stored(a, zone, g->at_us, end, g->rows, g->known, n);
 		for (size_t k = 0; k < n; k++)
-			merge(g, &g->rows[k], out);
+			merge(g, &g->rows[k], g->known[k], out);
 		g->at_us = end;
 		if (end < g->to_us)
 			return 1;

@@ -1,12 +1,15 @@
-/* GET /api/v1/tags/{id}/history, /api/v1/events and /api/v1/audit: the
- * stored rows of a window, as JSON or (history and events, with
- * ?format=csv) as CSV (see reports.h). Each answer is made in pieces
- * (paged.h): a step reads one page of rows, keyed by (time, rowid) so that
- * none comes twice or is skipped (store_key), and never more than SLICE_US
- * of time, so that a step's cost does not grow with the window. */
+/* GET /api/v1/tags/{id}/history, /api/v1/history?floor=, /api/v1/events
+ * and /api/v1/audit: the stored rows of a window, as JSON or (history, a
+ * floor's history and events, with ?format=csv) as CSV (see reports.h).
+ * Each answer is made in pieces (paged.h): a step reads one page of rows,
+ * keyed by (time, rowid) so that none comes twice or is skipped
+ * (store_key), and never more than a slice of time, so that a step's cost
+ * does not grow with the window. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "escape.h"
 #include "persist.h"
@@ -17,22 +20,33 @@
 #define MAX_HISTORY 86400
 #define MAX_EVENTS 10000
 #define MAX_AUDIT 10000
+/* A floor's history: every tag on it, so a window of at most FLOOR_MAX_US
+ * (an incident, not a shift) and more rows (70 tags moving for 4 h). */
+#define MAX_FLOOR 500000
+#define FLOOR_MAX_US (4 * 3600 * (int64_t)1000000)
 
 /* Rows a step reads at most (--page-rows overrides it, for tests), and
  * the longest stretch of time it reads: history's query sorts what the
  * stretch holds. */
 #define PAGE_ROWS 256
 #define SLICE_US (3600 * (int64_t)1000000)
+/* A floor's query sorts every tag's rows of its stretch: one index bucket
+ * (10 s) keeps that to a bucket's rows, as one tag's hour is. */
+#define FLOOR_SLICE_US (10 * (int64_t)1000000)
 
-enum kind { HISTORY, EVENTS, AUDIT };
+enum kind { HISTORY, FLOOR, EVENTS, AUDIT };
 
 struct pager {
 	enum kind kind;
 	bool csv, ring;         /* ring: events from memory (no --db) */
 	int64_t to;
+	int64_t slice;          /* the longest stretch a step reads */
 	struct store_key key;   /* the next step reads after it */
 	uint64_t seq;           /* ring: the next event to look at */
-	size_t n, max, page;    /* n: rows read (one past max: truncated) */
+	size_t n, max, page;    /* n: rows taken (one past max: truncated) */
+	size_t read;            /* rows read, taken or (FLOOR) left out */
+	bool people;            /* FLOOR: people too, not only assets */
+	struct app *app;        /* FLOOR: to tell people from assets */
 	bool done, truncated;
 	char tag[TRACK_ID_MAX], type[32];
 	bool by_tag, by_type;
@@ -83,6 +97,7 @@ csv_field(struct paged_text *t, const char *s, char sep)
 static bool
 take(struct pager *g, int64_t t_us, int64_t rowid)
 {
+	g->read++;
 	if (++g->n > g->max) {
 		g->truncated = true;
 		return false;
@@ -111,6 +126,35 @@ history_row(void *ud, const struct store_position *p)
 	           json_pack("{s:f, s:o, s:o, s:o, s:s?, s:s?}", "t",
 	                     (double)p->t_us * 1e-6, "x", coord(p->x), "y",
 	                     coord(p->y), "r", coord(p->r), "floor", p->floor,
+	                     "zone", p->zone));
+	return 0;
+}
+
+/* A floor's row: a person's only for a caller who may see people, as
+ * /api/v1/tags answers; the key moves on past the others all the same. */
+static int
+floor_row(void *ud, const struct store_position *p)
+{
+	struct pager *g = ud;
+
+	if (!g->people && app_is_person(g->app, p->tag)) {
+		g->read++;
+		g->key = (struct store_key){ p->t_us, p->rowid };
+		return 0;
+	}
+	if (!take(g, p->t_us, p->rowid))
+		return 1;
+	if (g->csv) {
+		paged_printf(g->out, "%.3f,", (double)p->t_us * 1e-6);
+		csv_field(g->out, p->tag, ',');
+		paged_printf(g->out, "%.2f,%.2f,%.2f,", p->x, p->y, p->r);
+		csv_field(g->out, p->zone, '\n');
+		return 0;
+	}
+	paged_json(g->out,
+	           json_pack("{s:f, s:s, s:o, s:o, s:o, s:s?}", "t",
+	                     (double)p->t_us * 1e-6, "tag", p->tag, "x",
+	                     coord(p->x), "y", coord(p->y), "r", coord(p->r),
 	                     "zone", p->zone));
 	return 0;
 }
@@ -204,8 +248,8 @@ ring_step(struct app *a, struct pager *g, size_t limit)
 static int
 step(struct app *a, struct pager *g)
 {
-	size_t limit = g->max + 1 - g->n, before = g->n;
-	int64_t end = g->to - g->key.t_us > SLICE_US ? g->key.t_us + SLICE_US
+	size_t limit = g->max + 1 - g->n, before = g->read;
+	int64_t end = g->to - g->key.t_us > g->slice ? g->key.t_us + g->slice
 	                                             : g->to;
 	int rc = 0;
 
@@ -218,6 +262,9 @@ step(struct app *a, struct pager *g)
 	if (g->kind == HISTORY)
 		rc = store_history_page(a->store, g->tag, g->key, end, limit,
 		                        history_row, g);
+	else if (g->kind == FLOOR)
+		rc = store_floor_history_page(a->store, g->tag, g->key, end,
+		                              limit, floor_row, g);
 	else if (g->kind == EVENTS)
 		rc = store_events_page(a->store, g->key, end,
 		                       g->by_tag ? g->tag : NULL,
@@ -230,7 +277,7 @@ step(struct app *a, struct pager *g)
 		return -1;
 	if (g->truncated) {
 		g->done = true;
-	} else if (g->n - before < limit) {
+	} else if (g->read - before < limit) {
 		/* The stretch is read: on to the next. */
 		g->key = STORE_KEY_AT(end);
 		g->done = end >= g->to;
@@ -341,6 +388,7 @@ pager_new(struct app *a, enum kind kind, int64_t from, int64_t to,
 	g->key = STORE_KEY_AT(from);
 	g->max = max;
 	g->page = a->page_rows ? a->page_rows : PAGE_ROWS;
+	g->slice = kind == FLOOR ? FLOOR_SLICE_US : SLICE_US;
 	g->done = from >= to;
 	return g;
 }
@@ -484,4 +532,73 @@ reports_audit(struct app *a, struct lws *wsi)
 	                (double)to * 1e-6),
 	      "audit");
 	return start(a, g, 503);
+}
+
+/* Whether the site has a floor of this id. */
+static bool
+floor_known(struct app *a, const char *floor)
+{
+	const track_site *site = track_site_engine(a->site);
+
+	for (size_t f = 0; f < site->n_floors; f++)
+		if (strcmp(site->floors[f].id, floor) == 0)
+			return true;
+	return false;
+}
+
+/* "floor:f0 2025-11-23T12:13:20Z/2025-11-23T12:23:20Z": whose places,
+ * over which window, as the audit trail keeps it. */
+static void
+floor_whom(char *buf, size_t len, const char *floor, int64_t from,
+           int64_t to)
+{
+	char f[32], t[32];
+	time_t fs = (time_t)(from / 1000000), ts = (time_t)(to / 1000000);
+	struct tm tm;
+
+	strftime(f, sizeof f, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&fs, &tm));
+	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&ts, &tm));
+	snprintf(buf, len, "floor:%s %s/%s", floor, f, t);
+}
+
+struct report
+reports_floor_history(struct app *a, struct lws *wsi, bool people,
+                      char *whom, size_t whom_len)
+{
+	int64_t from, to;
+	char floor[TRACK_ID_MAX + 1];
+	const char *bad = query_window(wsi, &from, &to);
+	bool want = !bad && want_csv(wsi, &bad);
+	bool has = query_arg(wsi, "floor=", floor, sizeof floor);
+	struct pager *g;
+
+	if (!bad && (!has || !*floor))
+		bad = "give the floor as ?floor=";
+	if (!bad && to - from > FLOOR_MAX_US)
+		bad = "the window is too long: at most 4 hours for a floor";
+	if (bad)
+		return (struct report){ .status = 400, .error = "bad request",
+			                .detail = bad };
+	if (strlen(floor) >= TRACK_ID_MAX || !floor_known(a, floor))
+		return (struct report){ .status = 404, .error = "not found",
+			                .detail = "the site has no floor with "
+			                          "this id" };
+	if (!a->store)
+		return (struct report){ .status = 503, .error = "unavailable",
+			                .detail = "no history is kept: trackd "
+			                          "runs without --db" };
+	if (!(g = pager_new(a, FLOOR, from, to, MAX_FLOOR, want)))
+		return no_memory();
+	g->app = a;
+	g->people = people;
+	snprintf(g->tag, sizeof g->tag, "%s", floor);
+	begin(g, "t,tag,x,y,r,zone\n",
+	      json_pack("{s:s, s:f, s:f, s:b}", "floor", floor, "from",
+	                (double)from * 1e-6, "to", (double)to * 1e-6,
+	                "people", g->people),
+	      "positions");
+	/* Only a look-up that reads people is one of a person. */
+	if (people)
+		floor_whom(whom, whom_len, floor, from, to);
+	return start(a, g, 500);
 }

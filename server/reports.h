@@ -26,6 +26,16 @@ struct report reports_get(struct app *a, struct lws *wsi, const char *which);
 struct report reports_history(struct app *a, struct lws *wsi,
                               const char *tag);
 
+/* /api/v1/history?floor=&from=&to=&format=: the stored positions of every
+ * tag on the floor in the window, at most 4 hours (400 beyond; 404 a floor
+ * the site does not list; 503 without --db). People too when people is
+ * true (the caller may see a person's history), else only the assets.
+ * When the look-up reads people, whom (whom_len bytes, "" on entry) gets
+ * what the audit trail names: "floor:f0 <from>/<to>" in ISO 8601. */
+struct report reports_floor_history(struct app *a, struct lws *wsi,
+                                    bool people, char *whom,
+                                    size_t whom_len);
+
 /* /api/v1/events?from=&to=&tag=&type=&format=: stored events (without
  * --db, those the live ring still holds). */
 struct report reports_events(struct app *a, struct lws *wsi);

@@ -60,6 +60,15 @@
 	   "JOIN positions p ON p.t / " BUCKET_SQL " = b.n AND p.tag = ?1 "   \
 	   "AND p.t >= ?2 AND p.t < ?3 AND (p.t > ?2 OR p.rowid > ?5) "       \
 	   "ORDER BY p.t, p.rowid LIMIT ?4")                                 \
+	/* A floor's rows: the same seek per bucket, every tag in it.     \
+	 * The caller reads a bucket or two at a time, so that the sort    \
+	 * stays one bucket's rows however many tags. */                  \
+	XX(FLOOR_HISTORY, "WITH RECURSIVE b (n) AS (SELECT ?2 / " BUCKET_SQL \
+	   " UNION ALL SELECT n + 1 FROM b WHERE n < (?3 - 1) / " BUCKET_SQL \
+	   ") SELECT p.t, p.tag, p.x, p.y, p.r, p.zone, p.rowid FROM b "     \
+	   "JOIN positions p ON p.t / " BUCKET_SQL " = b.n AND p.floor = ?1 " \
+	   "AND p.t >= ?2 AND p.t < ?3 AND (p.t > ?2 OR p.rowid > ?5) "       \
+	   "ORDER BY p.t, p.rowid LIMIT ?4")                                 \
 	XX(HAS_TAG, "SELECT 1 FROM last_positions WHERE tag = ?1")           \
 	XX(LAST, "SELECT tag, t, floor, x, y, r, zone, scanners FROM "       \
 	   "last_positions ORDER BY t DESC")                                 \

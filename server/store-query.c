@@ -86,6 +86,42 @@ store_history_page(store *s, const char *tag, struct store_key after,
 }
 
 int
+store_floor_history_page(store *s, const char *floor, struct store_key after,
+                         int64_t to_us, size_t limit, store_position_cb cb,
+                         void *ud)
+{
+	sqlite3_stmt *st = s->st[ST_FLOOR_HISTORY];
+	int rc;
+
+	if (to_us - after.t_us > STORE_HISTORY_MAX_US) {
+		store__set_err(s, "history window longer than %d days",
+		        (int)(STORE_HISTORY_MAX_US / 86400000000));
+		return -1;
+	}
+	store__bind_text(st, 1, floor);
+	sqlite3_bind_int64(st, 2, after.t_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	sqlite3_bind_int64(st, 4, limit_of(limit));
+	sqlite3_bind_int64(st, 5, after.rowid);
+	while ((rc = store__next_row(s, ST_FLOOR_HISTORY)) > 0) {
+		struct store_position p = {
+			.tag = col_text(st, 1),
+			.floor = floor,
+			.t_us = sqlite3_column_int64(st, 0),
+			.x = sqlite3_column_double(st, 2),
+			.y = sqlite3_column_double(st, 3),
+			.r = sqlite3_column_double(st, 4),
+			.zone = col_text(st, 5),
+			.rowid = sqlite3_column_int64(st, 6),
+		};
+
+		if (cb(ud, &p))
+			break;
+	}
+	return store__finish(s, ST_FLOOR_HISTORY, rc);
+}
+
+int
 store_has_tag(store *s, const char *tag)
 {
 	int rc;

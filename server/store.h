@@ -227,6 +227,11 @@ int store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
 int store_history_page(store *s, const char *tag, struct store_key after,
                        int64_t to_us, size_t limit, store_position_cb cb,
                        void *ud);
+/* store_history_page() for every tag on floor: their positions in the
+ * order of (t, rowid), tag set in each row. 0, or -1. */
+int store_floor_history_page(store *s, const char *floor,
+                             struct store_key after, int64_t to_us,
+                             size_t limit, store_position_cb cb, void *ud);
 /* Whether any position of tag is stored: 1 yes, 0 no, -1 error. */
 int store_has_tag(store *s, const char *tag);
 /* The newest stored position of every tag, newest first (a callback that

@@ -656,6 +656,50 @@ Test(store, history_spans_many_index_buckets_in_time_order)
 	store_close(s);
 }
 
+Test(store, a_floor_s_history_gives_every_tag_on_it_in_time_order)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(128);
+	struct got g = { 0 };
+
+	/* Two tags on f0 and one upstairs, every 7 s: rows of both in
+	 * buckets of 10 s, read back merged by time. */
+	for (int i = 0; i < 10; i++) {
+		double t = 200 + 7 * i;
+		struct store_position p = pos("badge-21", t, i, 0, NULL);
+		struct store_position q = pos("pump-22", t + 1, i, 0, NULL);
+		struct store_position u = pos("badge-23", t, i, 0, NULL);
+
+		u.floor = "f1";
+		store_batch_add_position(&b, &p);
+		store_batch_add_position(&b, &q);
+		store_batch_add_position(&b, &u);
+	}
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(store_floor_history_page(s, "f0", STORE_KEY_AT(200 * S),
+	                                      270 * S, 64, got_position, &g),
+	             0);
+	cr_assert_eq(g.n, 20);
+	for (size_t i = 0; i < g.n; i++) {
+		cr_expect_str_eq(g.tag[i], i % 2 ? "pump-22" : "badge-21");
+		cr_expect_eq(g.t[i], (int64_t)(200 + 7 * (i / 2) + i % 2) * S);
+	}
+	/* Paged: after the third row, the next two. */
+	memset(&g, 0, sizeof g);
+	store_floor_history_page(s, "f0",
+	                         (struct store_key){ 207 * S, INT64_MIN },
+	                         270 * S, 2, got_position, &g);
+	cr_assert_eq(g.n, 2);
+	cr_expect_eq(g.t[0], 207 * S, "from is in");
+	cr_expect_str_eq(g.tag[1], "pump-22");
+	memset(&g, 0, sizeof g);
+	store_floor_history_page(s, "f9", STORE_KEY_AT(0), 300 * S, 64,
+	                         got_position, &g);
+	cr_expect_eq(g.n, 0, "no rows of another floor");
+	store_batch_free(&b);
+	store_close(s);
+}
+
 Test(store, last_positions_keep_the_newest_of_each_tag)
 {
 	store *s = open_ok();

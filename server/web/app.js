@@ -267,6 +267,13 @@ function replay(tag, from, to) {
 	playback.open(tag, from, to);
 }
 
+// Every tag on a floor over a window (an incident's review).
+function replayFloor(id, from, to) {
+	tags.setFollow(false);
+	select(null);
+	playback.openFloor(id, from, to);
+}
+
 // ---- the side list ----------------------------------------------------------
 
 function renderTagList() {
@@ -329,6 +336,15 @@ function keyboard() {
 		tags.setFollow(!tags.following);
 		renderInfo();
 	};
+	$('floor-replay').onclick = () => replayFloor(floor, ...lastMinutes(10));
+	$('alarm-floor-replay').onclick = () => {
+		const a = alarms.current();
+		const on = a?.position?.floor;
+		if (on)
+			replayFloor(on, a.pressed - 600, a.open ? Date.now() / 1000 : a.acked);
+		else
+			$('search-status').textContent = `${a?.name ?? a?.tag ?? 'This person'} has not been located yet.`;
+	};
 	$('info-replay').onclick = () => {
 		const t = tags.get(tags.selected) ?? { id: tags.selected };
 		replay(t, ...lastMinutes(10));
@@ -379,7 +395,7 @@ async function main() {
 	map.on('follow', renderInfo);
 	tags = new TagLayer(map, { onSelect: (id) => select(id),
 		placeOf: (t) => zoneText(t, zoneName, 'outside any zone') });
-	playback = new Playback({ map, frameOf: (id) => frames.get(id),
+	playback = new Playback({ map, site, frameOf: (id) => frames.get(id),
 		showFloor: (id) => showFloor(id, { fit: false }), onClose: () => {} });
 	alarms = new Alarms({
 		site, onLocate: locateAlarm, canReplay: may.history(me.role),
@@ -393,7 +409,11 @@ async function main() {
 	});
 	alarms.setName(me.name);
 	$('alarms-section').hidden = !may.alarms(me.role);
-	$('info-replay').hidden = $('alarm-replay').hidden = !may.history(me.role);
+	$('info-replay').hidden = $('alarm-replay').hidden = $('alarm-floor-replay').hidden =
+		!may.history(me.role);
+	// Equipment's stored tracks are any viewer's; people's only a role's
+	// that may see a person's history (the server leaves them out).
+	$('floor-replay').hidden = !may.history(me.role);
 	keyboard();
 	setupSearch({ input: $('q'), list: $('results'), status: $('search-status'),
 		filter: visible, onChoose: locate });

@@ -43,6 +43,13 @@ export class Heatmap {
 		this.layers = [];
 	}
 
+	// Take the heat off (a failed query must not leave an old window's).
+	clear() {
+		this.layers.forEach((l) => l.remove());
+		this.layers = [];
+		this.el.dataset.cells = '0';
+	}
+
 	async show(floor, h) {
 		const f = this.site.floors.find((x) => x.id === floor);
 		const fr = frame(this.site, f);

@@ -107,6 +107,7 @@ function utilTable(report) {
 
 async function show() {
 	$('status').textContent = 'loading…';
+	$('report-error').hidden = true;
 	const floor = form.elements.floor.value;
 	try {
 		const [occ, dwell, util, heat] = await Promise.all([
@@ -117,15 +118,45 @@ async function show() {
 		]);
 		lastReport = occ;
 		chart = drawOccupancy($('occ-chart'), occ, chart);
-		$('occ-empty').hidden = !!chart;
+		showChartNote(chart, occ);
 		dwellTable(dwell);
 		utilTable(util);
 		await heatmap.show(floor, heat);
 		$('status').textContent = `as of ${new Date().toLocaleTimeString()}`;
 	} catch (e) {
-		$('status').textContent = e.status === 403
-			? 'Your role may not see reports.' : `Cannot load the reports: ${e.message}`;
+		failed(e);
 	}
+}
+
+// Under the chart: why nothing is drawn (no data at all differs from
+// nobody counted); hidden when there is a chart.
+function showChartNote(drawn, occ) {
+	const note = $('occ-empty');
+	note.hidden = !!drawn;
+	note.textContent = $('occ-chart').dataset.nodata === 'true' && occ.zones.length
+		? 'No data for this window: trackd was not running then.'
+		: 'No one was counted in this window.';
+}
+
+// A failed query: nothing of the old window stays on screen as if it were
+// this one's, and the error says what went wrong in full.
+function failed(e) {
+	chart?.destroy();
+	chart = null;
+	lastReport = null;
+	$('occ-chart').replaceChildren();
+	$('occ-chart').dataset.series = '0';
+	$('occ-empty').hidden = true;
+	$('dwell').tBodies[0].replaceChildren();
+	$('util').tBodies[0].replaceChildren();
+	$('not-seen').textContent = '';
+	heatmap.clear();
+	const why = e.status === 403 ? 'your role may not see reports'
+		: e.status ? `the server answered ${e.status}, ${e.message}` : e.message;
+	const err = $('report-error');
+	err.textContent = `The reports could not be loaded: ${why}.`;
+	err.hidden = false;
+	$('status').textContent = '';
 }
 
 async function main() {
