@@ -41,6 +41,14 @@ app_site_tag(const struct app *a, const char *id)
 	abort();
 }
 
+bool
+app_is_person(const struct app *a, const char *id)
+{
+	(void)a;
+	(void)id;
+	abort();
+}
+
 /* value[0..len) as a query value: no NUL inside, at most 127 bytes (lws
  * hands over a NUL-terminated string; a longer one counts as absent). */
 static const char *
