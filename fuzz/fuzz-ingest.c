@@ -2,7 +2,8 @@
  * ingest core (ingest_document(), with the rate limits on) into a real
  * engine on the demo building, which then runs a few updates. Whatever
  * comes in, the answer is JSON and nothing leaks. The core takes no
- * socket and no clock, so nothing of trackd is stubbed. */
+ * socket and no clock: the harness calls it as trackd does, with a fixed
+ * time and an open caller. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -48,49 +48,15 @@ store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
 	                          cb, ud);
 }
 
-int
-store_history_page(store *s, const char *tag, struct store_key after,
-                   int64_t to_us, size_t limit, store_position_cb cb,
-                   void *ud)
+/* One page of positions from statement i (ST_HISTORY: key is a tag, the
+ * rows name their floor; ST_FLOOR_HISTORY: key is a floor, the rows name
+ * their tag): the same window check, bindings and row, for both. */
+static int
+positions_page(store *s, enum stmt i, const char *key, struct store_key after,
+               int64_t to_us, size_t limit, store_position_cb cb, void *ud)
 {
-	sqlite3_stmt *st = s->st[ST_HISTORY];
-	int64_t from_us = after.t_us;
-	int rc;
-
-	if (to_us - from_us > STORE_HISTORY_MAX_US) {
-		store__set_err(s, "history window longer than %d days",
-		        (int)(STORE_HISTORY_MAX_US / 86400000000));
-		return -1;
-	}
-	store__bind_text(st, 1, tag);
-	sqlite3_bind_int64(st, 2, from_us);
-	sqlite3_bind_int64(st, 3, to_us);
-	sqlite3_bind_int64(st, 4, limit_of(limit));
-	sqlite3_bind_int64(st, 5, after.rowid);
-	while ((rc = store__next_row(s, ST_HISTORY)) > 0) {
-		struct store_position p = {
-			.tag = tag,
-			.t_us = sqlite3_column_int64(st, 0),
-			.floor = col_text(st, 1),
-			.x = sqlite3_column_double(st, 2),
-			.y = sqlite3_column_double(st, 3),
-			.r = sqlite3_column_double(st, 4),
-			.zone = col_text(st, 5),
-			.rowid = sqlite3_column_int64(st, 6),
-		};
-
-		if (cb(ud, &p))
-			break;
-	}
-	return store__finish(s, ST_HISTORY, rc);
-}
-
-int
-store_floor_history_page(store *s, const char *floor, struct store_key after,
-                         int64_t to_us, size_t limit, store_position_cb cb,
-                         void *ud)
-{
-	sqlite3_stmt *st = s->st[ST_FLOOR_HISTORY];
+	sqlite3_stmt *st = s->st[i];
+	bool by_tag = i == ST_HISTORY;
 	int rc;
 
 	if (to_us - after.t_us > STORE_HISTORY_MAX_US) {
@@ -98,15 +64,15 @@ store_floor_history_page(store *s, const char *floor, struct store_key after,
 		        (int)(STORE_HISTORY_MAX_US / 86400000000));
 		return -1;
 	}
-	store__bind_text(st, 1, floor);
+	store__bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, after.t_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, limit_of(limit));
 	sqlite3_bind_int64(st, 5, after.rowid);
-	while ((rc = store__next_row(s, ST_FLOOR_HISTORY)) > 0) {
+	while ((rc = store__next_row(s, i)) > 0) {
 		struct store_position p = {
-			.tag = col_text(st, 1),
-			.floor = floor,
+			.tag = by_tag ? key : col_text(st, 1),
+			.floor = by_tag ? col_text(st, 1) : key,
 			.t_us = sqlite3_column_int64(st, 0),
 			.x = sqlite3_column_double(st, 2),
 			.y = sqlite3_column_double(st, 3),
@@ -118,7 +84,24 @@ store_floor_history_page(store *s, const char *floor, struct store_key after,
 		if (cb(ud, &p))
 			break;
 	}
-	return store__finish(s, ST_FLOOR_HISTORY, rc);
+	return store__finish(s, i, rc);
+}
+
+int
+store_history_page(store *s, const char *tag, struct store_key after,
+                   int64_t to_us, size_t limit, store_position_cb cb,
+                   void *ud)
+{
+	return positions_page(s, ST_HISTORY, tag, after, to_us, limit, cb, ud);
+}
+
+int
+store_floor_history_page(store *s, const char *floor, struct store_key after,
+                         int64_t to_us, size_t limit, store_position_cb cb,
+                         void *ud)
+{
+	return positions_page(s, ST_FLOOR_HISTORY, floor, after, to_us, limit,
+	                      cb, ud);
 }
 
 int
