@@ -1,4 +1,5 @@
-/* Tokens, roles and the audit trail: see access.h. */
+/* Tokens, roles and the audit trail: see access.h. No lws and no clock:
+ * the glue (caller.c) reads who is calling, the loop passes the time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,9 @@
 
 #include "access.h"
 #include "app.h"
-#include "oidc-client.h"
+#include "log.h"
 #include "oidc-session.h"
 #include "oidc-verify.h"
-#include "reports.h"
 
 #define RECHECK_US 1000000 /* how often to look for token changes */
 
@@ -51,8 +51,7 @@ struct access {
 	int64_t checked_us;
 	uint64_t generation;   /* token sets loaded */
 	uint64_t rechecked;    /* the one open WebSockets were checked against */
-	struct app *app;
-	lws_sorted_usec_list_t watch;
+	bool sso;              /* people sign in with a provider */
 	bool audit;            /* a database keeps the trail */
 	uint64_t audit_failures;
 	/* People (oidc-*.h): the first time a session or JWT admitted
@@ -171,19 +170,19 @@ load(struct access *ac, store *s)
 }
 
 int
-access_open(struct app *a)
+access_open(struct app *a, bool sso, int64_t now_us)
 {
 	struct access *ac = calloc(1, sizeof *ac);
 
 	if (!ac)
 		return -1;
 	a->access = ac;
-	ac->app = a;
+	ac->sso = sso;
 	ac->person_ends_us = INT64_MAX;
 	if (!a->store)
 		return 0;
 	ac->data_version = store_data_version(a->store);
-	ac->checked_us = app_now_us();
+	ac->checked_us = now_us;
 	if (load(ac, a->store) < 0) {
 		fprintf(stderr, "trackd: cannot read the tokens: %s\n",
 		        store_error(a->store));
@@ -199,7 +198,6 @@ access_close(struct app *a)
 {
 	if (!a->access)
 		return;
-	lws_sul_cancel(&a->access->watch);
 	free_tokens(a->access->tokens, a->access->n);
 	free(a->access);
 	a->access = NULL;
@@ -208,10 +206,10 @@ access_close(struct app *a)
 /* Tokens made or revoked by another process since the last look (when
  * RECHECK_US has passed, or at once when forced). */
 static void
-refresh(struct app *a, bool force)
+refresh(struct app *a, int64_t now, bool force)
 {
 	struct access *ac = a->access;
-	int64_t now = app_now_us(), v;
+	int64_t v;
 
 	if (!a->store || (!force && now - ac->checked_us < RECHECK_US))
 		return;
@@ -222,64 +220,43 @@ refresh(struct app *a, bool force)
 	if (load(ac, a->store) == 0)
 		ac->data_version = v;
 	else
-		lwsl_err("access: cannot reload the tokens: %s\n",
-		         store_error(a->store));
+		log_err("access: cannot reload the tokens: %s\n",
+		        store_error(a->store));
 }
 
 /* Requests see a new token set on their own; open WebSockets were let in
- * once, at their handshake, so this looks every second even when no
+ * once, at their handshake, so the loop asks every second even when no
  * request comes, and has each of them checked again after a change. */
-static void
-watch_cb(lws_sorted_usec_list_t *sul)
+bool
+access_watch(struct app *a, int64_t now_us)
 {
-	struct access *ac = lws_container_of(sul, struct access, watch);
-	struct app *a = ac->app;
-	static const char *const sockets[] = { "track-ingest.v1",
-		                               "track-live.v1" };
-	struct lws_vhost *vh = lws_get_vhost_by_name(a->context, "trackd");
+	struct access *ac = a->access;
+	bool people;
 
-	int64_t now = app_now_us();
-	bool people = oidc_session_sweep(a->sessions, now) > 0 ||
-	              ac->person_ended || now >= ac->person_ends_us;
-
-	refresh(a, true);
-	if ((ac->rechecked != ac->generation || people) && vh) {
-		ac->rechecked = ac->generation;
-		/* The checks below note the next end again. */
-		ac->person_ended = false;
-		ac->person_ends_us = INT64_MAX;
-		for (size_t i = 0; i < sizeof sockets / sizeof *sockets; i++) {
-			const struct lws_protocols *pr =
-				lws_vhost_name_to_protocol(vh, sockets[i]);
-
-			if (pr)
-				lws_callback_all_protocol(a->context, pr,
-				                          ACCESS_RECHECK);
-		}
-	}
-	lws_sul_schedule(a->context, 0, &ac->watch, watch_cb, RECHECK_US);
-}
-
-void
-access_start(struct app *a)
-{
-	if (a->access && (a->store || oidc_client_enabled(a)))
-		lws_sul_schedule(a->context, 0, &a->access->watch, watch_cb,
-		                 RECHECK_US);
+	if (!ac || (!a->store && !ac->sso))
+		return false;
+	people = oidc_session_sweep(a->sessions, now_us) > 0 ||
+	         ac->person_ended || now_us >= ac->person_ends_us;
+	refresh(a, now_us, true);
+	if (ac->rechecked == ac->generation && !people)
+		return false;
+	ac->rechecked = ac->generation;
+	/* The checks that follow note the next end again. */
+	ac->person_ended = false;
+	ac->person_ends_us = INT64_MAX;
+	return true;
 }
 
 bool
-access_recheck(struct app *a, struct caller *c)
+access_recheck(struct app *a, struct caller *c, int64_t now)
 {
 	struct access *ac = a->access;
 
 	if (!c->known)
 		return false;
-	if (!access_required(a))
+	if (!access_required(a, now))
 		return true;
 	if (c->subject[0]) {
-		int64_t now = app_now_us();
-
 		if (c->session ? oidc_session_alive(a->sessions, c->session, now)
 		               : c->expires_us > now) {
 			if (c->expires_us < ac->person_ends_us)
@@ -304,10 +281,10 @@ access_recheck(struct app *a, struct caller *c)
 }
 
 bool
-access_required(struct app *a)
+access_required(struct app *a, int64_t now_us)
 {
-	refresh(a, false);
-	return (a->access && a->access->any) || oidc_client_enabled(a);
+	refresh(a, now_us, false);
+	return a->access && (a->access->any || a->access->sso);
 }
 
 void
@@ -318,96 +295,22 @@ access_changed(struct app *a)
 }
 
 unsigned
-access_tokens(struct app *a)
+access_tokens(struct app *a, int64_t now_us)
 {
-	refresh(a, false);
+	refresh(a, now_us, false);
 	return a->access ? (unsigned)a->access->n : 0;
 }
 
-/* The token the request carries, into buf; false when none. *header:
- * it came in the Authorization header (where a JWT may come). */
-static bool
-presented(struct lws *wsi, char *buf, size_t size, bool *header)
-{
-	char h[16384];
-	const char *v;
-
-	*header = false;
-	if (lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_AUTHORIZATION) > 7 &&
-	    strncasecmp(h, "Bearer ", 7) == 0) {
-		snprintf(buf, size, "%s", h + 7);
-		*header = true;
-		return true;
-	}
-	v = lws_get_urlarg_by_name(wsi, "token=", h, 512);
-	if (v && *v) {
-		snprintf(buf, size, "%s", v);
-		return true;
-	}
-	return false;
-}
-
-/* The person a provider's role claim names: c filled from claims. */
+/* The person signed in with the session cookie value: c filled when the
+ * session is alive. */
 static void
-person(struct app *a, struct caller *c, const json_t *claims)
+session(struct app *a, const char *cookie, int64_t now, struct caller *c)
 {
-	const struct oidc_config *cfg = oidc_client_config(a);
-	const char *role = oidc_role(claims, cfg->role_claim, cfg->role_map,
-	                             c->role_buf, sizeof c->role_buf);
-	const json_t *exp = json_object_get(claims, "exp");
-
-	c->known = true;
-	snprintf(c->subject, sizeof c->subject, "%s",
-	         json_string_value(json_object_get(claims, "sub")));
-	snprintf(c->name, sizeof c->name, "%s", oidc_display_name(claims));
-	/* exp was checked (oidc_verify): a number, bounded, in the future;
-	 * one past what microseconds hold never ends. */
-	c->expires_us = json_number_value(exp) >= 9e12
-	                        ? INT64_MAX
-	                        : (int64_t)(json_number_value(exp) * 1e6);
-	c->role = role ? access_role_name(role) : NULL;
-	if (!c->role) {
-		c->role = "none";
-		c->no_role = true;
-		return;
-	}
-	c->perms = access_role_perms(c->role);
-}
-
-/* A JWT access token of the provider, from an Authorization header. */
-static void
-bearer_jwt(struct app *a, struct caller *c, const char *tok)
-{
-	json_t *claims = NULL;
-	int rc = oidc_client_verify(a, tok, NULL, app_now_us() / 1000000,
-	                            &claims);
-
-	if (rc == OIDC_EKID) {
-		c->keys_pending = true;
-		return;
-	}
-	if (rc != OIDC_OK) {
-		lwsl_warn("access: bearer JWT from %s refused: %s\n", c->peer,
-		          oidc_strerror(rc));
-		return;
-	}
-	person(a, c, claims);
-	json_decref(claims);
-}
-
-/* The session cookie of a person signed in in a browser. */
-static void
-session_cookie(struct app *a, struct lws *wsi, struct caller *c)
-{
-	char v[128];
-	size_t n = sizeof v;
 	const struct oidc_person *p;
 
-	if (!a->sessions ||
-	    lws_http_cookie_get(wsi, a->tls ? "__Host-" OIDC_COOKIE : OIDC_COOKIE,
-	                        v, &n) != 0)
+	if (!a->sessions || !cookie)
 		return;
-	p = oidc_session_find(a->sessions, v, app_now_us());
+	p = oidc_session_find(a->sessions, cookie, now);
 	if (!p || !(c->role = access_role_name(p->role)))
 		return;
 	c->known = true;
@@ -419,39 +322,39 @@ session_cookie(struct app *a, struct lws *wsi, struct caller *c)
 }
 
 void
-access_caller(struct app *a, struct lws *wsi, struct caller *c)
+access_identify(struct app *a, const struct credentials *cr, int64_t now,
+                struct caller *c)
 {
 	struct access *ac = a->access;
 	unsigned char hash[32];
 	unsigned int hlen = 0;
 	const struct token *hit = NULL;
-	char tok[16384];
-	bool header;
 
 	memset(c, 0, sizeof *c);
 	c->role = "none";
-	if (lws_get_peer_simple(wsi, c->peer, sizeof c->peer) == NULL)
-		snprintf(c->peer, sizeof c->peer, "?");
+	snprintf(c->peer, sizeof c->peer, "%s", cr->peer ? cr->peer : "?");
 	/* An IPv4 caller on the dual-stack socket, as people write it. */
 	if (strncmp(c->peer, "::ffff:", 7) == 0 && strchr(c->peer, '.'))
 		memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
-	if (!access_required(a)) {
+	if (!access_required(a, now)) {
 		c->known = true;
 		c->perms = access_role_perms("admin");
 		c->role = "admin";
 		return;
 	}
-	if (!presented(wsi, tok, sizeof tok, &header)) {
-		session_cookie(a, wsi, c);
+	if (!cr->token) {
+		session(a, cr->cookie, now, c);
 		goto noted;
 	}
 	/* A JWT only in the header: a provider's token in a URL would end
 	 * up in logs and browser histories. */
-	if (header && oidc_client_enabled(a) && oidc_looks_like_jwt(tok)) {
-		bearer_jwt(a, c, tok);
+	if (cr->in_header && ac->sso && cr->jwt &&
+	    oidc_looks_like_jwt(cr->token)) {
+		cr->jwt(cr->ud, cr->token, now, c);
 		goto noted;
 	}
-	if (!EVP_Digest(tok, strlen(tok), hash, &hlen, EVP_sha256(), NULL))
+	if (!EVP_Digest(cr->token, strlen(cr->token), hash, &hlen, EVP_sha256(),
+	                NULL))
 		return;
 	/* Every token compared, each in constant time: how long this takes
 	 * says nothing about which one nearly matched. */
@@ -499,11 +402,11 @@ access_may_report_for(struct app *a, const struct caller *c,
 
 void
 access_audit(struct app *a, const struct caller *c, const char *action,
-             const char *whom)
+             const char *whom, int64_t now_us)
 {
 	struct access *ac = a->access;
 	struct store_audit r = {
-		.t_us = app_now_us(),
+		.t_us = now_us,
 		.token = c->token,
 		.name = c->name,
 		.role = c->role,
@@ -517,8 +420,8 @@ access_audit(struct app *a, const struct caller *c, const char *action,
 		return; /* no database: nothing is kept about anyone */
 	if (store_put_audit(a->store, &r) < 0) {
 		ac->audit_failures++;
-		lwsl_err("audit: %s of %s by %s not recorded: %s\n", action,
-		         whom, c->name, store_error(a->store));
+		log_err("audit: %s of %s by %s not recorded: %s\n", action,
+		        whom, c->name, store_error(a->store));
 	}
 }
 

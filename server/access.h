@@ -5,14 +5,16 @@
  * `trackd token add`. While there is none, access is open (every caller is
  * an admin), as on a fresh demo; the first token closes it. trackd notices
  * tokens added or revoked by another process within a second, and ends the
- * WebSockets whose caller they no longer let in. */
+ * WebSockets whose caller they no longer let in.
+ *
+ * The decisions only: no lws and no clock (time is an argument). Who is
+ * calling is read from a request's headers by caller.h. */
 #ifndef TRACKD_ACCESS_H
 #define TRACKD_ACCESS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <libwebsockets.h>
 
 struct app;
 
@@ -49,33 +51,49 @@ struct caller {
 	bool no_role;        /* known, but the claims map to no role */
 };
 
-/* Load the tokens (with --db); -1 when they cannot be read. */
-int access_open(struct app *a);
+/* Load the tokens (with --db); -1 when they cannot be read. sso: people
+ * sign in with an OpenID provider (access is then never open). */
+int access_open(struct app *a, bool sso, int64_t now_us);
 void access_close(struct app *a);
 
-/* Look for token changes every second from now on (after the lws context
- * is made): on each change, every WebSocket of track-ingest.v1 and
- * track-live.v1 is called with ACCESS_RECHECK, and its callback checks its
- * caller again with access_recheck(). */
-void access_start(struct app *a);
-#define ACCESS_RECHECK LWS_CALLBACK_USER
+/* Called every second by the loop: true when tokens changed (made or
+ * revoked by another process) or a person's session or JWT ended since
+ * the last call, and every open WebSocket must check its caller again
+ * with access_recheck(). */
+bool access_watch(struct app *a, int64_t now_us);
 
-/* c as the tokens stand now: true when it is still known (perms and role
- * brought up to date); false when its token was revoked, or access was
- * open when it came and a token has closed it since. */
-bool access_recheck(struct app *a, struct caller *c);
+/* c as the tokens stand at now_us: true when it is still known (perms
+ * and role brought up to date); false when its token was revoked, its
+ * session or JWT ended, or access was open when it came and a token has
+ * closed it since. */
+bool access_recheck(struct app *a, struct caller *c, int64_t now_us);
 
 /* True when requests need a token. */
-bool access_required(struct app *a);
+bool access_required(struct app *a, int64_t now_us);
 /* How many tokens are valid now. */
-unsigned access_tokens(struct app *a);
+unsigned access_tokens(struct app *a, int64_t now_us);
 
-/* The caller of wsi, from "Authorization: Bearer T" (one of trackd's
- * tokens, or a JWT access token of the OpenID provider) or, for
- * browsers' WebSockets and downloads, "?token=T" (trackd's tokens only),
- * or the session cookie of a person signed in (oidc-routes.h). With the
- * provider configured, access is never open. */
-void access_caller(struct app *a, struct lws *wsi, struct caller *c);
+/* What a request presents, as read from it (caller.h). */
+struct credentials {
+	const char *peer;     /* its address; NULL: unknown */
+	const char *token;    /* "Authorization: Bearer T" or ?token=T;
+	                       * NULL: none */
+	bool in_header;       /* the token came in the header */
+	const char *cookie;   /* the session cookie's value; NULL: none */
+	/* A provider's JWT access token in the header, checked and turned
+	 * into c by the caller's code (its keys are fetched on the loop);
+	 * NULL without single sign-on. */
+	void (*jwt)(void *ud, const char *token, int64_t now_us,
+	            struct caller *c);
+	void *ud;
+};
+
+/* The caller presenting cr at now_us: one of trackd's tokens (by its
+ * SHA-256, compared in constant time), a provider's JWT (cr->jwt), or a
+ * person's session; not known otherwise. While access is open, an
+ * admin. */
+void access_identify(struct app *a, const struct credentials *cr,
+                     int64_t now_us, struct caller *c);
 
 /* Whether c may send reports as scanner: a token made with --scanner
  * only for those ids; any other caller that may ingest, for any. */
@@ -88,7 +106,7 @@ unsigned access_role_perms(const char *role);
 const char *const *access_roles(void);
 /* The role's own static name, NULL for an unknown one. */
 const char *access_role_name(const char *role);
-/* Sessions ended (sign-out): WebSockets are checked again at once. */
+/* Sessions ended (sign-out): the next access_watch() says so. */
 void access_changed(struct app *a);
 /* "scanner, viewer, ...": for messages. */
 const char *access_role_names(void);
@@ -98,7 +116,7 @@ const char *access_role_names(void);
  * audit row that cannot be written is an error in the log and a metric,
  * never a refusal of the look-up (a responder must find the person). */
 void access_audit(struct app *a, const struct caller *c, const char *action,
-                  const char *whom);
+                  const char *whom, int64_t now_us);
 uint64_t access_audit_failures(const struct app *a);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "escape.h"
+#include "log.h"
 #include "persist.h"
 #include "webhook.h"
 
@@ -20,19 +21,19 @@ distress(struct app *a, const track_event *ev)
 		&a->alarms, ev->tag, app_site_tag(a, ev->tag) != NULL, ev->t_us);
 
 	if (c.dropped.id)
-		lwsl_warn("alarm table full: open alarm %llu of unlisted %s "
-		          "left in the database only\n",
-		          (unsigned long long)c.dropped.id, c.dropped.tag);
+		log_warn("alarm table full: open alarm %llu of unlisted %s "
+		         "left in the database only\n",
+		         (unsigned long long)c.dropped.id, c.dropped.tag);
 	if (!c.al) {
-		lwsl_err("alarm table full of open alarms: %s not recorded\n",
-		         ev->tag);
+		log_err("alarm table full of open alarms: %s not recorded\n",
+		        ev->tag);
 		return false;
 	}
 	persist_alarm(a, c.al);
 	if (!c.opened)
 		return false;
-	lwsl_user("alarm %llu opened: distress from %s\n",
-	          (unsigned long long)c.al->id, c.al->tag);
+	log_user("alarm %llu opened: distress from %s\n",
+	         (unsigned long long)c.al->id, c.al->tag);
 	webhook_alarm(a, c.al, "opened");
 	return true;
 }
@@ -68,10 +69,10 @@ app_update(struct app *a, int64_t now_us)
 				opened = true;
 			if (ev[i].type == TRACK_EVENT_DISTRESS ||
 			    ev[i].type == TRACK_EVENT_RESTRICTED_ENTRY)
-				lwsl_user("%s: %s in %s (%s)\n",
-				          track_event_name(ev[i].type), ev[i].tag,
-				          ev[i].zone ? ev[i].zone : "no zone",
-				          ev[i].floor ? ev[i].floor : "?");
+				log_user("%s: %s in %s (%s)\n",
+				         track_event_name(ev[i].type), ev[i].tag,
+				         ev[i].zone ? ev[i].zone : "no zone",
+				         ev[i].floor ? ev[i].floor : "?");
 		}
 	}
 	alarms_follow(&a->alarms, &a->live);
@@ -101,9 +102,9 @@ app_alarm_ack(struct app *a, struct alarm *al, const char *by,
 	/* Both typed by people: escaped, so that neither forges a log line. */
 	escape_log(note, sizeof note, al->acked_by);
 	escape_log(name, sizeof name, who);
-	lwsl_user("alarm %llu acknowledged by %s%s%s (note \"%s\")\n",
-	          (unsigned long long)al->id, who[0] ? "token \"" : "open access",
-	          name, who[0] ? "\"" : "", note);
+	log_user("alarm %llu acknowledged by %s%s%s (note \"%s\")\n",
+	         (unsigned long long)al->id, who[0] ? "token \"" : "open access",
+	         name, who[0] ? "\"" : "", note);
 	webhook_alarm(a, al, "acknowledged");
 	return 0;
 }

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <libwebsockets.h>
 
 #include "alarms.h"
 #include "clock.h"
@@ -19,6 +18,7 @@
 #include "track/site.h"
 #include "track/track.h"
 
+struct lws_context;
 struct live_floor;
 struct webhook;
 struct access;
@@ -49,8 +49,8 @@ struct app {
 	struct floor_image *images; /* one per floor (floorimg.c) */
 	char web_root[4096];    /* the web directory's real path */
 	int64_t tick_us;
-	struct lws_context *context;
-	lws_sorted_usec_list_t tick;
+	struct lws_context *context; /* the loop's (trackd.c), for the glue
+	                              * alone: the core never touches it */
 
 	struct livetable live;  /* cfg.max_tags tags (livetable.h) */
 	bool update_due;        /* a press came in (ingest.c): trackd.c runs
@@ -70,7 +70,6 @@ struct app {
 	/* History in SQLite (persist.c); store is NULL without --db. */
 	store *store;
 	struct store_batch batch;  /* rows for the next write */
-	lws_sorted_usec_list_t flush;
 	int64_t started_us;
 	int64_t occ_next_us;    /* start of the next occupancy bucket to keep */
 	bool db_degraded;       /* the last write failed */
@@ -137,23 +136,5 @@ const track_site_tag *app_site_tag(const struct app *a, const char *id);
 struct caller;
 json_t *app_ingest(struct app *a, const struct caller *who, const char *text,
                    size_t len, int *status);
-
-/* lws protocol callbacks. */
-int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
-                  void *user, void *in, size_t len);
-int ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
-                    void *user, void *in, size_t len);
-int live_callback(struct lws *wsi, enum lws_callback_reasons reason,
-                  void *user, void *in, size_t len);
-
-/* The live stream's per-floor state: made at start, refreshed by every
- * update (head counts every few seconds). */
-int live_init(struct app *a);
-void live_update(struct app *a);
-void live_free(struct app *a);
-
-size_t http_pss_size(void);
-size_t ingest_pss_size(void);
-size_t live_pss_size(void);
 
 #endif

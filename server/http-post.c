@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http-private.h"
+#include "log.h"
 #include "origin.h"
 
 /* POST /api/v1/alarms/{id}/ack with {"by": "who"}. */
@@ -38,7 +39,7 @@ post_ack(struct app *a, struct http_pss *p, const char *rest)
 	                  p->who.token ? p->who.name : "")) {
 	case 0:
 		/* Who it was is the token; "by" is only the note they typed. */
-		access_audit(a, &p->who, "acknowledge", al->tag);
+		access_audit(a, &p->who, "acknowledge", al->tag, app_now_us());
 		break;
 	case 1:
 		json_decref(doc);
@@ -79,8 +80,8 @@ http__post_begin(struct app *a, struct lws *wsi, struct http_pss *p)
 	p->refused = origin_post_check(wsi, a->allow_origin, p->why,
 	                               sizeof p->why);
 	if (p->refused)
-		lwsl_warn("POST %s from %s refused: %s\n", p->path, p->who.peer,
-		          p->why);
+		log_warn("POST %s from %s refused: %s\n", p->path, p->who.peer,
+		         p->why);
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libwebsockets.h>
+
 #include "access.h"
 #include "app.h"
 #include "paged.h"

@@ -94,6 +94,6 @@ http__allow_person(struct app *a, struct http_pss *p, unsigned perm,
 	if (http__allow(p, perm))
 		return true;
 	snprintf(refused, sizeof refused, "%s refused", action);
-	access_audit(a, &p->who, refused, whom);
+	access_audit(a, &p->who, refused, whom, app_now_us());
 	return false;
 }

@@ -28,7 +28,7 @@ get_site(struct app *a, struct http_pss *p)
 	memcpy(body, text, len);
 	body[len] = '\0';
 	if (people && a->site_people)
-		access_audit(a, &p->who, "site", "*");
+		access_audit(a, &p->who, "site", "*", app_now_us());
 	http__reply_text(p, 200, "application/json", body);
 }
 
@@ -47,7 +47,8 @@ get_tags(struct app *a, struct http_pss *p)
 		json_array_append_new(list, app_tag_json(a, &a->live.tags[i]));
 	}
 	if (any_person)
-		access_audit(a, &p->who, "positions", "*");
+		access_audit(a, &p->who, "positions", "*",
+		             app_now_us());
 	http__reply_json(p, 200, json_pack("{s:o}", "tags", list));
 }
 
@@ -58,7 +59,8 @@ get_tag(struct app *a, struct http_pss *p, const char *id)
 
 	/* The caller may (route_get checked): the look-up is recorded. */
 	if (app_is_person(a, id))
-		access_audit(a, &p->who, "position", id);
+		access_audit(a, &p->who, "position", id,
+		             app_now_us());
 	if (!t) {
 		http__reply_error(p, 404, "not found",
 		                  "no tag with this id has been located");
@@ -187,7 +189,7 @@ get_whoami(struct app *a, struct http_pss *p)
 		return;
 	doc = json_pack("{s:s, s:s?, s:b}", "role", p->who.role, "name",
 	                p->who.token || p->who.subject[0] ? p->who.name : NULL,
-	                "auth_required", access_required(a));
+	                "auth_required", access_required(a, app_now_us()));
 	/* A person signed in with the OpenID provider: who, and how. */
 	if (doc && p->who.subject[0]) {
 		json_object_set_new(doc, "subject", json_string(p->who.subject));
@@ -248,12 +250,20 @@ reply_report(struct http_pss *p, struct report r)
 		http__reply_json(p, r.status, r.json);
 }
 
+/* The value of name= in wsi's query string (struct request's arg). */
+static const char *
+url_arg(void *wsi, const char *name, char *buf, size_t len)
+{
+	return lws_get_urlarg_by_name(wsi, name, buf, (int)len);
+}
+
 void
 http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 {
 	/* A copy of known size: GCC's sanitizer build cannot see the size
 	 * of the lws-allocated session and warns on every string read. */
 	char path[sizeof p->path], id[TRACK_ID_MAX];
+	const struct request rq = { url_arg, wsi, app_now_us() };
 
 	memcpy(path, p->path, sizeof path);
 
@@ -288,8 +298,9 @@ http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		if (!person ? http__allow(p, PERM_ASSETS)
 		    : http__allow_person(a, p, PERM_HISTORY, "history", id)) {
 			if (person)
-				access_audit(a, &p->who, "history", id);
-			reply_report(p, reports_history(a, wsi, id));
+				access_audit(a, &p->who, "history", id,
+				             rq.now_us);
+			reply_report(p, reports_history(a, &rq, id));
 		}
 	} else if (strcmp(path, "/api/v1/history") == 0) {
 		/* Assets for any who may see them; the people on it as well
@@ -298,21 +309,23 @@ http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 		if (http__allow(p, PERM_ASSETS)) {
 			char whom[TRACK_ID_MAX + 64] = "";
 			struct report r = reports_floor_history(
-				a, wsi, p->who.perms & PERM_HISTORY, whom,
+				a, &rq, p->who.perms & PERM_HISTORY, whom,
 				sizeof whom);
 
 			if (whom[0])
-				access_audit(a, &p->who, "floor-history", whom);
+				access_audit(a, &p->who, "floor-history",
+				             whom, rq.now_us);
 			reply_report(p, r);
 		}
 	} else if (strcmp(path, "/api/v1/events") == 0) {
 		/* Whom: the tag asked for, or everyone. */
-		const char *whom = query_arg(wsi, "tag=", id, sizeof id) ? id
+		const char *whom = query_arg(&rq, "tag=", id, sizeof id) ? id
 		                                                        : "*";
 
 		if (http__allow_person(a, p, PERM_HISTORY, "events", whom)) {
-			access_audit(a, &p->who, "events", whom);
-			reply_report(p, reports_events(a, wsi));
+			access_audit(a, &p->who, "events", whom,
+			             rq.now_us);
+			reply_report(p, reports_events(a, &rq));
 		}
 	} else if (strcmp(path, "/api/v1/search") == 0) {
 		if (http__allow(p, PERM_ASSETS))
@@ -320,15 +333,16 @@ http__route_get(struct app *a, struct lws *wsi, struct http_pss *p)
 	} else if (strcmp(path, "/api/v1/alarms") == 0) {
 		if (http__allow(p, PERM_ALARMS)) {
 			if (a->alarms.n)
-				access_audit(a, &p->who, "alarms", "*");
+				access_audit(a, &p->who, "alarms", "*",
+				             rq.now_us);
 			get_alarms(a, p);
 		}
 	} else if (strncmp(path, "/api/v1/reports/", 16) == 0) {
 		if (http__allow(p, PERM_REPORTS))
-			reply_report(p, reports_get(a, wsi, path + 16));
+			reply_report(p, reports_get(a, &rq, path + 16));
 	} else if (strcmp(path, "/api/v1/audit") == 0) {
 		if (http__allow(p, PERM_ADMIN))
-			reply_report(p, reports_audit(a, wsi));
+			reply_report(p, reports_audit(a, &rq));
 	} else
 		http__reply_error(p, 404, "not found", path);
 }

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caller.h"
 #include "http-private.h"
+#include "log.h"
+#include "protocols.h"
 
 #define CHUNK 16384
 
@@ -108,8 +111,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		/* in: the URI, decoded, before any mount serves it. */
 		a = app_of(wsi);
 		if (a->web_root[0] && !http__inside_web_root(a, in)) {
-			lwsl_warn("refused %s: it leads out of the web root\n",
-			          (const char *)in);
+			log_warn("refused %s: it leads out of the web root\n",
+			         (const char *)in);
 			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
 			return -1;
 		}
@@ -142,7 +145,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return start_reply(wsi, p);
 		}
 		snprintf(p->path, sizeof p->path, "%s", uri);
-		access_caller(a, wsi, &p->who);
+		caller_of(a, wsi, &p->who);
 		if (p->post) {
 			/* The body arrives in LWS_CALLBACK_HTTP_BODY. */
 			if (http__post_begin(a, wsi, p))
@@ -185,8 +188,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		 * out: one piece waits per connection, however slow it is. */
 		if (p->more && p->resp_sent == p->resp_len &&
 		    next_piece(wsi, p) < 0) {
-			lwsl_err("%s: answer cut short: out of memory\n",
-			         p->who.peer);
+			log_err("%s: answer cut short: out of memory\n",
+			        p->who.peer);
 			return -1;
 		}
 		n = p->resp_len - p->resp_sent;

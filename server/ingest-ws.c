@@ -8,8 +8,11 @@
 
 #include "access.h"
 #include "app.h"
+#include "caller.h"
 #include "handshake.h"
+#include "log.h"
 #include "origin.h"
+#include "protocols.h"
 #include "ws.h"
 
 /* Answers waiting per connection before its reading is paused. */
@@ -63,14 +66,14 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		 * fail and trackd's log says why. */
 		if (!origin_allowed(wsi, ws_app(wsi)->allow_origin, why,
 		                    sizeof why)) {
-			lwsl_warn("ingest refused: %s\n", why);
+			log_warn("ingest refused: %s\n", why);
 			return handshake_refuse(wsi, 403, "forbidden", why);
 		}
-		access_caller(ws_app(wsi), wsi, &who);
+		caller_of(ws_app(wsi), wsi, &who);
 		if (!who.known || !(who.perms & PERM_INGEST)) {
-			lwsl_warn("ingest from %s refused: %s\n", who.peer,
-			          who.known ? "role may not send reports"
-			                    : "no valid token");
+			log_warn("ingest from %s refused: %s\n", who.peer,
+			         who.known ? "role may not send reports"
+			                   : "no valid token");
 			return who.known
 			       ? handshake_refuse(wsi, 403, "forbidden",
 			                          "this role may not send reports")
@@ -82,8 +85,9 @@ ingest_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	}
 	case ACCESS_RECHECK:
-		if (p->ending || (access_recheck(ws_app(wsi), &p->who) &&
-		                  (p->who.perms & PERM_INGEST)))
+		if (p->ending ||
+		    (access_recheck(ws_app(wsi), &p->who, app_now_us()) &&
+		     (p->who.perms & PERM_INGEST)))
 			return 0;
 		ws_end_for_access(wsi, &p->ending, &p->who, "ingest");
 		return 0;

@@ -18,8 +18,11 @@
 #include "access.h"
 #include "alarms.h"
 #include "app.h"
+#include "caller.h"
 #include "handshake.h"
+#include "log.h"
 #include "origin.h"
+#include "protocols.h"
 #include "ws.h"
 
 /* At most this often a client gets positions: every update's changes at
@@ -203,21 +206,22 @@ subscribe(struct app *a, struct live_pss *p, const char *text, size_t len)
 			char whom[TRACK_ID_MAX + 8];
 
 			snprintf(whom, sizeof whom, "floor:%s", p->floor);
-			access_audit(a, &p->who, "live", whom);
+			access_audit(a, &p->who, "live", whom, app_now_us());
 		}
 	} else {
 		const char *id = json_string_value(tag);
 
 		if (app_is_person(a, id)) {
 			if (!sees_people(p)) {
-				access_audit(a, &p->who, "follow refused", id);
+				access_audit(a, &p->who, "follow refused",
+				             id, app_now_us());
 				p->error = strdup("{\"type\":\"error\",\"error\":"
 				                  "\"forbidden: this role may not "
 				                  "follow a person\"}");
 				json_decref(doc);
 				return;
 			}
-			access_audit(a, &p->who, "follow", id);
+			access_audit(a, &p->who, "follow", id, app_now_us());
 		}
 		snprintf(p->tag, sizeof p->tag, "%s", id);
 		p->floor[0] = '\0';
@@ -408,26 +412,26 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 			if (!origin_allowed(wsi, a->allow_origin, why,
 			                    sizeof why)) {
-				lwsl_warn("live client refused: %s\n", why);
+				log_warn("live client refused: %s\n", why);
 				return handshake_refuse(wsi, 403, "forbidden",
 				                        why);
 			}
 		}
 		if (a->live_clients >= (unsigned long)a->max_clients) {
 			a->live_refused++;
-			lwsl_warn("live client refused: %ld clients already\n",
-			          a->max_clients);
+			log_warn("live client refused: %ld clients already\n",
+			         a->max_clients);
 			return handshake_refuse(wsi, 503, "unavailable",
 			                        "too many live clients "
 			                        "(--max-clients)");
 		}
 		/* Who it is, while the handshake's headers are at hand. */
-		access_caller(ws_app(wsi), wsi, &p->who);
+		caller_of(ws_app(wsi), wsi, &p->who);
 		if (!p->who.known || !(p->who.perms & PERM_ASSETS)) {
-			lwsl_warn("live client from %s refused: %s\n",
-			          p->who.peer,
-			          p->who.known ? "role may not watch positions"
-			                       : "no valid token");
+			log_warn("live client from %s refused: %s\n",
+			         p->who.peer,
+			         p->who.known ? "role may not watch positions"
+			                      : "no valid token");
 			return p->who.known
 			       ? handshake_refuse(wsi, 403, "forbidden",
 			                          "this role may not watch "
@@ -456,7 +460,7 @@ live_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case ACCESS_RECHECK:
 		if (!p->counted || p->ending ||
-		    (access_recheck(ws_app(wsi), &p->who) &&
+		    (access_recheck(ws_app(wsi), &p->who, app_now_us()) &&
 		     (p->who.perms & PERM_ASSETS)))
 			return 0;
 		ws_end_for_access(wsi, &p->ending, &p->who, "live stream");

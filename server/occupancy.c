@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "escape.h"
+#include "log.h"
 #include "paged.h"
 
 /* Minutes read per step: one engine call and one database query each. */
@@ -23,6 +24,7 @@ struct occ {
 	size_t z;             /* the zone being written; nz when done */
 	bool open;            /* its header is written */
 	int64_t at_us;        /* its next step starts here */
+	int64_t now_us;       /* when the request came */
 	size_t zones_out, rows_out;
 	/* The bucket being merged: it may span steps. in_group counts its
 	 * kept buckets, known_in_group those with data. */
@@ -88,8 +90,8 @@ stored(struct app *a, const char *zone, int64_t from, int64_t to,
 	if (!a->store || n == 0 || from >= to)
 		return;
 	if (store_occupancy(a->store, zone, from, to, overlay_row, &ov) < 0)
-		lwsl_err("db: occupancy of %s: %s\n", zone,
-		         store_error(a->store));
+		log_err("db: occupancy of %s: %s\n", zone,
+		        store_error(a->store));
 }
 
 /* Which rows have data: those trackd counted itself, from the bucket it
@@ -99,10 +101,10 @@ stored(struct app *a, const char *zone, int64_t from, int64_t to,
  * none: zero there would say "nobody was there", which nobody knows. */
 static void
 mark_known(struct app *a, const track_occupancy *rows, bool *known,
-           size_t n)
+           size_t n, int64_t now)
 {
 	int64_t bu = a->cfg.stats_bucket_us;
-	int64_t since = a->started_us / bu * bu, now = app_now_us();
+	int64_t since = a->started_us / bu * bu;
 
 	for (size_t k = 0; k < n; k++)
 		known[k] = rows[k].t_us >= since && rows[k].t_us <= now;
@@ -257,7 +259,7 @@ occ_next(struct app *a, void *state, struct paged_text *out)
 		                       STEP_MINUTES, &n);
 		if (n > STEP_MINUTES)
 			n = STEP_MINUTES;
-		mark_known(a, g->rows, g->known, n);
+		mark_known(a, g->rows, g->known, n, g->now_us);
 		stored(a, zone, g->at_us, end, g->rows, g->known, n);
 		for (size_t k = 0; k < n; k++)
 			merge(g, &g->rows[k], g->known[k], out);
@@ -289,7 +291,7 @@ occ_free(void *state)
 struct report
 occupancy_report(struct app *a, int64_t from_us, int64_t to_us,
                  const char *zone, const char *floor, int64_t bucket_us,
-                 bool csv)
+                 bool csv, int64_t now_us)
 {
 	struct occ *g;
 	int64_t in = a->cfg.stats_bucket_us;
@@ -313,6 +315,7 @@ occupancy_report(struct app *a, int64_t from_us, int64_t to_us,
 	g->in_us = in;
 	g->out_us = out;
 	g->csv = csv;
+	g->now_us = now_us;
 	snprintf(g->zone, sizeof g->zone, "%s", zone);
 	snprintf(g->floor, sizeof g->floor, "%s", floor);
 	for (size_t z = 0; z < g->nz; z++)

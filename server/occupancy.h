@@ -15,10 +15,11 @@
 #define OCCUPANCY_MAX_BUCKETS 10080
 
 /* The answer for [from_us, to_us) of zone, or the zones of floor (both
- * "": every zone); bucket_us 0 or a multiple of a minute; as CSV when csv.
- * 404 when zone or floor names none. */
+ * "": every zone); bucket_us 0 or a multiple of a minute; as CSV when csv;
+ * buckets after now_us (the request's time) have no data. 404 when zone
+ * or floor names none. */
 struct report occupancy_report(struct app *a, int64_t from_us, int64_t to_us,
                                const char *zone, const char *floor,
-                               int64_t bucket_us, bool csv);
+                               int64_t bucket_us, bool csv, int64_t now_us);
 
 #endif

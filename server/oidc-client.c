@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "app.h"
+#include "log.h"
 #include "oidc-verify.h"
 
 #define FIRST_RETRY_US 1000000
@@ -168,8 +169,8 @@ failed(struct oidc *o, const char *what, const char *why)
 		d *= 2;
 	if (d > MAX_RETRY_US)
 		d = MAX_RETRY_US;
-	lwsl_warn("oidc %s: %s; again in %.0f s\n", o->cfg.issuer, o->error,
-	          (double)d * 1e-6);
+	log_warn("oidc %s: %s; again in %.0f s\n", o->cfg.issuer, o->error,
+	         (double)d * 1e-6);
 	if (!o->stopping)
 		lws_sul_schedule(o->app->context, 0, &o->timer, timer_cb, d);
 }
@@ -298,8 +299,8 @@ keys_cb(void *ud, const char *err, int status, const char *body, size_t len)
 		failed(o, "keys", why);
 		return;
 	}
-	lwsl_user("oidc %s: %zu signing keys%s\n", o->cfg.issuer,
-	          oidc_keys_count(k), o->keys ? " (fetched again)" : "");
+	log_user("oidc %s: %zu signing keys%s\n", o->cfg.issuer,
+	         oidc_keys_count(k), o->keys ? " (fetched again)" : "");
 	oidc_keys_free(o->keys);
 	o->keys = k;
 	o->stats.key_fetches++;

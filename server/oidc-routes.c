@@ -18,6 +18,7 @@
 
 #include "escape.h"
 #include "http-private.h"
+#include "log.h"
 #include "oidc-client.h"
 #include "oidc-session.h"
 #include "oidc-verify.h"
@@ -103,6 +104,8 @@ static void
 get_methods(struct app *a, struct http_pss *p)
 {
 	json_t *oidc = json_null();
+	bool token = !oidc_client_enabled(a) ||
+	             access_tokens(a, app_now_us()) > 0;
 
 	if (oidc_client_enabled(a))
 		oidc = json_pack("{s:s, s:s, s:b, s:s?}", "name",
@@ -111,9 +114,7 @@ get_methods(struct app *a, struct http_pss *p)
 		                 oidc_client_ready(a), "error",
 		                 oidc_client_ready(a) ? NULL
 		                                      : oidc_client_error(a));
-	http__reply_json(p, 200, json_pack("{s:b, s:o}", "token",
-	                                   !oidc_client_enabled(a) ||
-	                                           access_tokens(a) > 0,
+	http__reply_json(p, 200, json_pack("{s:b, s:o}", "token", token,
 	                                   "oidc", oidc));
 }
 
@@ -200,8 +201,8 @@ get_login(struct app *a, struct lws *wsi, struct http_pss *p)
 	snprintf(l.peer, sizeof l.peer, "%s", p->who.peer);
 	rc = oidc_login_begin(a->sessions, &l, app_now_us());
 	if (rc == -2) {
-		lwsl_warn("oidc: sign-ins refused from %s: %d under way\n",
-		          p->who.peer, OIDC_MAX_LOGINS_PER_PEER);
+		log_warn("oidc: sign-ins refused from %s: %d under way\n",
+		         p->who.peer, OIDC_MAX_LOGINS_PER_PEER);
 		page(p, 429, "Too many sign-ins",
 		     "Too many sign-ins were started from this address and "
 		     "not finished. Finish one, or wait ten minutes.");
@@ -265,8 +266,8 @@ exchanged(void *ud, const char *err, int status, const char *body,
 		return;
 	}
 	if (err || status != 200) {
-		lwsl_warn("oidc: code exchange failed: %s (HTTP %d)\n",
-		          err ? err : "refused", status);
+		log_warn("oidc: code exchange failed: %s (HTTP %d)\n",
+		         err ? err : "refused", status);
 		page(w->p, 502, "Sign-in failed",
 		     "The identity provider did not accept the sign-in. Try "
 		     "again.");
@@ -309,8 +310,8 @@ check_id_token(struct oidc_wait *w)
 		return;
 	}
 	if (rc != OIDC_OK) {
-		lwsl_warn("oidc: ID token from %s refused: %s\n", p->who.peer,
-		          oidc_strerror(rc));
+		log_warn("oidc: ID token from %s refused: %s\n", p->who.peer,
+		         oidc_strerror(rc));
 		page(p, 401, "Sign-in failed",
 		     "The identity provider's answer could not be verified. "
 		     "Try again; if it goes on, tell the administrator.");
@@ -333,13 +334,14 @@ check_id_token(struct oidc_wait *w)
 		snprintf(c.subject, sizeof c.subject, "%s", who.sub);
 		snprintf(c.name, sizeof c.name, "%s", who.name);
 		c.role = r ? access_role_name(r) : "none";
-		access_audit(a, &c, r ? "sign-in" : "sign-in refused", "-");
+		access_audit(a, &c, r ? "sign-in" : "sign-in refused", "-",
+		             app_now_us());
 	}
 	if (!r || !access_role_name(r)) {
 		char text[400];
 
-		lwsl_warn("oidc: %s (%s) has no role: no group of theirs is "
-		          "in the role map\n", ename, esub);
+		log_warn("oidc: %s (%s) has no role: no group of theirs is "
+		         "in the role map\n", ename, esub);
 		snprintf(text, sizeof text,
 		         "You are signed in as %s, but none of your groups "
 		         "gives you access to this tracking system. Ask the "
@@ -356,8 +358,8 @@ check_id_token(struct oidc_wait *w)
 		finish(w);
 		return;
 	}
-	lwsl_user("oidc: %s (%s) signed in as %s from %s\n", ename, esub,
-	          who.role, p->who.peer);
+	log_user("oidc: %s (%s) signed in as %s from %s\n", ename, esub,
+	         who.role, p->who.peer);
 	snprintf(p->cookie[0], sizeof p->cookie[0],
 	         "%s%s=%s; Path=/; Max-Age=%lld; SameSite=Strict%s",
 	         a->tls ? "__Host-" : "", OIDC_COOKIE, cookie,
@@ -453,8 +455,8 @@ http__oidc_signout(struct app *a, struct lws *wsi, struct http_pss *p)
 
 		escape_log(ename, sizeof ename, p->who.name);
 		escape_log(esub, sizeof esub, p->who.subject);
-		lwsl_user("oidc: %s (%s) signed out\n", ename, esub);
-		access_audit(a, &p->who, "sign-out", "-");
+		log_user("oidc: %s (%s) signed out\n", ename, esub);
+		access_audit(a, &p->who, "sign-out", "-", app_now_us());
 		access_changed(a);
 	}
 	snprintf(p->cookie[0], sizeof p->cookie[0],

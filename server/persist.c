@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "restore.h"
 
 _Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
@@ -17,7 +18,6 @@ _Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
  * WAL frame headers) small beside the rows of 10,000 tags. Shorter would
  * lose less and cost more per row; longer would make the write that
  * stalls the service thread longer. */
-#define FLUSH_US (1 * LWS_US_PER_SEC)
 
 /* Downsampling: a tag's position is kept when it moved this far from the
  * last one kept (about the uncertainty of a good fix, so a tag standing
@@ -26,7 +26,7 @@ _Static_assert(TRACK_ID_MAX <= STORE_ID_MAX,
 /* ... or when the last one kept is this old (so a history shows where a
  * still tag was, and when it was last heard, to within this), or when its
  * floor or zone changed. */
-#define KEEP_EVERY_US (30 * LWS_US_PER_SEC)
+#define KEEP_EVERY_US (30 * INT64_C(1000000))
 
 /* Positions waiting while the database cannot be written (locked, disk
  * full): 30 s of 10,000 tags moving, about 17 MB. Past it the oldest are
@@ -98,8 +98,8 @@ persist_event(struct app *a, const track_event *ev)
 		return;
 	row = persist_event_row(ev);
 	if (store_batch_add_event(&a->batch, &row) < 0)
-		lwsl_err("db: out of memory: %s event of %s not kept\n",
-		         row.type, row.tag);
+		log_err("db: out of memory: %s event of %s not kept\n",
+		        row.type, row.tag);
 }
 
 /* The alarm as the database keeps it. */
@@ -128,8 +128,8 @@ persist_alarm(struct app *a, const struct alarm *al)
 		return;
 	row = alarm_row(al);
 	if (store_batch_add_alarm(&a->batch, &row) < 0)
-		lwsl_err("db: out of memory: alarm %llu change not kept\n",
-		         (unsigned long long)row.id);
+		log_err("db: out of memory: alarm %llu change not kept\n",
+		        (unsigned long long)row.id);
 }
 
 static void
@@ -140,7 +140,7 @@ note_failure(struct app *a, const char *what)
 	a->db_failures++;
 	/* Once per cause, not once a second. */
 	if (!a->db_degraded || strcmp(a->db_error, why) != 0)
-		lwsl_err("db: %s: %s\n", what, why);
+		log_err("db: %s: %s\n", what, why);
 	snprintf(a->db_error, sizeof a->db_error, "%s", why);
 	a->db_degraded = true;
 }
@@ -182,7 +182,7 @@ keep_bucket(struct app *a, const char *zone, int64_t from_us, int64_t to_us)
 		.peak_asset = o.peak_kind[TRACK_TAG_ASSET],
 	};
 	if (store_batch_add_occupancy(&a->batch, &row) < 0)
-		lwsl_err("db: out of memory: occupancy of %s not kept\n", zone);
+		log_err("db: out of memory: occupancy of %s not kept\n", zone);
 }
 
 /* Every zone's bucket that closed (and settled) since the last run. */
@@ -237,8 +237,8 @@ flush(struct app *a, bool synced)
 	a->db_rows += rows;
 	store_batch_clear(&a->batch);
 	if (a->db_degraded)
-		lwsl_user("db: written again (%zu rows; %llu positions dropped "
-		          "in all)\n", rows, (unsigned long long)dropped);
+		log_user("db: written again (%zu rows; %llu positions dropped "
+		         "in all)\n", rows, (unsigned long long)dropped);
 	a->db_degraded = false;
 	a->db_error[0] = '\0';
 }
@@ -254,8 +254,8 @@ persist_now(struct app *a)
  * every few minutes and at exit, so that a restart (or a crash, losing
  * at most SNAP_EVERY_US) does not wipe the reports: the hours and days
  * touched since the last snapshot, rewritten whole, in one transaction. */
-#define SNAP_EVERY_US (300 * LWS_US_PER_SEC)
-#define DAY_US (86400 * LWS_US_PER_SEC)
+#define SNAP_EVERY_US (300 * INT64_C(1000000))
+#define DAY_US (86400 * INT64_C(1000000))
 
 static int
 snapshot_heat(struct app *a, int64_t from, int64_t now)
@@ -326,8 +326,8 @@ snapshot(struct app *a, int64_t now, bool at_exit)
 	    snapshot_heat(a, from, now) < 0 ||
 	    snapshot_utilization(a, from, now) < 0 ||
 	    store_stats_commit(a->store) < 0) {
-		lwsl_err("db: statistics snapshot: %s\n",
-		         store_error(a->store));
+		log_err("db: statistics snapshot: %s\n",
+		        store_error(a->store));
 		store_stats_rollback(a->store);
 		return; /* tried again at the next flush */
 	}
@@ -338,7 +338,7 @@ snapshot(struct app *a, int64_t now, bool at_exit)
 /* Retention: personal history older than the setting goes, hourly, in
  * slices of PURGE_SLICE rows a second until the backlog is gone. */
 #define PURGE_SLICE 5000
-#define PURGE_EVERY_US (3600 * LWS_US_PER_SEC)
+#define PURGE_EVERY_US (3600 * INT64_C(1000000))
 
 static void
 purge(struct app *a, int64_t now)
@@ -349,31 +349,23 @@ purge(struct app *a, int64_t now)
 		return;
 	n = store_purge(a->store, now - a->retention_us, PURGE_SLICE);
 	if (n < 0) {
-		lwsl_err("db: retention purge: %s\n", store_error(a->store));
-		a->purge_next_us = now + 60 * LWS_US_PER_SEC;
+		log_err("db: retention purge: %s\n", store_error(a->store));
+		a->purge_next_us = now + 60 * INT64_C(1000000);
 		return;
 	}
 	a->purged_rows += (uint64_t)n;
 	a->purge_next_us = n >= PURGE_SLICE ? now : now + PURGE_EVERY_US;
 }
 
-static void
-flush_cb(lws_sorted_usec_list_t *sul)
-{
-	struct app *a = lws_container_of(sul, struct app, flush);
-
-	keep_occupancy(a, app_now_us());
-	flush(a, false);
-	snapshot(a, app_now_us(), false);
-	purge(a, app_now_us());
-	lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
-}
-
 void
-persist_start(struct app *a)
+persist_tick(struct app *a, int64_t now_us)
 {
-	if (a->store)
-		lws_sul_schedule(a->context, 0, &a->flush, flush_cb, FLUSH_US);
+	if (!a->store)
+		return;
+	keep_occupancy(a, now_us);
+	flush(a, false);
+	snapshot(a, now_us, false);
+	purge(a, now_us);
 }
 
 void
@@ -381,12 +373,11 @@ persist_close(struct app *a)
 {
 	if (!a->store)
 		return;
-	lws_sul_cancel(&a->flush);
 	flush(a, false);
 	snapshot(a, app_now_us(), true);
 	if (a->db_degraded)
-		lwsl_err("db: %zu rows not written at exit\n",
-		         store_batch_rows(&a->batch));
+		log_err("db: %zu rows not written at exit\n",
+		        store_batch_rows(&a->batch));
 	store_close(a->store);
 	a->store = NULL;
 	store_batch_free(&a->batch);
@@ -411,8 +402,8 @@ persist_open(struct app *a, const char *path)
 		goto fail;
 	}
 	if (store_migrations_applied(a->store))
-		lwsl_user("db %s: schema version %d\n", path,
-		          store_schema_version(a->store));
+		log_user("db %s: schema version %d\n", path,
+		         store_schema_version(a->store));
 	if (restore_open(a, path) < 0)
 		goto fail;
 	return 0;

@@ -2,7 +2,7 @@
  * when, and what comes back at start.
  *
  * Rows are collected in memory (app.batch) and written in one transaction
- * a second, from a timer on the service thread. Positions are downsampled
+ * a second (persist_tick(), from the loop's timer). Positions are downsampled
  * per tag; events and alarm changes all go in; each minute the closed
  * occupancy bucket of every zone goes in. An alarm's opening (with the
  * batch it is in) and an acknowledgement are written at once, not at the
@@ -20,9 +20,12 @@
  * the live table, stale by age. Before the lws context exists. 0, or -1
  * after saying why on stderr. */
 int persist_open(struct app *a, const char *path);
-/* Start the write timer (once the lws context exists). */
-void persist_start(struct app *a);
-/* At shutdown: stop the timer, write what is pending, close. */
+/* What is due at now_us: the pending batch written, the closed occupancy
+ * buckets, the statistics snapshot, a slice of the retention purge. The
+ * loop calls it every PERSIST_EVERY_US. */
+void persist_tick(struct app *a, int64_t now_us);
+#define PERSIST_EVERY_US INT64_C(1000000)
+/* At shutdown: write what is pending, close. */
 void persist_close(struct app *a);
 
 /* A tag's position changed (t->pos): kept when it moved, changed zone or

@@ -1,7 +1,6 @@
 /* The query string of a GET: its arguments, and the window (from=,
- * to=), days= and bucket= every report and history answer reads. The
- * *_parse functions take no lws and no clock, so they can be tested and
- * fuzzed alone. */
+ * to=), days= and bucket= every report and history answer reads. No lws
+ * and no clock: the request brings its reader and its time. */
 #include "query.h"
 
 #include <errno.h>
@@ -11,18 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
-#include "clock.h"
-
-/* The value of name= in the query string into out. lws writes every
- * fragment it looks at into the buffer it is given, so a missing argument
- * must not be allowed to leave one behind in out. */
+/* The value of name= in the query string into out. A reader may write
+ * every fragment it looks at into the buffer it is given (lws does), so
+ * a missing argument must not be allowed to leave one behind in out. */
 bool
-query_arg(struct lws *wsi, const char *name, char *out, size_t len)
+query_arg(const struct request *r, const char *name, char *out, size_t len)
 {
 	char buf[256];
-	const char *v = lws_get_urlarg_by_name(wsi, name, buf, sizeof buf);
+	const char *v = r->arg(r->ud, name, buf, sizeof buf);
 
 	if (!v || strlen(v) >= len)
 		return false;
@@ -163,12 +158,57 @@ query_bucket_parse(const char *s, int64_t *bucket_us)
 }
 
 const char *
-query_window(struct lws *wsi, int64_t *from_us, int64_t *to_us)
+query_window(const struct request *r, int64_t *from_us, int64_t *to_us)
 {
 	char from[128], to[128];
-	bool has_from = query_arg(wsi, "from=", from, sizeof from);
-	bool has_to = query_arg(wsi, "to=", to, sizeof to);
+	bool has_from = query_arg(r, "from=", from, sizeof from);
+	bool has_to = query_arg(r, "to=", to, sizeof to);
 
 	return query_window_parse(has_from ? from : NULL, has_to ? to : NULL,
-	                          app_now_us(), from_us, to_us);
+	                          r->now_us, from_us, to_us);
+}
+
+bool
+query_limit_parse(const char *s, size_t max, size_t *limit)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 1 || (unsigned long long)v > max)
+		return false;
+	*limit = (size_t)v;
+	return true;
+}
+
+void
+query_cursor_format(char *buf, size_t len, int64_t t_us, int64_t row)
+{
+	snprintf(buf, len, "%lld.%lld", (long long)t_us, (long long)row);
+}
+
+const char *
+query_cursor_parse(const char *s, int64_t *t_us, int64_t *row)
+{
+	static const char *const bad = "before: the \"next\" of the page "
+	                               "before (T.R)";
+	char *end;
+	long long t, r;
+
+	/* Digits only: strtoll would take spaces and signs too. */
+	if (*s < '0' || *s > '9')
+		return bad;
+	errno = 0;
+	t = strtoll(s, &end, 10);
+	if (errno || *end != '.' || end[1] < '0' || end[1] > '9')
+		return bad;
+	r = strtoll(end + 1, &end, 10);
+	if (errno || *end)
+		return bad;
+	*t_us = t;
+	*row = r;
+	return NULL;
 }

@@ -4,7 +4,9 @@
  * Each answer is made in pieces (paged.h): a step reads one page of rows,
  * keyed by (time, rowid) so that none comes twice or is skipped
  * (store_key), and never more than a slice of time, so that a step's cost
- * does not grow with the window. */
+ * does not grow with the window. Events come newest first (what a guard
+ * wants first), and an answer cut at its limit says where the next page
+ * starts ("next", given back as before=). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 
 #include "escape.h"
+#include "log.h"
 #include "persist.h"
 #include "reports.h"
 
@@ -39,10 +42,15 @@ enum kind { HISTORY, FLOOR, EVENTS, AUDIT };
 struct pager {
 	enum kind kind;
 	bool csv, ring;         /* ring: events from memory (no --db) */
-	int64_t to;
+	int64_t from, to;
 	int64_t slice;          /* the longest stretch a step reads */
-	struct store_key key;   /* the next step reads after it */
-	uint64_t seq;           /* ring: the next event to look at */
+	struct store_key key;   /* the next step reads after it (EVENTS:
+	                         * before it) */
+	struct store_key last;  /* the last row given (EVENTS: "next") */
+	/* Without a database: the ring's events that match, keyed by (t,
+	 * sequence number), newest first; the next to give is keys[at]. */
+	struct store_key *keys;
+	size_t n_keys, at;
 	size_t n, max, page;    /* n: rows taken (one past max: truncated) */
 	size_t read;            /* rows read, taken or (FLOOR) left out */
 	bool people;            /* FLOOR: people too, not only assets */
@@ -58,12 +66,12 @@ struct pager {
 };
 
 static bool
-want_csv(struct lws *wsi, const char **bad)
+want_csv(const struct request *r, const char **bad)
 {
 	char buf[16];
 
 	*bad = NULL;
-	if (!query_arg(wsi, "format=", buf, sizeof buf))
+	if (!query_arg(r, "format=", buf, sizeof buf))
 		return false;
 	if (strcmp(buf, "csv") == 0)
 		return true;
@@ -102,7 +110,7 @@ take(struct pager *g, int64_t t_us, int64_t rowid)
 		g->truncated = true;
 		return false;
 	}
-	g->key = (struct store_key){ t_us, rowid };
+	g->key = g->last = (struct store_key){ t_us, rowid };
 	if (!g->csv && g->n > 1)
 		paged_printf(g->out, ",");
 	return true;
@@ -213,35 +221,106 @@ audit_row(void *ud, const struct store_audit *r)
 	return 0;
 }
 
-/* Without a database: up to limit events that the live ring still holds
- * (those it dropped meanwhile are gone). */
-static void
-ring_step(struct app *a, struct pager *g, size_t limit)
+static bool
+key_before(struct store_key a, struct store_key b)
+{
+	return a.t_us < b.t_us || (a.t_us == b.t_us && a.rowid < b.rowid);
+}
+
+static int
+newest_first(const void *pa, const void *pb)
+{
+	const struct store_key *a = pa, *b = pb;
+
+	return key_before(*b, *a) ? -1 : key_before(*a, *b) ? 1 : 0;
+}
+
+static const track_event *
+ring_event(const struct app *a, uint64_t seq)
 {
 	uint64_t first = a->ev_seq >= EVENT_RING ? a->ev_seq - EVENT_RING + 1
 	                                         : 1;
+
+	return seq >= first && seq <= a->ev_seq
+	               ? &a->events[seq % EVENT_RING].ev
+	               : NULL;
+}
+
+/* The ring's events that g asks for, before its key, newest first: the
+ * same order and keys as the store's (the sequence number as the rowid),
+ * so that a page's "next" means the same with or without a database.
+ * False when out of memory. */
+static bool
+ring_select(struct app *a, struct pager *g)
+{
+	g->keys = malloc(EVENT_RING * sizeof *g->keys);
+	if (!g->keys)
+		return false;
+	for (uint64_t seq = a->ev_seq; ring_event(a, seq); seq--) {
+		const track_event *ev = ring_event(a, seq);
+		struct store_key k = { ev->t_us, (int64_t)seq };
+
+		if (ev->t_us >= g->from && key_before(k, g->key) &&
+		    (!g->by_tag || strcmp(g->tag, ev->tag) == 0) &&
+		    (!g->by_type ||
+		     strcmp(g->type, track_event_name(ev->type)) == 0))
+			g->keys[g->n_keys++] = k;
+	}
+	qsort(g->keys, g->n_keys, sizeof *g->keys, newest_first);
+	return true;
+}
+
+/* Without a database: up to limit of the events the live ring still
+ * holds (those it dropped meanwhile are gone). */
+static void
+ring_step(struct app *a, struct pager *g, size_t limit)
+{
 	size_t got = 0;
 
-	if (g->seq < first)
-		g->seq = first;
-	for (; g->seq <= a->ev_seq && got < limit; g->seq++) {
-		const track_event *ev = &a->events[g->seq % EVENT_RING].ev;
+	if (!g->keys && !ring_select(a, g)) {
+		g->out->oom = true; /* the answer fails as out of memory */
+		g->done = true;
+		return;
+	}
+	for (; g->at < g->n_keys && got < limit; g->at++) {
+		struct store_key k = g->keys[g->at];
+		const track_event *ev = ring_event(a, (uint64_t)k.rowid);
 		struct store_event e;
 
-		if (ev->t_us < g->key.t_us || ev->t_us >= g->to ||
-		    (g->by_tag && strcmp(g->tag, ev->tag) != 0) ||
-		    (g->by_type &&
-		     strcmp(g->type, track_event_name(ev->type)) != 0))
+		if (!ev)
 			continue;
 		e = persist_event_row(ev);
 		got++;
-		if (!take(g, g->key.t_us, 0)) {
+		if (!take(g, k.t_us, k.rowid)) {
 			g->done = true;
 			return;
 		}
 		put_event(g, &e);
 	}
-	g->done = g->seq > a->ev_seq;
+	g->done = g->at >= g->n_keys;
+}
+
+/* One page of events from the store, newest first: the stretch of at
+ * most a slice before the key. 0, or -1. */
+static int
+events_step(struct app *a, struct pager *g, size_t limit)
+{
+	size_t before = g->read;
+	int64_t lo = g->key.t_us - g->from > g->slice ? g->key.t_us - g->slice
+	                                              : g->from;
+
+	if (store_events_page(a->store, lo, g->key, g->by_tag ? g->tag : NULL,
+	                      g->by_type ? g->type : NULL, limit, event_row,
+	                      g) < 0)
+		return -1;
+	if (g->truncated) {
+		g->done = true;
+	} else if (g->read - before < limit) {
+		/* The stretch is read: on to the one before. */
+		g->key = STORE_KEY_AT(lo);
+		g->done = lo <= g->from;
+	}
+	return 0;
 }
 
 /* One page of rows into g->out: 0, or -1 when the store failed. */
@@ -259,17 +338,14 @@ step(struct app *a, struct pager *g)
 		ring_step(a, g, limit);
 		return 0;
 	}
+	if (g->kind == EVENTS)
+		return events_step(a, g, limit);
 	if (g->kind == HISTORY)
 		rc = store_history_page(a->store, g->tag, g->key, end, limit,
 		                        history_row, g);
 	else if (g->kind == FLOOR)
 		rc = store_floor_history_page(a->store, g->tag, g->key, end,
 		                              limit, floor_row, g);
-	else if (g->kind == EVENTS)
-		rc = store_events_page(a->store, g->key, end,
-		                       g->by_tag ? g->tag : NULL,
-		                       g->by_type ? g->type : NULL, limit,
-		                       event_row, g);
 	else
 		rc = store_audit_page(a->store, g->key, end, limit, audit_row,
 		                      g);
@@ -290,15 +366,25 @@ pager_step(struct app *a, struct pager *g, struct paged_text *out)
 {
 	g->out = out;
 	if (!g->done && step(a, g) < 0) {
-		lwsl_err("db: report cut short: %s\n", store_error(a->store));
+		log_err("db: report cut short: %s\n", store_error(a->store));
 		return -1;
 	}
 	if (!g->done)
 		return 1;
 	if (g->csv)
 		return 0;
-	paged_printf(out, "],\"truncated\":%s}",
-	             g->truncated ? "true" : "false");
+	paged_printf(out, "],\"truncated\":%s", g->truncated ? "true" : "false");
+	if (g->kind == EVENTS) {
+		char next[QUERY_CURSOR_MAX];
+
+		/* The key of the last event given: the next page's before=. */
+		query_cursor_format(next, sizeof next, g->last.t_us,
+		                    g->last.rowid);
+		paged_printf(out, ",\"next\":%s%s%s", g->truncated ? "\"" : "",
+		             g->truncated ? next : "null",
+		             g->truncated ? "\"" : "");
+	}
+	paged_printf(out, "}");
 	return 0;
 }
 
@@ -324,6 +410,7 @@ pager_free(void *state)
 	struct pager *g = state;
 
 	free(g->first.s);
+	free(g->keys);
 	free(g);
 }
 
@@ -384,8 +471,9 @@ pager_new(struct app *a, enum kind kind, int64_t from, int64_t to,
 		return NULL;
 	g->kind = kind;
 	g->csv = csv;
+	g->from = from;
 	g->to = to;
-	g->key = STORE_KEY_AT(from);
+	g->key = STORE_KEY_AT(kind == EVENTS ? to : from);
 	g->max = max;
 	g->page = a->page_rows ? a->page_rows : PAGE_ROWS;
 	g->slice = kind == FLOOR ? FLOOR_SLICE_US : SLICE_US;
@@ -428,11 +516,11 @@ storage_error(struct app *a)
 }
 
 struct report
-reports_history(struct app *a, struct lws *wsi, const char *tag)
+reports_history(struct app *a, const struct request *r, const char *tag)
 {
 	int64_t from, to;
-	const char *bad = query_window(wsi, &from, &to);
-	bool want = !bad && want_csv(wsi, &bad);
+	const char *bad = query_window(r, &from, &to);
+	bool want = !bad && want_csv(r, &bad);
 	struct pager *g;
 	int known;
 
@@ -458,20 +546,27 @@ reports_history(struct app *a, struct lws *wsi, const char *tag)
 }
 
 struct report
-reports_events(struct app *a, struct lws *wsi)
+reports_events(struct app *a, const struct request *r)
 {
 	int64_t from, to;
-	const char *bad = query_window(wsi, &from, &to);
-	bool want = !bad && want_csv(wsi, &bad);
-	char tag[256], type[32];
-	bool by_tag = query_arg(wsi, "tag=", tag, sizeof tag);
-	bool by_type = query_arg(wsi, "type=", type, sizeof type);
+	const char *bad = query_window(r, &from, &to);
+	bool want = !bad && want_csv(r, &bad);
+	char tag[256], type[32], arg[64];
+	bool by_tag = query_arg(r, "tag=", tag, sizeof tag);
+	bool by_type = query_arg(r, "type=", type, sizeof type);
+	bool paged = query_arg(r, "before=", arg, sizeof arg);
+	struct store_key before = STORE_KEY_AT(to);
+	size_t limit = MAX_EVENTS;
 	struct pager *g;
-
 	int listed;
 
 	if (!bad && by_tag && strlen(tag) >= TRACK_ID_MAX)
 		bad = "tag: longer than any tag id";
+	if (!bad && paged)
+		bad = query_cursor_parse(arg, &before.t_us, &before.rowid);
+	if (!bad && query_arg(r, "limit=", arg, sizeof arg) &&
+	    !query_limit_parse(arg, MAX_EVENTS, &limit))
+		bad = "limit: a whole number of events, 1 to 10000";
 	if (!bad && to - from > STORE_HISTORY_MAX_US)
 		bad = "the window is too long: at most 31 days";
 	if (bad)
@@ -495,8 +590,14 @@ reports_events(struct app *a, struct lws *wsi)
 				          "restricted_entry, distress, lost or "
 				          "found" };
 	}
-	if (!(g = pager_new(a, EVENTS, from, to, MAX_EVENTS, want)))
+	if (!(g = pager_new(a, EVENTS, from, to, limit, want)))
 		return no_memory();
+	/* A page goes on before the last event of the one before it, never
+	 * past the window. */
+	if (paged && before.t_us < to) {
+		g->key = before;
+		g->done = before.t_us < from;
+	}
 	g->ring = !a->store;
 	g->by_tag = by_tag;
 	g->by_type = by_type;
@@ -510,10 +611,10 @@ reports_events(struct app *a, struct lws *wsi)
 }
 
 struct report
-reports_audit(struct app *a, struct lws *wsi)
+reports_audit(struct app *a, const struct request *r)
 {
 	int64_t from, to;
-	const char *bad = query_window(wsi, &from, &to);
+	const char *bad = query_window(r, &from, &to);
 	struct pager *g;
 
 	/* As history: the rows a window reads grow with it. */
@@ -562,14 +663,14 @@ floor_whom(char *buf, size_t len, const char *floor, int64_t from,
 }
 
 struct report
-reports_floor_history(struct app *a, struct lws *wsi, bool people,
+reports_floor_history(struct app *a, const struct request *r, bool people,
                       char *whom, size_t whom_len)
 {
 	int64_t from, to;
 	char floor[TRACK_ID_MAX + 1];
-	const char *bad = query_window(wsi, &from, &to);
-	bool want = !bad && want_csv(wsi, &bad);
-	bool has = query_arg(wsi, "floor=", floor, sizeof floor);
+	const char *bad = query_window(r, &from, &to);
+	bool want = !bad && want_csv(r, &bad);
+	bool has = query_arg(r, "floor=", floor, sizeof floor);
 	struct pager *g;
 
 	if (!bad && (!has || !*floor))

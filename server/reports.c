@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csvtext.h"
+#include "log.h"
 #include "occupancy.h"
 #include "persist.h"
 
@@ -25,28 +26,30 @@ struct query {
 	double days;
 	int64_t bucket_us;   /* occupancy rows merged to this (0: as kept) */
 	bool csv;
+	int64_t now_us;      /* when the request came */
 };
 
 /* NULL, or what is wrong with the query. */
 static const char *
-parse_query(struct lws *wsi, struct query *q)
+parse_query(const struct request *r, struct query *q)
 {
 	char buf[128];
 	const char *bad;
 
 	memset(q, 0, sizeof *q);
 	q->days = 7.0;
-	if ((bad = query_window(wsi, &q->from_us, &q->to_us)))
+	q->now_us = r->now_us;
+	if ((bad = query_window(r, &q->from_us, &q->to_us)))
 		return bad;
-	if (query_arg(wsi, "days=", buf, sizeof buf) &&
+	if (query_arg(r, "days=", buf, sizeof buf) &&
 	    (bad = query_days_parse(buf, &q->days)))
 		return bad;
-	if (query_arg(wsi, "bucket=", buf, sizeof buf) &&
+	if (query_arg(r, "bucket=", buf, sizeof buf) &&
 	    (bad = query_bucket_parse(buf, &q->bucket_us)))
 		return bad;
-	query_arg(wsi, "zone=", q->zone, sizeof q->zone);
-	query_arg(wsi, "floor=", q->floor, sizeof q->floor);
-	if (query_arg(wsi, "format=", buf, sizeof buf)) {
+	query_arg(r, "zone=", q->zone, sizeof q->zone);
+	query_arg(r, "floor=", q->floor, sizeof q->floor);
+	if (query_arg(r, "format=", buf, sizeof buf)) {
 		if (strcmp(buf, "csv") == 0)
 			q->csv = true;
 		else if (strcmp(buf, "json") != 0)
@@ -76,7 +79,7 @@ stored_dwell(struct app *a, const char *zone, const struct query *q,
 		return false;
 	if (store_visits(a->store, zone, q->from_us, q->to_us, &lengths, &n) <
 	    0) {
-		lwsl_err("db: dwell in %s: %s\n", zone, store_error(a->store));
+		log_err("db: dwell in %s: %s\n", zone, store_error(a->store));
 		return false;
 	}
 	track_dwell_of(lengths, n, d);
@@ -156,7 +159,7 @@ utilization(struct app *a, const struct query *q)
 		    store_utilization(a->store, tags[i].id,
 		                      q->from_us / DAY_US * DAY_US, q->to_us,
 		                      a->started_us, &moving, &idle) < 0)
-			lwsl_err("db: utilization: %s\n", store_error(a->store));
+			log_err("db: utilization: %s\n", store_error(a->store));
 		u = moving + idle > 0 ? moving / (moving + idle) : 0.0;
 		if (q->csv) {
 			csvtext_field(&csv, tags[i].id, ',');
@@ -171,13 +174,13 @@ utilization(struct app *a, const struct query *q)
 				                tags[i].category, "moving_s", moving,
 				                "idle_s", idle, "utilization", u));
 	}
-	n = track_engine_not_seen(a->engine, app_now_us(),
+	n = track_engine_not_seen(a->engine, q->now_us,
 	                          llround(q->days * 86400e6), ids, nt);
 	for (size_t i = 0; i < n && i < nt; i++) {
 		/* Heard before this run (a restored last position) counts. */
 		const struct live_tag *t = livetable_find(&a->live, ids[i]);
 
-		if (t && app_now_us() - t->seen_us <
+		if (t && q->now_us - t->seen_us <
 		                 llround(q->days * 86400e6))
 			continue;
 		json_array_append_new(unseen, json_string(ids[i]));
@@ -222,7 +225,7 @@ heatmap(struct app *a, const struct query *q)
 	if (a->store && store_add_heatmap(a->store, q->floor, q->from_us,
 	                                  q->to_us, a->started_us, cols, rows,
 	                                  grid) < 0)
-		lwsl_err("db: heatmap: %s\n", store_error(a->store));
+		log_err("db: heatmap: %s\n", store_error(a->store));
 	if (q->csv) {
 		csvtext_put(&csv, "row,col,x,y,seconds\n");
 		for (size_t r = 0; r < rows; r++)
@@ -252,10 +255,10 @@ heatmap(struct app *a, const struct query *q)
 }
 
 struct report
-reports_get(struct app *a, struct lws *wsi, const char *which)
+reports_get(struct app *a, const struct request *r, const char *which)
 {
 	struct query q;
-	const char *bad = parse_query(wsi, &q);
+	const char *bad = parse_query(r, &q);
 
 	/* As history: the stored rows a window reads grow with it. */
 	if (!bad && q.to_us - q.from_us > STORE_HISTORY_MAX_US)
@@ -265,7 +268,7 @@ reports_get(struct app *a, struct lws *wsi, const char *which)
 			                .detail = bad };
 	if (strcmp(which, "occupancy") == 0)
 		return occupancy_report(a, q.from_us, q.to_us, q.zone, q.floor,
-		                        q.bucket_us, q.csv);
+		                        q.bucket_us, q.csv, q.now_us);
 	if (strcmp(which, "dwell") == 0)
 		return dwell(a, &q);
 	if (strcmp(which, "utilization") == 0)

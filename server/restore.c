@@ -1,5 +1,6 @@
 /* What comes back from the database at start: see restore.h. */
 #include "restore.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
  * must not fill the live table with stale junk after a restart. The
  * site's own tags always come back. */
 #define RESTORE_MIN_SCANNERS 2
-#define RESTORE_UNLISTED_US (3600 * LWS_US_PER_SEC)
+#define RESTORE_UNLISTED_US (3600 * INT64_C(1000000))
 #define RESTORE_UNLISTED_MAX 1000
 
 struct restored {
@@ -153,13 +154,13 @@ restore_alarm(void *ud, const struct store_alarm *row)
 		snprintf(al.acked_by, sizeof al.acked_by, "%s", row->acked_by);
 	c = alarms_restore(&r->a->alarms, &al);
 	if (c.dropped.id)
-		lwsl_warn("alarm table full: open alarm %llu of unlisted %s "
-		          "left in the database only\n",
-		          (unsigned long long)c.dropped.id, c.dropped.tag);
+		log_warn("alarm table full: open alarm %llu of unlisted %s "
+		         "left in the database only\n",
+		         (unsigned long long)c.dropped.id, c.dropped.tag);
 	if (!c.al) {
-		lwsl_err("alarm table full of open alarms: alarm %llu of %s "
-		         "not restored\n", (unsigned long long)row->id,
-		         row->tag);
+		log_err("alarm table full of open alarms: alarm %llu of %s "
+		        "not restored\n", (unsigned long long)row->id,
+		        row->tag);
 		return 0;
 	}
 	r->alarms++;
@@ -195,9 +196,9 @@ purge_strays(struct app *a, const char *path)
 		return -1;
 	}
 	if (gone > 0)
-		lwsl_user("db %s: %d stray last positions forgotten (tags not "
-		          "in the site, heard by fewer than %d scanners)\n",
-		          path, gone, RESTORE_MIN_SCANNERS);
+		log_user("db %s: %d stray last positions forgotten (tags not "
+		         "in the site, heard by fewer than %d scanners)\n",
+		         path, gone, RESTORE_MIN_SCANNERS);
 	return 0;
 }
 
@@ -220,8 +221,8 @@ restore_open(struct app *a, const char *path)
 	if (max_id > a->alarms.ids)
 		a->alarms.ids = max_id;
 	if (r.tags || r.alarms)
-		lwsl_user("db %s: %zu last positions back (%zu skipped), %zu "
-		          "alarms (%zu open)\n", path, r.tags, r.skipped,
-		          r.alarms, r.open);
+		log_user("db %s: %zu last positions back (%zu skipped), %zu "
+		         "alarms (%zu open)\n", path, r.tags, r.skipped,
+		         r.alarms, r.open);
 	return 0;
 }

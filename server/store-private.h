@@ -77,14 +77,15 @@
 	XX(PURGE_STRAY_LAST, "DELETE FROM last_positions WHERE "             \
 	   "coalesce(scanners, 0) < ?1 AND tag NOT IN "                      \
 	   "(SELECT value FROM json_each(?2))")                              \
-	/* Keyed reads (store_key): rows after (?from, ?rowid), in the    \
-	 * order of (t, rowid), which the indexes on t keep already. */      \
-	XX(EVENTS, EVENT_COLUMNS "WHERE t >= ?1 AND t < ?2 "                 \
-	   "AND (t > ?1 OR rowid > ?5) "                                     \
-	   "AND (?3 IS NULL OR type = ?3) ORDER BY t, rowid LIMIT ?4")       \
-	XX(EVENTS_TAG, EVENT_COLUMNS "WHERE tag = ?1 AND t >= ?2 AND t < ?3 " \
-	   "AND (t > ?2 OR rowid > ?6) "                                     \
-	   "AND (?4 IS NULL OR type = ?4) ORDER BY t, rowid LIMIT ?5")       \
+	/* Events newest first: before the key (?before, ?rowid) in the   \
+	 * order of (t, rowid), back to ?from; the indexes on t keep that  \
+	 * order already (read backwards). */                               \
+	XX(EVENTS, EVENT_COLUMNS "WHERE t >= ?1 AND t <= ?2 "                \
+	   "AND (t < ?2 OR rowid < ?5) AND (?3 IS NULL OR type = ?3) "        \
+	   "ORDER BY t DESC, rowid DESC LIMIT ?4")                           \
+	XX(EVENTS_TAG, EVENT_COLUMNS "WHERE tag = ?1 AND t >= ?2 AND t <= ?3 " \
+	   "AND (t < ?3 OR rowid < ?6) AND (?4 IS NULL OR type = ?4) "        \
+	   "ORDER BY t DESC, rowid DESC LIMIT ?5")                           \
 	XX(ALARMS, "SELECT id, tag, opened, pressed, acked_by, acked "       \
 	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
 	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT ?1) ORDER BY id") \

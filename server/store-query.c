@@ -143,12 +143,12 @@ int
 store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
              const char *type, size_t limit, store_event_cb cb, void *ud)
 {
-	return store_events_page(s, STORE_KEY_AT(from_us), to_us, tag, type,
+	return store_events_page(s, from_us, STORE_KEY_AT(to_us), tag, type,
 	                         limit, cb, ud);
 }
 
 int
-store_events_page(store *s, struct store_key after, int64_t to_us,
+store_events_page(store *s, int64_t from_us, struct store_key before,
                   const char *tag, const char *type, size_t limit,
                   store_event_cb cb, void *ud)
 {
@@ -159,11 +159,11 @@ store_events_page(store *s, struct store_key after, int64_t to_us,
 
 	if (tag)
 		store__bind_text(st, k++, tag);
-	sqlite3_bind_int64(st, k++, after.t_us);
-	sqlite3_bind_int64(st, k++, to_us);
+	sqlite3_bind_int64(st, k++, from_us);
+	sqlite3_bind_int64(st, k++, before.t_us);
 	store__bind_text(st, k++, type);
 	sqlite3_bind_int64(st, k++, limit_of(limit));
-	sqlite3_bind_int64(st, k, after.rowid);
+	sqlite3_bind_int64(st, k, before.rowid);
 	while ((rc = store__next_row(s, i)) > 0) {
 		struct store_event e = {
 			.t_us = sqlite3_column_int64(st, 0),

@@ -213,7 +213,7 @@ typedef int (*store_occupancy_cb)(void *ud,
  * skipped, however many share a time; STORE_KEY_AT(t) starts at time t
  * (no row has the smallest rowid). The *_page reads take rows with
  * after < (t, rowid) and t < to_us; the others are the same from
- * STORE_KEY_AT(from_us). */
+ * STORE_KEY_AT(from_us). Events go the other way (store_events_page). */
 struct store_key {
 	int64_t t_us;
 	int64_t rowid;
@@ -242,12 +242,15 @@ int store_last_positions(store *s, store_position_cb cb, void *ud);
  * (or an unknown number); their history stays. The rows deleted, or -1. */
 int store_purge_stray_last(store *s, const char *listed_json,
                            unsigned min_scanners);
-/* Events with from_us <= t < to_us, oldest first, at most limit; tag and
- * type narrow when not NULL. 0, or -1. */
+/* Events with from_us <= t < to_us, newest first (what a guard asks for
+ * first), at most limit; tag and type narrow when not NULL. 0, or -1. */
 int store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
                  const char *type, size_t limit, store_event_cb cb,
                  void *ud);
-int store_events_page(store *s, struct store_key after, int64_t to_us,
+/* The same read in pages: the events before the key (t, rowid) < before,
+ * back to from_us; the last row of a page keys the next.
+ * STORE_KEY_AT(to_us) starts at to_us. */
+int store_events_page(store *s, int64_t from_us, struct store_key before,
                       const char *tag, const char *type, size_t limit,
                       store_event_cb cb, void *ud);
 /* Every open alarm and the newest max_acked acknowledged ones, by id.

@@ -28,6 +28,7 @@
 #include "oidc-session.h"
 #include "options.h"
 #include "persist.h"
+#include "protocols.h"
 #include "sitefile.h"
 #include "webhook.h"
 
@@ -58,13 +59,56 @@ update(struct app *a)
 		                           "track-live.v1"));
 }
 
+/* The loop's timers: the engine's tick, the history's writes and the
+ * watch on tokens and sessions. */
+struct loop {
+	struct app *app;
+	lws_sorted_usec_list_t tick, persist, watch;
+};
+
+#define WATCH_EVERY_US 1000000
+
 static void
 tick_cb(lws_sorted_usec_list_t *sul)
 {
-	struct app *a = lws_container_of(sul, struct app, tick);
+	struct loop *l = lws_container_of(sul, struct loop, tick);
 
-	update(a);
-	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
+	update(l->app);
+	lws_sul_schedule(l->app->context, 0, &l->tick, tick_cb,
+	                 l->app->tick_us);
+}
+
+static void
+persist_cb(lws_sorted_usec_list_t *sul)
+{
+	struct loop *l = lws_container_of(sul, struct loop, persist);
+
+	persist_tick(l->app, app_now_us());
+	lws_sul_schedule(l->app->context, 0, &l->persist, persist_cb,
+	                 PERSIST_EVERY_US);
+}
+
+/* Open WebSockets were let in at their handshake: after a change of
+ * tokens or sessions each checks its caller again (ACCESS_RECHECK). */
+static void
+watch_cb(lws_sorted_usec_list_t *sul)
+{
+	static const char *const sockets[] = { "track-ingest.v1",
+		                               "track-live.v1" };
+	struct loop *l = lws_container_of(sul, struct loop, watch);
+	struct app *a = l->app;
+	struct lws_vhost *vh = lws_get_vhost_by_name(a->context, "trackd");
+
+	if (access_watch(a, app_now_us()) && vh)
+		for (size_t i = 0; i < sizeof sockets / sizeof *sockets; i++) {
+			const struct lws_protocols *pr =
+				lws_vhost_name_to_protocol(vh, sockets[i]);
+
+			if (pr)
+				lws_callback_all_protocol(a->context, pr,
+				                          ACCESS_RECHECK);
+		}
+	lws_sul_schedule(a->context, 0, &l->watch, watch_cb, WATCH_EVERY_US);
 }
 
 /* The site file without its people, for roles that may not see them:
@@ -91,6 +135,7 @@ site_assets_only(struct app *a)
 }
 
 static struct app the_app;
+static struct loop the_loop = { .app = &the_app };
 
 static struct lws_protocols protocols[] = {
 	{ "http", http_callback, 0, 0, 0, NULL, 0 },
@@ -137,8 +182,9 @@ oidc_close(struct app *a)
 }
 
 static int
-run(struct app *a, const struct trackd_options *o)
+run(struct loop *l, const struct trackd_options *o)
 {
+	struct app *a = l->app;
 	struct lws_context_creation_info info;
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
@@ -222,7 +268,7 @@ run(struct app *a, const struct trackd_options *o)
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
 	if (o->db && persist_open(a, o->db) < 0)
 		return 1;
-	if (access_open(a) < 0) {
+	if (access_open(a, o->oidc_issuer != NULL, app_now_us()) < 0) {
 		persist_close(a);
 		return 1;
 	}
@@ -319,17 +365,19 @@ run(struct app *a, const struct trackd_options *o)
 	if (o->oidc_issuer)
 		printf("trackd: single sign-on with %s (sign-in at "
 		       "/api/v1/auth/oidc/login); %u tokens for machines\n",
-		       o->oidc_issuer, access_tokens(a));
-	else if (access_required(a))
+		       o->oidc_issuer, access_tokens(a, app_now_us()));
+	else if (access_required(a, app_now_us()))
 		printf("trackd: access by token (%u valid; trackd token list "
-		       "--db %s)\n", access_tokens(a), o->db);
+		       "--db %s)\n", access_tokens(a, app_now_us()), o->db);
 	else
 		printf("trackd: open access: no tokens yet (trackd token add "
 		       "--role ROLE --db FILE closes it)\n");
 	fflush(stdout);
-	lws_sul_schedule(a->context, 0, &a->tick, tick_cb, a->tick_us);
-	persist_start(a);
-	access_start(a);
+	lws_sul_schedule(a->context, 0, &l->tick, tick_cb, a->tick_us);
+	lws_sul_schedule(a->context, 0, &l->persist, persist_cb,
+	                 PERSIST_EVERY_US);
+	lws_sul_schedule(a->context, 0, &l->watch, watch_cb,
+	                 WATCH_EVERY_US);
 	oidc_client_start(a);
 
 	while (n >= 0 && !interrupted) {
@@ -338,11 +386,14 @@ run(struct app *a, const struct trackd_options *o)
 		 * next update runs now rather than at the tick. */
 		if (a->update_due) {
 			a->update_due = false;
-			lws_sul_schedule(a->context, 0, &a->tick, tick_cb, 1);
+			lws_sul_schedule(a->context, 0, &l->tick,
+			                 tick_cb, 1);
 		}
 	}
 
-	lws_sul_cancel(&a->tick);
+	lws_sul_cancel(&l->tick);
+	lws_sul_cancel(&l->persist);
+	lws_sul_cancel(&l->watch);
 	webhook_stop(a);
 	oidc_client_stop(a);
 	/* The pending batch goes in before anything it points into (the
@@ -379,7 +430,7 @@ main(int argc, char **argv)
 	rc = options_parse(argc, argv, &o);
 
 	if (rc < 0)
-		rc = run(&the_app, &o);
+		rc = run(&the_loop, &o);
 	options_free(&o);
 	return rc;
 }

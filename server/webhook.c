@@ -3,8 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libwebsockets.h>
+
 #include "alarms.h"
 #include "app.h"
+#include "log.h"
+#include "protocols.h"
 #include "webhook.h"
 
 #define QUEUE 256             /* deliveries kept waiting */
@@ -153,8 +157,8 @@ finished(struct webhook *h, bool ok, const char *why)
 	{
 		lws_usec_t d = backoff_us(h);
 
-		lwsl_warn("webhook %s: attempt %u failed (%s); next in %.1f s\n",
-		          h->url, h->attempt, why, (double)d * 1e-6);
+		log_warn("webhook %s: attempt %u failed (%s); next in %.1f s\n",
+		         h->url, h->attempt, why, (double)d * 1e-6);
 		lws_sul_schedule(h->app->context, 0, &h->retry, retry_cb, d);
 	}
 }
@@ -211,8 +215,8 @@ webhook_alarm(struct app *a, const struct alarm *al, const char *what)
 		/* The oldest waiting one goes, never the one in flight. */
 		size_t victim = (h->head + (h->wsi ? 1 : 0)) % QUEUE;
 
-		lwsl_err("webhook %s: queue full, dropping a delivery\n",
-		         h->url);
+		log_err("webhook %s: queue full, dropping a delivery\n",
+		        h->url);
 		free(h->queue[victim]);
 		for (size_t i = victim; i != (h->head + h->n - 1) % QUEUE;
 		     i = (i + 1) % QUEUE)

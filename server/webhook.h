@@ -2,13 +2,12 @@
  * to a configured URL, so the people on duty hear of a call for help even
  * with no map open. Deliveries go one at a time, in order; a failed one
  * (no connection, no answer, a status that is not 2xx) is retried with
- * exponential backoff and jitter until it goes through. */
+ * exponential backoff and jitter until it goes through. Its lws client
+ * protocol is in protocols.h. */
 #ifndef TRACKD_WEBHOOK_H
 #define TRACKD_WEBHOOK_H
 
 #include <stdint.h>
-
-#include <libwebsockets.h>
 
 struct app;
 struct alarm;
@@ -32,8 +31,5 @@ void webhook_free(struct app *a);
 void webhook_alarm(struct app *a, const struct alarm *al, const char *what);
 
 struct webhook_stats webhook_stats(const struct app *a);
-
-int webhook_callback(struct lws *wsi, enum lws_callback_reasons reason,
-                     void *user, void *in, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* What both WebSocket protocols (ingest-ws.c, live.c) need of lws: see
  * ws.h. */
 #include "ws.h"
+#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,9 @@ ws_end_for_access(struct lws *wsi, bool *ending, const struct caller *who,
 	                : who->token ? "token revoked"
 	                             : "access now needs a token";
 
-	lwsl_warn("%s of %s (%s) ended: %s\n", what, who->name[0] ? who->name
-	                                                            : "open access",
-	          who->peer, why);
+	log_warn("%s of %s (%s) ended: %s\n", what, who->name[0] ? who->name
+	                                                           : "open access",
+	         who->peer, why);
 	*ending = true;
 	lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 	                 (unsigned char *)why, strlen(why));

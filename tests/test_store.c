@@ -784,7 +784,7 @@ Test(store, the_file_and_its_wal_are_the_owner_s_only)
 	store_close(s);
 }
 
-Test(store, events_narrow_by_window_tag_and_type)
+Test(store, events_newest_first_narrowed_by_window_tag_and_type)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(1);
@@ -805,19 +805,67 @@ Test(store, events_narrow_by_window_tag_and_type)
 	memset(&g, 0, sizeof g);
 	store_events(s, 2 * S, 6 * S, NULL, NULL, 100, got_event, &g);
 	cr_expect_eq(g.n, 4);
-	cr_expect_eq(g.t[0], 2 * S);
+	cr_expect_eq(g.t[0], 5 * S, "newest first");
+	cr_expect_eq(g.t[3], 2 * S);
 	memset(&g, 0, sizeof g);
 	store_events(s, 0, 100 * S, "badge-12", NULL, 100, got_event, &g);
 	cr_expect_eq(g.n, 4); /* 1, 3, 5, 7 */
 	memset(&g, 0, sizeof g);
 	store_events(s, 0, 100 * S, "badge-12", "zone_exit", 100, got_event,
 	             &g);
-	cr_assert_eq(g.n, 2); /* 1, 7 */
-	cr_expect_eq(g.t[0], 1 * S);
-	cr_expect_eq(g.t[1], 7 * S);
+	cr_assert_eq(g.n, 2); /* 7, 1 */
+	cr_expect_eq(g.t[0], 7 * S);
+	cr_expect_eq(g.t[1], 1 * S);
 	memset(&g, 0, sizeof g);
 	store_events(s, 0, 100 * S, NULL, "distress", 2, got_event, &g);
 	cr_expect_eq(g.n, 2, "at most limit rows");
+	cr_expect_eq(g.t[0], 8 * S, "the newest ones");
+	store_batch_free(&b);
+	store_close(s);
+}
+
+static int
+key_event(void *ud, const struct store_event *e)
+{
+	struct store_key *k = ud;
+
+	cr_expect(e->t_us < k->t_us ||
+	          (e->t_us == k->t_us && e->rowid < k->rowid),
+	          "each row before the last");
+	*k = (struct store_key){ e->t_us, e->rowid };
+	return 0;
+}
+
+/* Pages keyed by their last row: every event once, newest first, however
+ * many share a time. */
+Test(store, events_in_pages_come_once_each)
+{
+	store *s = open_ok();
+	struct store_batch b = batch_of(1);
+	struct store_key key = STORE_KEY_AT(100 * S);
+	size_t n = 0;
+
+	for (int i = 0; i < 12; i++) {
+		struct store_event e = event("zone_enter", "badge-12", i / 4);
+
+		store_batch_add_event(&b, &e);
+	}
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	for (int page = 0; page < 10; page++) {
+		struct store_key before = key;
+		struct got g = { 0 };
+
+		cr_assert_eq(store_events_page(s, 0, before, "badge-12", NULL, 5,
+		                               got_event, &g),
+		             0);
+		store_events_page(s, 0, before, "badge-12", NULL, 5, key_event,
+		                  &key);
+		n += g.n;
+		if (g.n < 5)
+			break;
+	}
+	cr_expect_eq(n, 12, "every event once");
+	cr_expect_eq(key.t_us, 0, "down to the oldest");
 	store_batch_free(&b);
 	store_close(s);
 }

@@ -107,3 +107,23 @@ test('a press through a scanner the site does not have raises nothing', async ()
 	assert.ok(!c.messages.some((x) => x.type === 'event' &&
 		x.event.type === 'distress' && x.event.tag === tag), 'no distress');
 });
+
+test('GET /api/v1/events without a database: newest first, a page at a time', async () => {
+	const all = (await trackd.get('/api/v1/events')).json();
+	assert.ok(all.events.length >= 3, `${all.events.length} events so far`);
+	assert.equal(all.truncated, false);
+	assert.equal(all.next, null);
+	const ts = all.events.map((e) => e.t);
+	assert.deepEqual(ts, [...ts].sort((a, b) => b - a), 'newest first');
+	// One a page, following next: the same events, none twice.
+	const paged = [];
+	let cursor = null;
+	do {
+		const page = (await trackd.get('/api/v1/events?limit=1' +
+			(cursor ? `&before=${cursor}` : ''))).json();
+		assert.ok(page.events.length <= 1);
+		paged.push(...page.events);
+		cursor = page.next;
+	} while (cursor && paged.length <= all.events.length);
+	assert.deepEqual(paged, all.events);
+});

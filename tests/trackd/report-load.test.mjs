@@ -172,14 +172,37 @@ test('paged history, events and audit equal the stored rows, in order, none twic
 			assert.equal(hl[0], 't,x,y,r,floor,zone');
 			check(hl.slice(1).map((l) => Number(l.split(',')[1])), 'history csv');
 
+			// Events newest first: the same rows, the other way.
+			const newest = (got) => [...got].reverse();
 			const e = await t.get(`/api/v1/events?${w}&tag=${PERSON.tag}`);
 			assert.equal(e.status, 200);
-			check(e.json().events.map((ev) => ev.x), 'events by tag');
-			check((await t.get(`/api/v1/events?${w}&type=zone_enter`)).json().events
-				.map((ev) => ev.x), 'events by type');
+			assert.equal(e.json().next, null);
+			check(newest(e.json().events.map((ev) => ev.x)), 'events by tag');
+			check(newest((await t.get(`/api/v1/events?${w}&type=zone_enter`)).json().events
+				.map((ev) => ev.x)), 'events by type');
 			const ec = (await t.get(`/api/v1/events?${w}&format=csv`)).text.trim().split('\n');
 			assert.equal(ec[0], 't,type,tag,zone,floor,x,y');
-			check(ec.slice(1).map((l) => Number(l.split(',')[5])), 'events csv');
+			check(newest(ec.slice(1).map((l) => Number(l.split(',')[5]))), 'events csv');
+
+			// Page by page with the cursor (pages of 50 across the store's
+			// pages of 7, ties between them): every event once, in order.
+			const paged = [];
+			let cursor = null, pages = 0;
+			do {
+				const page = (await t.get(`/api/v1/events?${w}&limit=50` +
+					(cursor ? `&before=${cursor}` : ''))).json();
+				assert.ok(page.events.length <= 50);
+				assert.equal(page.truncated, page.next !== null);
+				paged.push(...page.events.map((ev) => ev.x));
+				cursor = page.next;
+				pages++;
+			} while (cursor && pages < 100);
+			assert.equal(pages, Math.ceil(n / 50));
+			check(newest(paged), 'events paged with before=');
+			for (const q of ['limit=0', 'limit=10001', 'limit=x', 'before=12', 'before=-1.2',
+				'before=1.x', 'before=%201.2'])
+				assert.match(assertJsonError(await t.get(`/api/v1/events?${w}&${q}`), 400,
+					'bad request').detail, /^(limit|before):/, q);
 
 			const a = (await t.get(`/api/v1/audit?${w}`)).json();
 			assert.equal(a.truncated, false);
