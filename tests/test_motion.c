@@ -281,3 +281,35 @@ Test(motion, a_badge_at_rest_is_not_taken_for_a_walker_by_stray_fixes)
 	cr_log_info("badge at rest, stray fixes: walking %d of %d", walking, n);
 	cr_expect_lt(walking, n / 10, "judged walking in %d of %d", walking, n);
 }
+
+Test(motion, a_stray_fix_barely_moves_a_standing_tags_average)
+{
+	const double R[3] = { 2.25, 0, 2.25 };
+	track_motion m = { 0 };
+	track_kalman gauss;
+	double sx, sy, moved, moved_gauss;
+
+	/* A minute at rest with fixes as exact as their covariance, then one
+	 * fix 12 m off that claims the same 1.5 m: the Student t update
+	 * (nu 4) moves the still model under a fifth as far as the Gaussian
+	 * update of the same prediction (1.1 m). */
+	for (int t = 0; t < 60; t++) {
+		track_motion_predict(&m, t * S, &params);
+		track_motion_update(&m, 10.0 + (t % 2 ? 1.5 : -1.5),
+		                    5.0 + (t % 3 ? 1.0 : -2.0), R, t * S);
+	}
+	track_motion_predict(&m, 60 * S, &params);
+	sx = m.model[TRACK_MOTION_STILL].x[0];
+	sy = m.model[TRACK_MOTION_STILL].x[1];
+	gauss = m.model[TRACK_MOTION_STILL];
+	track_kalman_update(&gauss, 22.0, 5.0, R, 60 * S);
+	moved_gauss = hypot(gauss.x[0] - sx, gauss.x[1] - sy);
+	track_motion_update(&m, 22.0, 5.0, R, 60 * S);
+	moved = hypot(m.model[TRACK_MOTION_STILL].x[0] - sx,
+	              m.model[TRACK_MOTION_STILL].x[1] - sy);
+	cr_log_info("stray fix: still model moved %.3f m (Gaussian %.3f m)",
+	            moved, moved_gauss);
+	cr_expect_lt(moved, 0.2 * moved_gauss, "moved %g m, Gaussian %g m",
+	             moved, moved_gauss);
+	cr_expect_gt(moved, 0.0, "a fix is never ignored outright");
+}
