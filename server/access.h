@@ -49,6 +49,9 @@ struct caller {
 	bool keys_pending;   /* a JWT named a key not held yet: the keys
 	                      * are being fetched again (oidc-client.h) */
 	bool no_role;        /* known, but the claims map to no role */
+	const char *scanner; /* set: reports as this scanner only (an MQTT
+	                      * topic's, mqtt-ingest.h); NULL: as its token
+	                      * allows */
 };
 
 /* Load the tokens (with --db); -1 when they cannot be read. sso: people

@@ -21,6 +21,7 @@
 struct lws_context;
 struct live_floor;
 struct webhook;
+struct mqtt_ingest;
 struct access;
 struct oidc;
 struct oidc_sessions;
@@ -84,6 +85,7 @@ struct app {
 	int64_t snap_last_us;   /* heatmap and utilization kept up to here */
 
 	struct webhook *webhook;  /* NULL without --webhook */
+	struct mqtt_ingest *mqtt; /* NULL without --mqtt (mqtt-ingest.h) */
 	struct access *access;    /* tokens and the audit trail */
 	struct oidc *oidc;        /* NULL without --oidc-issuer (oidc-client.h) */
 	struct oidc_sessions *sessions; /* people signed in (oidc-session.h) */

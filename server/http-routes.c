@@ -8,6 +8,7 @@
 #include "http-private.h"
 #include "floorimg.h"
 #include "metrics.h"
+#include "mqtt-ingest.h"
 #include "reports.h"
 
 /* The site file; its roster of people (names, wards, beds) only for roles
@@ -214,25 +215,34 @@ is_history_path(const char *path, char *id)
 	return true;
 }
 
-/* /healthz: 200 even when the database cannot be written. trackd still
- * locates tags, streams them and raises alarms then, and a probe that
- * restarted it on 503 would lose the rows it keeps to retry; a monitor
- * sees "degraded" and the database's error in the body. */
+/* /healthz: 200 even when the database cannot be written or the broker
+ * cannot be reached. trackd still locates tags, streams them and raises
+ * alarms then, and a probe that restarted it on 503 would lose the rows
+ * it keeps to retry; a monitor sees "degraded" and the error in the
+ * body. */
 static void
 get_health(struct app *a, struct http_pss *p)
 {
+	struct mqtt_ingest_stats mq = mqtt_ingest_stats(a);
+	json_t *h;
+
 	if (!a->store)
-		http__reply_json(p, 200, json_pack("{s:s}", "status", "ok"));
+		h = json_pack("{s:s}", "status", "ok");
 	else if (!a->db_degraded)
-		http__reply_json(p, 200, json_pack("{s:s, s:s}", "status", "ok",
-		                                   "db", "ok"));
+		h = json_pack("{s:s, s:s}", "status", "ok", "db", "ok");
 	else
-		http__reply_json(
-			p, 200,
-			json_pack("{s:s, s:s, s:I, s:I}", "status", "degraded",
-			          "db", a->db_error, "pending_rows",
-			          (json_int_t)store_batch_rows(&a->batch),
-			          "dropped", (json_int_t)a->batch.dropped));
+		h = json_pack("{s:s, s:s, s:I, s:I}", "status", "degraded",
+		              "db", a->db_error, "pending_rows",
+		              (json_int_t)store_batch_rows(&a->batch),
+		              "dropped", (json_int_t)a->batch.dropped);
+	/* With --mqtt, reports may come only through the broker: without
+	 * it the map goes stale. */
+	if (h && mq.on) {
+		json_object_set_new(h, "mqtt", json_string(mq.state));
+		if (!mq.connected)
+			json_object_set_new(h, "status", json_string("degraded"));
+	}
+	http__reply_json(p, 200, h);
 }
 
 static void

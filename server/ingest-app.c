@@ -1,7 +1,9 @@
-/* The one call every ingest source makes (the WebSocket, the POST, and
- * next the MQTT subscription): the core's ingest_document() at trackd's
- * clock, with the caller's token deciding which scanners it may report
- * for, and an update at once after a press (every second counts). */
+/* The one call every ingest source makes (the WebSocket, the POST, the
+ * MQTT subscription): the core's ingest_document() at trackd's clock,
+ * with the caller's token (or its topic) deciding which scanners it may
+ * report for, and an update at once after a press (every second counts). */
+#include <string.h>
+
 #include "access.h"
 #include "app.h"
 
@@ -16,6 +18,8 @@ may_report(void *ud, const char *scanner)
 {
 	const struct caller_of *c = ud;
 
+	if (c->who->scanner && strcmp(c->who->scanner, scanner) != 0)
+		return false;
 	return access_may_report_for(c->a, c->who, scanner);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "alarms.h"
+#include "mqtt-ingest.h"
 #include "webhook.h"
 
 /* The text so far; grows as it is written (a site's scanners each add a
@@ -45,6 +46,35 @@ put(struct text *t, const char *fmt, ...)
 		t->cap = 2 * t->cap + (size_t)n;
 	}
 	t->len += (size_t)n;
+}
+
+/* Ingest through the broker (only with --mqtt): messages taken off the
+ * subscription, those refused whole by reason (the reports of the others
+ * are counted as every ingest's), whether trackd is connected and
+ * subscribed, and how often it had to connect again. */
+static void
+put_mqtt(struct text *t, const struct app *a)
+{
+	struct mqtt_ingest_stats st = mqtt_ingest_stats(a);
+
+	if (!st.on)
+		return;
+	put(t, "# TYPE trackd_mqtt_messages_total counter\n"
+	    "trackd_mqtt_messages_total %llu\n",
+	    (unsigned long long)st.messages);
+	put(t, "# TYPE trackd_mqtt_refused_total counter\n");
+	for (int r = 0; r < MQTT_N_REFUSALS; r++)
+		put(t, "trackd_mqtt_refused_total{reason=\"%s\"} %llu\n",
+		    mqtt_refusal_name((enum mqtt_refusal)r),
+		    (unsigned long long)st.refused[r]);
+	put(t, "# TYPE trackd_mqtt_connected gauge\n"
+	    "trackd_mqtt_connected %d\n", st.connected ? 1 : 0);
+	put(t, "# TYPE trackd_mqtt_reconnects_total counter\n"
+	    "trackd_mqtt_reconnects_total %llu\n",
+	    (unsigned long long)st.reconnects);
+	put(t, "# TYPE trackd_mqtt_connect_failures_total counter\n"
+	    "trackd_mqtt_connect_failures_total %llu\n",
+	    (unsigned long long)st.connect_failures);
 }
 
 /* What the engine learned of each scanner's radio (dB it reads above the
@@ -185,6 +215,7 @@ metrics_text(struct app *a)
 	    (unsigned long long)wh.dropped);
 	PUT("# TYPE trackd_webhook_pending gauge\n"
 	    "trackd_webhook_pending %llu\n", (unsigned long long)wh.pending);
+	put_mqtt(&out, a);
 	put_scanner_offsets(&out, a);
 #undef PUT
 	if (out.oom) {

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "mqtt-topic.h"
 #include "options.h"
 
 static const struct option longopts[] = {
@@ -42,6 +43,11 @@ static const struct option longopts[] = {
 	{ "oidc-audience", required_argument, NULL, 'A' },
 	{ "oidc-redirect-url", required_argument, NULL, 'U' },
 	{ "oidc-scope", required_argument, NULL, 'g' },
+	{ "mqtt", required_argument, NULL, 'q' },
+	{ "mqtt-cafile", required_argument, NULL, 'a' },
+	{ "mqtt-user", required_argument, NULL, 'u' },
+	{ "mqtt-password-file", required_argument, NULL, 'W' },
+	{ "mqtt-client-id", required_argument, NULL, 'i' },
 	/* Not in the usage: for tests, small pages of history (paged.h). */
 	{ "page-rows", required_argument, NULL, 'G' },
 	{ "help", no_argument, NULL, 'h' },
@@ -67,6 +73,9 @@ usage(FILE *f)
 	      "               [--oidc-audience AUD] [--oidc-redirect-url "
 	      "URL]\n"
 	      "               [--oidc-scope \"openid profile email\"]]\n"
+	      "              [--mqtt mqtt://HOST[:PORT] [--mqtt-cafile PEM]\n"
+	      "               [--mqtt-user U] [--mqtt-password-file FILE]\n"
+	      "               [--mqtt-client-id ID]]\n"
 	      "       trackd --config trackd.json [options]\n"
 	      "       trackd token add|list|revoke ... --db FILE   (tokens; "
 	      "trackd token --help)\n"
@@ -123,12 +132,25 @@ usage(FILE *f)
 	      "tokens\n"
 	      "(audience --oidc-audience, default the client id) are taken "
 	      "on the API.\n"
+	      "With --mqtt, reports also come through the MQTT broker: "
+	      "trackd\n"
+	      "subscribes (QoS 1, a persistent session as --mqtt-client-id, "
+	      "default\n"
+	      "trackd-<site>-<hostname>) to libtrack/<site>/reports/+, each "
+	      "message a\n"
+	      "track-ingest.v1 document from the scanner its topic names "
+	      "(the\n"
+	      "broker's ACL says who may publish there); mqtts:// is TLS, "
+	      "trusting\n"
+	      "--mqtt-cafile or the system's CAs. The password is the first "
+	      "line of\n"
+	      "--mqtt-password-file, or $TRACK_MQTT_PASSWORD.\n"
 	      "--config reads the same settings from a JSON object (keys "
 	      "site, port,\n"
 	      "bind, tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
 	      "press-rate, "
 	      "max-clients, max-tags, max-skew, tls-cert, tls-key, "
-	      "allow-origin, oidc-*; paths "
+	      "allow-origin, oidc-*, mqtt-*; paths "
 	      "relative to "
 	      "the file); "
 	      "options given\n"
@@ -231,13 +253,33 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->oidc_redirect_url, text);
 	if (strcmp(name, "oidc-scope") == 0)
 		return set_text(&o->oidc_scope, text);
+	if (strcmp(name, "mqtt") == 0) {
+		struct mqtt_url u;
+		const char *why = mqtt_url_parse(text, &u);
+
+		if (why) {
+			fprintf(stderr, "trackd: %smqtt: %s, got '%s'\n", where,
+			        why, text);
+			return -1;
+		}
+		return set_text(&o->mqtt, text);
+	}
+	if (strcmp(name, "mqtt-cafile") == 0)
+		return set_text(&o->mqtt_cafile, text);
+	if (strcmp(name, "mqtt-user") == 0)
+		return set_text(&o->mqtt_user, text);
+	if (strcmp(name, "mqtt-password-file") == 0)
+		return set_text(&o->mqtt_password_file, text);
+	if (strcmp(name, "mqtt-client-id") == 0)
+		return set_text(&o->mqtt_client_id, text);
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "bind, tick-ms, web, db, webhook, retention-days, "
 	                "scanner-rate, press-rate, max-clients, max-tags, "
 	                "max-skew, tls-cert, tls-key, allow-origin, oidc-issuer, "
 	                "oidc-client-id, oidc-client-secret, oidc-role-claim, "
-	                "oidc-role-map, oidc-audience, oidc-redirect-url or "
-	                "oidc-scope)\n",
+	                "oidc-role-map, oidc-audience, oidc-redirect-url, "
+	                "oidc-scope, mqtt, mqtt-cafile, mqtt-user, "
+	                "mqtt-password-file or mqtt-client-id)\n",
 	        where, name);
 	return -1;
 }
@@ -275,7 +317,9 @@ load_config(struct trackd_options *o, const char *path)
 		bool is_path = strcmp(key, "site") == 0 ||
 		               strcmp(key, "web") == 0 || strcmp(key, "db") == 0 ||
 		               strcmp(key, "tls-cert") == 0 ||
-		               strcmp(key, "tls-key") == 0;
+		               strcmp(key, "tls-key") == 0 ||
+		               strcmp(key, "mqtt-cafile") == 0 ||
+		               strcmp(key, "mqtt-password-file") == 0;
 
 		if (json_is_integer(v)) {
 			snprintf(text, sizeof text, "%lld",
@@ -353,6 +397,13 @@ options_parse(int argc, char **argv, struct trackd_options *o)
 		                "--oidc-client-id and --oidc-role-map together\n");
 		return 2;
 	}
+	if (!o->mqtt && (o->mqtt_cafile || o->mqtt_user ||
+	                 o->mqtt_password_file || o->mqtt_client_id)) {
+		fprintf(stderr, "trackd: --mqtt-cafile, --mqtt-user, "
+		                "--mqtt-password-file and --mqtt-client-id go "
+		                "with --mqtt\n");
+		return 2;
+	}
 	if (o->oidc_issuer &&
 	    ((!o->oidc_role_claim && set_text(&o->oidc_role_claim, "groups") < 0) ||
 	     (!o->oidc_scope &&
@@ -398,5 +449,10 @@ options_free(struct trackd_options *o)
 	free(o->oidc_audience);
 	free(o->oidc_redirect_url);
 	free(o->oidc_scope);
+	free(o->mqtt);
+	free(o->mqtt_cafile);
+	free(o->mqtt_user);
+	free(o->mqtt_password_file);
+	free(o->mqtt_client_id);
 	*o = (struct trackd_options){ 0 };
 }

@@ -32,6 +32,12 @@ struct trackd_options {
 	char *oidc_audience;       /* of API access tokens; NULL: client id */
 	char *oidc_redirect_url;   /* NULL: from the request's Host */
 	char *oidc_scope;          /* "openid profile email" */
+	/* Ingest through an MQTT broker (mqtt-ingest.h): all NULL without. */
+	char *mqtt;                /* mqtt://HOST[:PORT] or mqtts:// */
+	char *mqtt_cafile;
+	char *mqtt_user;
+	char *mqtt_password_file;  /* NULL: $TRACK_MQTT_PASSWORD */
+	char *mqtt_client_id;      /* NULL: trackd-<site>-<hostname> */
 };
 
 /* Fill o from argv. -1 to run; otherwise the exit status to leave with

@@ -8,7 +8,8 @@
  *
  * With --db, history (positions, events, alarms, occupancy) is kept in
  * SQLite and open alarms and last positions come back at start; without
- * it everything lives in memory only.
+ * it everything lives in memory only. With --mqtt, reports come through
+ * an MQTT broker as well (mqtt-ingest.h).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
+#include "mqtt-ingest.h"
 #include "oidc-client.h"
 #include "oidc-session.h"
 #include "options.h"
@@ -258,6 +260,17 @@ run(struct loop *l, const struct trackd_options *o)
 		oidc_close(a);
 		return 1;
 	}
+	if (mqtt_ingest_init(a, &(struct mqtt_ingest_config){
+	            .url = o->mqtt,
+	            .cafile = o->mqtt_cafile,
+	            .user = o->mqtt_user,
+	            .password_file = o->mqtt_password_file,
+	            .client_id = o->mqtt_client_id,
+	    }) < 0) {
+		mqtt_ingest_free(a);
+		oidc_close(a);
+		return 1;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -362,6 +375,8 @@ run(struct loop *l, const struct trackd_options *o)
 	       o->db ? o->db : "none");
 	if (o->webhook)
 		printf("trackd: alarms are posted to %s\n", o->webhook);
+	if (o->mqtt)
+		printf("trackd: reports also through the broker %s\n", o->mqtt);
 	if (o->oidc_issuer)
 		printf("trackd: single sign-on with %s (sign-in at "
 		       "/api/v1/auth/oidc/login); %u tokens for machines\n",
@@ -379,6 +394,7 @@ run(struct loop *l, const struct trackd_options *o)
 	lws_sul_schedule(a->context, 0, &l->watch, watch_cb,
 	                 WATCH_EVERY_US);
 	oidc_client_start(a);
+	mqtt_ingest_start(a);
 
 	while (n >= 0 && !interrupted) {
 		n = lws_service(a->context, 0);
@@ -396,12 +412,14 @@ run(struct loop *l, const struct trackd_options *o)
 	lws_sul_cancel(&l->watch);
 	webhook_stop(a);
 	oidc_client_stop(a);
+	mqtt_ingest_stop(a);
 	/* The pending batch goes in before anything it points into (the
 	 * engine's and the site's strings) is freed. */
 	access_close(a);
 	persist_close(a);
 	lws_context_destroy(a->context);
 	webhook_free(a);
+	mqtt_ingest_free(a);
 	oidc_close(a);
 	livetable_free(&a->live);
 
