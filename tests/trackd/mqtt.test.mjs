@@ -1,0 +1,275 @@
+// Ingest through a real mosquitto broker (trackd --mqtt): on a loopback
+// port, with a password per user and an ACL that lets each scanner's user
+// publish on its own topic only, and persistence so that trackd's session
+// (its subscription and the QoS 1 messages waiting for it) survives a
+// restart of the broker.
+//
+// Environment: MOSQUITTO (the broker, default /usr/sbin/mosquitto); the
+// clients mosquitto_pub and mosquitto_passwd on the PATH.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { framesFor, loadSite, now, sleep, startTrackd, tempDir, until }
+	from './trackd.mjs';
+
+const MOSQUITTO = process.env.MOSQUITTO || '/usr/sbin/mosquitto';
+const SITE_ID = loadSite().site;
+const TOPIC = (scanner) => `libtrack/${SITE_ID}/reports/${scanner}`;
+const PASSWORD = 'not-a-real-secret';
+// Without the broker (scripts/install-deps.sh installs it) each test says
+// it was skipped and why.
+const skip = !existsSync(MOSQUITTO) && `no mosquitto broker at ${MOSQUITTO}`;
+
+const dir = tempDir('trackd-mqtt-');
+let broker, brokerPort, trackd;
+
+async function freePort() {
+	for (;;) {
+		const port = 20000 + Math.floor(Math.random() * 20000);
+		const ok = await new Promise((resolve) => {
+			const s = net.createServer();
+			s.once('error', () => resolve(false));
+			s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+		});
+		if (ok)
+			return port;
+	}
+}
+
+// The broker's files: trackd's user may read every reports topic of the
+// site; a scanner's user (named as the scanner) may write its own topic.
+function writeBrokerConfig() {
+	const passwd = path.join(dir, 'passwd');
+	const scanners = loadSite().scanners.map((s) => s.id);
+	writeFileSync(passwd, '');
+	for (const user of ['trackd', ...scanners])
+		execFileSync('mosquitto_passwd', ['-b', passwd, user, PASSWORD]);
+	writeFileSync(path.join(dir, 'acl'), [
+		'user trackd',
+		`topic read libtrack/${SITE_ID}/reports/+`,
+		'',
+		`pattern write libtrack/${SITE_ID}/reports/%u`,
+		'',
+	].join('\n'));
+	writeFileSync(path.join(dir, 'mosquitto.conf'), [
+		`listener ${brokerPort} 127.0.0.1`,
+		'allow_anonymous false',
+		`password_file ${passwd}`,
+		`acl_file ${path.join(dir, 'acl')}`,
+		// Sessions and queued messages kept across a restart; as root the
+		// broker would otherwise switch to a user that cannot write here.
+		'persistence true',
+		`persistence_location ${dir}/`,
+		`user ${os.userInfo().username}`,
+		'log_dest stderr',
+		'log_type error',
+		'log_type warning',
+		'',
+	].join('\n'));
+}
+
+async function startBroker() {
+	const proc = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')],
+		{ stdio: ['ignore', 'ignore', 'pipe'] });
+	let err = '';
+	proc.stderr.setEncoding('utf8');
+	proc.stderr.on('data', (d) => { err += d; });
+	const exited = new Promise((r) => proc.once('exit', r));
+	process.on('exit', () => proc.kill('SIGKILL'));
+	const end = Date.now() + 10000;
+	for (;;) {
+		const ok = await new Promise((resolve) => {
+			const s = net.connect(brokerPort, '127.0.0.1',
+				() => { s.end(); resolve(true); });
+			s.once('error', () => resolve(false));
+		});
+		if (ok)
+			return { proc, exited, stderr: () => err };
+		if (Date.now() > end)
+			throw new Error(`mosquitto did not start\n${err}`);
+		await sleep(50);
+	}
+}
+
+// SIGTERM: the broker writes its sessions to disk as it goes.
+async function stopBroker() {
+	broker.proc.kill('SIGTERM');
+	await broker.exited;
+}
+
+// Publish text on topic as user (QoS 1), as a scanner would; from stdin,
+// which takes a document larger than one argument may be.
+function publish(topic, text, { user = topic.split('/').at(-1), retain = false } = {}) {
+	const args = ['-h', '127.0.0.1', '-p', String(brokerPort), '-q', '1',
+		'-u', user, '-P', PASSWORD, '-t', topic, '-s'];
+	if (retain)
+		args.push('-r');
+	return new Promise((resolve, reject) => {
+		const p = execFile('mosquitto_pub', args, (e, stdout, stderr) =>
+			(e ? reject(new Error(`mosquitto_pub: ${stderr}`)) : resolve()));
+		p.stdin.end(text);
+	});
+}
+
+// Every scanner's document for placements, each on its own topic.
+async function publishPlacements(placements, t = now()) {
+	const docs = framesFor(placements, t);
+	await Promise.all(docs.map((d) => publish(TOPIC(d.scanner),
+		JSON.stringify(d))));
+	return docs;
+}
+
+async function health() {
+	return (await trackd.get('/healthz')).json();
+}
+
+function startTrackdOnBroker() {
+	return startTrackd(['--mqtt', `mqtt://127.0.0.1:${brokerPort}`,
+		'--mqtt-user', 'trackd',
+		'--mqtt-password-file', path.join(dir, 'trackd.password'),
+		'--mqtt-client-id', 'trackd-test']);
+}
+
+before(async () => {
+	if (skip)
+		return;
+	brokerPort = await freePort();
+	writeBrokerConfig();
+	writeFileSync(path.join(dir, 'trackd.password'), `${PASSWORD}\n`,
+		{ mode: 0o600 });
+	broker = await startBroker();
+	trackd = await startTrackdOnBroker();
+	await until(async () => (await health()).mqtt === 'connected', 5000,
+		'trackd connected to the broker');
+});
+
+after(async () => {
+	await trackd?.stopClean();
+	if (broker)
+		await stopBroker();
+});
+
+test('reports published on the broker place the tag', { skip }, async () => {
+	const before = await trackd.metric('trackd_mqtt_messages_total');
+	const docs = await publishPlacements([
+		{ tag: 'mqtt-0001', floor: 'f0', x: 10, y: 11 }]);
+	const t = await trackd.waitLocated('mqtt-0001');
+	assert.equal(t.floor, 'f0');
+	assert.ok(Math.hypot(t.x - 10, t.y - 11) < 3, `near (10, 11): ${t.x}, ${t.y}`);
+	assert.equal(await trackd.metric('trackd_mqtt_messages_total'),
+		before + docs.length);
+	assert.deepEqual(await health(), { status: 'ok', mqtt: 'connected' });
+	assert.equal(await trackd.metric('trackd_mqtt_connected'), 1);
+});
+
+test('a document naming another scanner than its topic is refused and counted', { skip }, async () => {
+	const name = 'trackd_mqtt_refused_total{reason="wrong scanner"}';
+	const before = await trackd.metric(name);
+	const wrongBefore = await trackd.metric('trackd_ingest_wrong_scanner_total');
+	const reportsBefore = await trackd.metric('trackd_reports_total');
+	// ap-f0-01 may publish on its own topic only (the ACL); it tries to
+	// speak for ap-f0-02 there.
+	await publish(TOPIC('ap-f0-01'), JSON.stringify({ scanner: 'ap-f0-02',
+		reports: [{ tag: 'mqtt-0002', rssi: -60, t: now() }] }));
+	await until(async () => await trackd.metric(name) === before + 1, 3000,
+		'the refusal counted');
+	assert.equal(await trackd.metric('trackd_ingest_wrong_scanner_total'),
+		wrongBefore + 1);
+	assert.equal(await trackd.metric('trackd_reports_total'), reportsBefore,
+		'none of its reports taken');
+	assert.match(trackd.stderr(), /mqtt libtrack\/[^ ]+\/reports\/ap-f0-01 refused: the document names another scanner/);
+	assert.equal((await trackd.get('/api/v1/tags/mqtt-0002')).status, 404);
+});
+
+test('the ACL keeps a scanner off another\'s topic', { skip }, async () => {
+	// Refused by the broker (MQTT 3.1.1 does not tell the publisher).
+	const [doc] = framesFor([{ tag: 'mqtt-0008', floor: 'f0', x: 10, y: 11 }]);
+	await publish(TOPIC(doc.scanner), JSON.stringify(doc), { user: 'ap-f1-01' });
+	await publishPlacements([{ tag: 'mqtt-0009', floor: 'f0', x: 14, y: 11 }]);
+	await trackd.waitLocated('mqtt-0009');
+	assert.equal((await trackd.get('/api/v1/tags/mqtt-0008')).status, 404);
+});
+
+test('malformed JSON is counted and costs nothing else', { skip }, async () => {
+	const name = 'trackd_mqtt_refused_total{reason="not a document"}';
+	const before = await trackd.metric(name);
+	await publish(TOPIC('ap-f0-05'), '{"scanner": "ap-f0-05", "reports": [');
+	await publish(TOPIC('ap-f0-05'), 'not json at all');
+	await publishPlacements([{ tag: 'mqtt-0003', floor: 'f0', x: 20, y: 11 }]);
+	await trackd.waitLocated('mqtt-0003');
+	await until(async () => await trackd.metric(name) === before + 2, 3000,
+		'both malformed messages counted');
+	assert.match(trackd.stderr(), /refused: invalid JSON at line 1/);
+});
+
+test('the scanner rate limit applies as on the WebSocket', { skip }, async () => {
+	const before = await trackd.metric('trackd_reports_rate_limited_total');
+	const t = now();
+	// More than two seconds' burst of the default 5000 reports/s.
+	const reports = Array.from({ length: 11000 }, (_, i) =>
+		({ tag: `rate-${i % 50}`, rssi: -70, t }));
+	await publish(TOPIC('ap-f0-06'), JSON.stringify({ scanner: 'ap-f0-06', reports }));
+	await until(async () =>
+		await trackd.metric('trackd_reports_rate_limited_total') > before,
+	3000, 'reports past the rate refused');
+});
+
+test('the broker restarted under trackd: it reconnects, its session kept', { skip }, async () => {
+	const reconnects = await trackd.metric('trackd_mqtt_reconnects_total');
+	const retained = 'trackd_mqtt_refused_total{reason="retained"}';
+	const retainedBefore = await trackd.metric(retained);
+	// A retained document goes to subscribers as it comes (taken), and
+	// again at each subscription, then flagged retained: old news, which
+	// trackd refuses.
+	const [doc] = framesFor([{ tag: 'mqtt-0007', floor: 'f0', x: 30, y: 11 }]);
+	await publish(TOPIC(doc.scanner), JSON.stringify(doc), { retain: true });
+	await trackd.waitLocated('mqtt-0007');
+	await stopBroker();
+	await until(async () => (await health()).status === 'degraded', 5000,
+		'/healthz degraded without the broker');
+	assert.match((await health()).mqtt, /^disconnected: /);
+	assert.equal(await trackd.metric('trackd_mqtt_connected'), 0);
+	await sleep(1500); // a few attempts refused: trackd backs off
+	broker = await startBroker();
+	// Published before trackd is back, perhaps: the broker keeps them for
+	// its session (QoS 1, clean session off, persistence).
+	await publishPlacements([{ tag: 'mqtt-0005', floor: 'f0', x: 12, y: 11 }]);
+	await until(async () => (await health()).mqtt === 'connected', 35000,
+		'trackd connected again');
+	assert.equal(await trackd.metric('trackd_mqtt_reconnects_total'), reconnects + 1);
+	assert.ok(await trackd.metric('trackd_mqtt_connect_failures_total') >= 1);
+	await trackd.waitLocated('mqtt-0005');
+	assert.match(trackd.stderr(), /session resumed/);
+	await until(async () => await trackd.metric(retained) === retainedBefore + 1,
+		3000, 'the retained copy refused on subscribing again');
+});
+
+test('reports published while trackd is away come when it is back', { skip }, async () => {
+	await trackd.stopClean();
+	trackd = null;
+	await publishPlacements([{ tag: 'mqtt-0006', floor: 'f0', x: 16, y: 11 }]);
+	trackd = await startTrackdOnBroker();
+	await trackd.waitLocated('mqtt-0006', 5000);
+});
+
+test('options: a bad URL or a password on the command line is refused', async () => {
+	const trackdBin = process.env.TRACKD;
+	const run = (args) => new Promise((resolve) => execFile(trackdBin
+		|| 'build/server/trackd', ['--site', process.env.SITE
+		|| 'floorplans/demo/site.json', ...args], (e, stdout, stderr) =>
+		resolve({ code: e ? e.code : 0, stderr })));
+	let r = await run(['--mqtt', 'mqtt://trackd:secret@127.0.0.1:1883']);
+	assert.equal(r.code, 2);
+	assert.match(r.stderr, /--mqtt-password-file/);
+	r = await run(['--mqtt', 'tcp://127.0.0.1:1883']);
+	assert.equal(r.code, 2);
+	assert.match(r.stderr, /expected mqtt:\/\/HOST\[:PORT\]/);
+	r = await run(['--mqtt-user', 'trackd']);
+	assert.equal(r.code, 2);
+	assert.match(r.stderr, /go with --mqtt/);
+});
