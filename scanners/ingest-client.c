@@ -1,8 +1,9 @@
 /*
  * ingest-client: track-ingest.v1 over one WebSocket: connecting, and
  * reconnecting with backoff and jitter; writing the queued messages
- * (ingest-queue.c) in order; stopping.  See ingest-client.h for the
- * contract.
+ * (ingest-queue.c) in order; stopping; or, for an mqtt:// URL, the same
+ * queue published to a broker (ingest-mqtt.c).  See ingest-client.h for
+ * the contract.
  */
 #include "ingest-client-private.h"
 
@@ -232,6 +233,43 @@ ingest_client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* ---- life ---------------------------------------------------------------- */
 
+static void
+free_client(struct ingest_client *c)
+{
+	if (!c)
+		return;
+	ingest_mqtt_free(c);
+	free(c->rx);
+	free(c->url_text);
+	free(c->token);
+	free(c);
+}
+
+/* The broker instead of trackd: the same client, queue and stop. */
+static int
+create_mqtt(struct lws_context *ctx, const struct ingest_client_config *cfg,
+	    struct ingest_client **out)
+{
+	struct ingest_client *c = calloc(1, sizeof *c);
+
+	if (!c || !(c->url_text = strdup(cfg->url))) {
+		free(c);
+		fprintf(stderr, "%s: out of memory\n", cfg->prog);
+		return -1;
+	}
+	c->cfg = *cfg;
+	c->cfg.url = c->url_text;
+	c->cfg.token = NULL;
+	c->ctx = ctx;
+	c->drop_logged_us = ingest_mono_us() - DROP_LOG_US;
+	if (ingest_mqtt_open(c, cfg) < 0) {
+		free_client(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
 int
 ingest_client_create(struct lws_context *ctx,
 		     const struct ingest_client_config *cfg,
@@ -240,7 +278,10 @@ ingest_client_create(struct lws_context *ctx,
 	struct ingest_client *c;
 	const char *why;
 	struct ws_url url;
+	bool mqtt = strncmp(cfg->url, "mqtt", 4) == 0;
 
+	if (mqtt)
+		return create_mqtt(ctx, cfg, out);
 	why = ingest_url_parse(cfg->url, &url);
 	if (why) {
 		fprintf(stderr, "%s: '%s': %s\n", cfg->prog, cfg->url, why);
@@ -314,7 +355,7 @@ ingest_client_stop(struct ingest_client *c, int64_t wait_us)
 		finish(c);
 		return;
 	}
-	if (c->connected)
+	if (c->connected && c->wsi)
 		lws_callback_on_writable(c->wsi);
 	lws_sul_schedule(c->ctx, 0, &c->stop_timer, stop_cb,
 			 wait_us > 0 ? wait_us : 1);
@@ -355,6 +396,8 @@ ingest_client_halt(struct ingest_client *c)
 	c->retry_armed = false;
 	lws_sul_cancel(&c->retry);
 	lws_sul_cancel(&c->stop_timer);
+	if (c->m)
+		ingest_mqtt_halt(c);
 }
 
 void
@@ -364,8 +407,5 @@ ingest_client_destroy(struct ingest_client *c)
 		return;
 	c->st.dropped += ingest_queue_clear(&c->pending);
 	c->st.unanswered += ingest_queue_clear(&c->sent);
-	free(c->rx);
-	free(c->url_text);
-	free(c->token);
-	free(c);
+	free_client(c);
 }

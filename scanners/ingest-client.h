@@ -1,6 +1,8 @@
 /*
- * ingest-client: a track-ingest.v1 WebSocket client for scanner programs
- * (tracksim, trackscan, trackbridge).
+ * ingest-client: a track-ingest.v1 client for scanner programs (tracksim,
+ * trackscan, trackbridge): over one WebSocket to trackd (ws://), or
+ * published to an MQTT broker (mqtt://, mqtts://) on
+ * libtrack/<site>/reports/<scanner> with QoS 1, where trackd subscribes.
  *
  * The program builds each ingest message (one JSON document) and hands it
  * over; the client queues it, connects, sends in order, counts the
@@ -70,6 +72,15 @@ const char *ingest_token_get(const char *prog, const char *token,
                              const char **out, char *why_buf,
                              size_t why_len);
 
+/* The password a scanner program logs in to the broker with: the first
+ * line of file (--mqtt-password-file; a file others may read is used,
+ * with a warning from prog), else $TRACK_MQTT_PASSWORD, else none (*out
+ * NULL); never a command-line argument, which ps shows. Read into buf (len
+ * bytes). NULL, or why not (into why_buf). */
+const char *ingest_mqtt_password_get(const char *prog, const char *file,
+                                     char *buf, size_t len, const char **out,
+                                     char *why_buf, size_t why_len);
+
 /* Called for each report (index into the message; -1: the whole message)
  * that trackd refuses; user is the copy given to ingest_client_send. */
 typedef void ingest_refusal_fn(void *ctx, const void *user, long long index,
@@ -77,8 +88,16 @@ typedef void ingest_refusal_fn(void *ctx, const void *user, long long index,
 
 struct ingest_client_config {
 	const char *prog;       /* names the program in log lines */
-	const char *url;        /* ws://HOST:PORT[/PATH]; copied */
+	const char *url;        /* ws://HOST:PORT[/PATH], or mqtt://HOST[:PORT]
+	                         * or mqtts://; copied */
 	const char *token;      /* NULL: none; sent as "Authorization: Bearer" */
+	/* MQTT only: the site id of the topics, the login (NULL: none; the
+	 * password from the program's --mqtt-password-file or
+	 * $TRACK_MQTT_PASSWORD), the CA of mqtts:// (NULL: the system's).
+	 * Over MQTT "accepted" is what the broker took (PUBACK): trackd's
+	 * verdict is in its /metrics. */
+	const char *site;
+	const char *mqtt_user, *mqtt_password, *mqtt_cafile;
 	size_t max_reports;     /* queued, unsent reports kept (0: no bound) */
 	uint64_t seed;          /* for the retry jitter */
 	bool quiet;             /* no connect / retry / drop lines */
@@ -109,13 +128,15 @@ void ingest_client_halt(struct ingest_client *c);
  * counted as dropped or unanswered in the last stats. */
 void ingest_client_destroy(struct ingest_client *c);
 
-/* Queues one ingest message of n_reports reports, stamped t_ms (its newest
- * report, for ingest_client_expire).  json (len bytes) and user (user_len
- * bytes, handed back to on_refusal) are copied.  Returns 0, or -1 out of
- * memory (nothing queued). */
-int ingest_client_send(struct ingest_client *c, const char *json, size_t len,
-		       size_t n_reports, int64_t t_ms, const void *user,
-		       size_t user_len);
+/* Queues one ingest message of n_reports reports from scanner (the
+ * document's "scanner": its MQTT topic), stamped t_ms (its newest report,
+ * for ingest_client_expire).  json (len bytes) and user (user_len bytes,
+ * handed back to on_refusal) are copied.  Returns 0, or -1 out of memory
+ * (nothing queued).  Over MQTT, the reports of a scanner whose id cannot
+ * be a topic level are dropped and counted (said once). */
+int ingest_client_send(struct ingest_client *c, const char *scanner,
+		       const char *json, size_t len, size_t n_reports,
+		       int64_t t_ms, const void *user, size_t user_len);
 
 /* Drops the queued, unsent messages stamped before t_ms; returns how many
  * reports they held (counted as dropped). */

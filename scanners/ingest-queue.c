@@ -71,16 +71,33 @@ dropped(struct ingest_client *c, size_t n, const char *why)
 }
 
 int
-ingest_client_send(struct ingest_client *c, const char *json, size_t len,
-		   size_t n_reports, int64_t t_ms, const void *user,
-		   size_t user_len)
+ingest_client_send(struct ingest_client *c, const char *scanner,
+		   const char *json, size_t len, size_t n_reports,
+		   int64_t t_ms, const void *user, size_t user_len)
 {
-	struct ingest_batch *b =
-		malloc(sizeof *b + LWS_PRE + len + user_len + 1);
+	char topic[256];
+	size_t tlen = 0;
+	struct ingest_batch *b;
 
+	if (c->m) {
+		if (mqtt_topic_reports(topic, sizeof topic, c->site, scanner) <
+		    0) {
+			if (!c->bad_topic_shown)
+				fprintf(stderr, "%s: scanner '%s' cannot be an "
+					"MQTT topic level; its reports are "
+					"dropped\n", c->cfg.prog, scanner);
+			c->bad_topic_shown = true;
+			c->st.dropped += n_reports;
+			return 0;
+		}
+		tlen = strlen(topic) + 1;
+	}
+	b = malloc(sizeof *b + LWS_PRE + len + user_len + tlen + 1);
 	if (!b)
 		return -1;
 	b->next = NULL;
+	b->topic = NULL;
+	b->mid = 0;
 	b->t_ms = t_ms;
 	b->n = n_reports;
 	b->len = len;
@@ -89,6 +106,10 @@ ingest_client_send(struct ingest_client *c, const char *json, size_t len,
 	b->user = b->buf + LWS_PRE + len;
 	if (user_len)
 		memcpy(b->user, user, user_len);
+	if (tlen) {
+		b->topic = (char *)b->user + user_len;
+		memcpy(b->topic, topic, tlen);
+	}
 	ingest_queue_push(&c->pending, b);
 	/* Bounded while disconnected: the oldest go first, the newest are
 	 * what a map needs. */
@@ -99,7 +120,9 @@ ingest_client_send(struct ingest_client *c, const char *json, size_t len,
 		dropped(c, old->n, "queue full while trackd is unreachable");
 		free(old);
 	}
-	if (c->connected)
+	if (c->m)
+		ingest_mqtt_flush(c);
+	else if (c->connected)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }

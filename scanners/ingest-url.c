@@ -94,16 +94,17 @@ ingest_token_check(const char *token)
 	return NULL;
 }
 
+/* The first line of file (option opt) into buf: a token, a password. */
 static const char *
-token_from_file(const char *prog, const char *file, char *buf, size_t len,
-                char *why, size_t why_len)
+line_from_file(const char *prog, const char *opt, const char *file,
+               char *buf, size_t len, char *why, size_t why_len)
 {
 	FILE *f = fopen(file, "r");
 	struct stat st;
 	size_t n;
 
 	if (!f) {
-		snprintf(why, why_len, "--token-file %s: %s", file,
+		snprintf(why, why_len, "%s %s: %s", opt, file,
 		         strerror(errno));
 		return why;
 	}
@@ -111,18 +112,18 @@ token_from_file(const char *prog, const char *file, char *buf, size_t len,
 		buf[0] = '\0';
 	}
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-		fprintf(stderr, "%s: warning: --token-file %s: readable by "
-		        "other users (chmod 600 %s)\n", prog, file, file);
+		fprintf(stderr, "%s: warning: %s %s: readable by "
+		        "other users (chmod 600 %s)\n", prog, opt, file, file);
 	fclose(f);
 	n = strcspn(buf, "\r\n");
 	if (buf[n] == '\0' && n + 1 >= len) {
-		snprintf(why, why_len, "--token-file %s: token too long (at "
-		         "most %d characters)", file, INGEST_MAX_TOKEN);
+		snprintf(why, why_len, "%s %s: first line too long (at "
+		         "most %zu characters)", opt, file, len - 2);
 		return why;
 	}
 	buf[n] = '\0';
 	if (n == 0) {
-		snprintf(why, why_len, "--token-file %s: empty first line",
+		snprintf(why, why_len, "%s %s: empty first line", opt,
 		         file);
 		return why;
 	}
@@ -142,7 +143,8 @@ ingest_token_get(const char *prog, const char *token, const char *file,
 		return why;
 	}
 	if (file) {
-		if (token_from_file(prog, file, buf, len, why, why_len))
+		if (line_from_file(prog, "--token-file", file, buf, len, why,
+		                   why_len))
 			return why;
 		token = buf;
 		from = "--token-file";
@@ -159,5 +161,24 @@ ingest_token_get(const char *prog, const char *token, const char *file,
 		return why;
 	}
 	*out = token;
+	return NULL;
+}
+
+const char *
+ingest_mqtt_password_get(const char *prog, const char *file, char *buf,
+                         size_t len, const char **out, char *why,
+                         size_t why_len)
+{
+	const char *env = getenv("TRACK_MQTT_PASSWORD");
+
+	*out = NULL;
+	if (file) {
+		if (line_from_file(prog, "--mqtt-password-file", file, buf, len,
+		                   why, why_len))
+			return why;
+		*out = buf;
+	} else if (env && *env) {
+		*out = env;
+	}
 	return NULL;
 }

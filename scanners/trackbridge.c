@@ -245,7 +245,8 @@ flush(struct bridge *b)
 			count++;
 		}
 		text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-		if (!text || ingest_client_send(b->client, text, strlen(text),
+		if (!text || ingest_client_send(b->client, scanner, text,
+						strlen(text),
 						count, (int64_t)(newest * 1000),
 						NULL, 0) < 0) {
 			fprintf(stderr, "trackbridge: out of memory; %zu "

@@ -250,7 +250,8 @@ flush(struct scan *s)
 		if (s->o->print)
 			continue;
 		p += sprintf(p, "]}");
-		if (ingest_client_send(s->client, s->msg, (size_t)(p - s->msg),
+		if (ingest_client_send(s->client, s->o->scanner, s->msg,
+				       (size_t)(p - s->msg),
 				       m, newest / 1000, NULL, 0) < 0) {
 			fprintf(stderr, "trackscan: out of memory; %zu "
 				"reports dropped\n", m);

@@ -196,7 +196,8 @@ send_batch(struct live *l, const size_t *idx, size_t n)
 			     pressed(s, r) ? ",\"button\":true" : "");
 	}
 	p += sprintf(p, "]}");
-	return ingest_client_send(l->client, l->msg, (size_t)(p - l->msg), n,
+	return ingest_client_send(l->client, scanner, l->msg,
+				  (size_t)(p - l->msg), n,
 				  l->info->reps[n - 1].t_ms, l->info,
 				  info_size);
 }
@@ -400,8 +401,8 @@ live_run(struct sim *s)
 	l.s = s;
 	l.rc = EXIT_SUCCESS;
 	l.next_status_ms = now_ms() + STATUS_MS;
-	if (ingest_url_parse(s->o->server, &l.url)) /* checked by opts_parse */
-		return EXIT_USAGE;
+	if (!s->o->mqtt && ingest_url_parse(s->o->server, &l.url))
+		return EXIT_USAGE; /* checked by opts_parse */
 	l.first = calloc(s->n_scanners + 1, sizeof *l.first);
 	if (!l.first) {
 		fprintf(stderr, "tracksim: out of memory\n");
@@ -430,6 +431,11 @@ live_run(struct sim *s)
 	cfg.prog = "tracksim";
 	cfg.url = s->o->server;
 	cfg.token = s->o->token;
+	/* A grid building is the site "tracksim" (its site.json says so). */
+	cfg.site = s->site ? track_site_id(s->site) : "tracksim";
+	cfg.mqtt_user = s->o->mqtt_user;
+	cfg.mqtt_password = s->o->mqtt_password;
+	cfg.mqtt_cafile = s->o->mqtt_cafile;
 	cfg.seed = rng_stream_seed((long long)getpid(), (uint64_t)now_ms(), 0);
 	cfg.on_refusal = show_refusal;
 	cfg.ctx = &l;
@@ -437,7 +443,11 @@ live_run(struct sim *s)
 		l.rc = EXIT_FAILURE;
 		goto out;
 	}
-	if (!s->o->quiet)
+	if (!s->o->quiet && s->o->mqtt)
+		fprintf(stderr, "tracksim: live %zu scanners, %zu tags, "
+			"publishing to %s\n", s->n_scanners, s->n_tags,
+			s->o->mqtt);
+	else if (!s->o->quiet)
 		fprintf(stderr, "tracksim: live %zu scanners, %zu tags, "
 			"sending to ws://%s%s\n", s->n_scanners, s->n_tags,
 			l.url.hostport, l.url.path);

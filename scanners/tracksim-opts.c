@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest-client.h"
+#include "mqtt-topic.h"
 
 #define OFF(f) offsetof(struct options, f)
 
@@ -21,6 +22,16 @@ const struct opt_spec opt_specs[] = {
 	  "--token-file or TRACK_TOKEN are not)", false },
 	{ "token-file", OPT_PATH, R_ANY, 0, OFF(token_file), "FILE",
 	  "with --server: the token is FILE's first line", false },
+	{ "mqtt", OPT_PATH, R_ANY, 0, OFF(mqtt), "URL",
+	  "publish live to the MQTT broker at mqtt://HOST[:PORT] (or "
+	  "mqtts://) instead, on libtrack/<site>/reports/<scanner>", false },
+	{ "mqtt-user", OPT_PATH, R_ANY, 0, OFF(mqtt_user), "U",
+	  "with --mqtt: the broker login", false },
+	{ "mqtt-password-file", OPT_PATH, R_ANY, 0, OFF(mqtt_password_file),
+	  "FILE", "with --mqtt: the password is FILE's first line (else "
+	  "TRACK_MQTT_PASSWORD)", false },
+	{ "mqtt-cafile", OPT_PATH, R_ANY, 0, OFF(mqtt_cafile), "PEM",
+	  "with mqtts://: the CA to trust (else the system's)", false },
 	{ "site", OPT_PATH, R_ANY, 0, OFF(site), "FILE",
 	  "simulate this site.json instead of a grid building", false },
 	{ "seed", OPT_INT, R_NONNEG, LLONG_MAX, OFF(seed), "N",
@@ -182,6 +193,8 @@ usage(FILE *fp, const struct options *def)
 	fputs("usage: tracksim --csv DIR [--site FILE] [options]\n"
 	      "       tracksim --server ws://HOST:PORT[/PATH] [--site FILE] "
 	      "[options]\n"
+	      "       tracksim --mqtt mqtt://HOST[:PORT] [--site FILE] "
+	      "[options]\n"
 	      "Simulate BLE scanners and moving tags; write scanners.csv, "
 	      "reports.csv,\ntruth.csv, site.json and scenario.json into "
 	      "DIR (and buttons.csv with\n--button-every). The same options "
@@ -194,7 +207,10 @@ usage(FILE *fp, const struct options *def)
 	      "unless --button-every says otherwise; their reports carry "
 	      "\"button\":true for\n3 s after. Lost connections are "
 	      "retried with backoff; meanwhile the last\n10 s of reports "
-	      "are kept. A status line goes to stderr every 10 s.\n\n"
+	      "are kept. A status line goes to stderr every 10 s.\n"
+	      "With --mqtt, the same messages are published to the broker "
+	      "instead, each\non libtrack/<site>/reports/<scanner> with "
+	      "QoS 1, for trackd --mqtt.\n\n"
 	      "Without --site the building is a grid of scanners. With "
 	      "--site the floors,\nscanners, zones and tags come from the "
 	      "site file: people walk between\npoints in its rooms and "
@@ -355,13 +371,55 @@ take_token(struct options *o)
 	return true;
 }
 
-/* --server against --csv; fills in the live defaults. */
+/* --mqtt: the broker instead of trackd, its URL then the live one. */
+static bool
+check_mqtt(struct options *o)
+{
+	static char buf[1026];
+	struct mqtt_url u;
+	char why[512];
+	const char *bad;
+
+	if (!o->mqtt) {
+		if (o->mqtt_user || o->mqtt_password_file || o->mqtt_cafile) {
+			fprintf(stderr, "tracksim: --mqtt-user, "
+				"--mqtt-password-file and --mqtt-cafile go "
+				"with --mqtt\n");
+			return false;
+		}
+		return true;
+	}
+	if (o->server || o->csv || o->token || o->token_file) {
+		fprintf(stderr, "tracksim: --mqtt goes without --%s (trackd "
+			"takes the reports from the broker, which checks "
+			"--mqtt-user)\n", o->server ? "server" : o->csv ? "csv"
+			: "token");
+		return false;
+	}
+	bad = mqtt_url_parse(o->mqtt, &u);
+	if (bad) {
+		fprintf(stderr, "tracksim: --mqtt '%s': %s\n", o->mqtt, bad);
+		return false;
+	}
+	if (ingest_mqtt_password_get("tracksim", o->mqtt_password_file, buf,
+				     sizeof buf, &o->mqtt_password, why,
+				     sizeof why)) {
+		fprintf(stderr, "tracksim: %s\n", why);
+		return false;
+	}
+	o->server = o->mqtt;
+	return true;
+}
+
+/* --server (or --mqtt) against --csv; fills in the live defaults. */
 static bool
 check_mode(struct options *o)
 {
 	struct ws_url url;
 	const char *why;
 
+	if (!check_mqtt(o))
+		return false;
 	if (!o->csv == !o->server) {
 		fprintf(stderr, "tracksim: %s (see --help)\n", o->csv ?
 			"--csv and --server cannot be used together" :
@@ -376,13 +434,13 @@ check_mode(struct options *o)
 		}
 		return true;
 	}
-	why = ingest_url_parse(o->server, &url);
+	why = o->mqtt ? NULL : ingest_url_parse(o->server, &url);
 	if (why) {
 		fprintf(stderr, "tracksim: --server '%s': %s\n", o->server,
 			why);
 		return false;
 	}
-	if (!take_token(o))
+	if (!o->mqtt && !take_token(o))
 		return false;
 	if (opts_given(o, "t0") || opts_given(o, "truth-dt")) {
 		fprintf(stderr, "tracksim: --%s goes with --csv: live time is "

@@ -188,6 +188,7 @@ static bool
 option_applies(const struct sim *s, const struct opt_spec *spec)
 {
 	if (strcmp(spec->name, "server") == 0 ||
+	    strncmp(spec->name, "mqtt", 4) == 0 ||
 	    strcmp(spec->name, "token") == 0 ||
 	    strcmp(spec->name, "token-file") == 0)
 		return false;

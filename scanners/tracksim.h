@@ -52,6 +52,14 @@ struct options {
 	const char *server;
 	const char *token;
 	const char *token_file;
+	/* --mqtt: published to the broker instead (server is then the same
+	 * URL: where the live reports go); the password from its file or
+	 * $TRACK_MQTT_PASSWORD. */
+	const char *mqtt;
+	const char *mqtt_user;
+	const char *mqtt_password_file;
+	const char *mqtt_password;
+	const char *mqtt_cafile;
 	const char *site;
 	long long seed;
 	long long tags;

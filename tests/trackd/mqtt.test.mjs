@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { framesFor, loadSite, now, sleep, startTrackd, tempDir, until }
-	from './trackd.mjs';
+import { ROOT, SITE, framesFor, loadSite, now, sleep, startTrackd, tempDir,
+	until } from './trackd.mjs';
 
 const MOSQUITTO = process.env.MOSQUITTO || '/usr/sbin/mosquitto';
 const SITE_ID = loadSite().site;
@@ -47,11 +47,15 @@ function writeBrokerConfig() {
 	const passwd = path.join(dir, 'passwd');
 	const scanners = loadSite().scanners.map((s) => s.id);
 	writeFileSync(passwd, '');
-	for (const user of ['trackd', ...scanners])
+	for (const user of ['trackd', 'tracksim', ...scanners])
 		execFileSync('mosquitto_passwd', ['-b', passwd, user, PASSWORD]);
 	writeFileSync(path.join(dir, 'acl'), [
 		'user trackd',
 		`topic read libtrack/${SITE_ID}/reports/+`,
+		'',
+		// The simulator speaks for every scanner.
+		'user tracksim',
+		`topic write libtrack/${SITE_ID}/reports/+`,
 		'',
 		`pattern write libtrack/${SITE_ID}/reports/%u`,
 		'',
@@ -255,6 +259,27 @@ test('reports published while trackd is away come when it is back', { skip }, as
 	await publishPlacements([{ tag: 'mqtt-0006', floor: 'f0', x: 16, y: 11 }]);
 	trackd = await startTrackdOnBroker();
 	await trackd.waitLocated('mqtt-0006', 5000);
+});
+
+test('tracksim --mqtt publishes one document per scanner that trackd takes', { skip }, async () => {
+	const tracksim = process.env.TRACKSIM || path.join(ROOT, 'build', 'scanners', 'tracksim');
+	const before = await trackd.metric('trackd_mqtt_messages_total');
+	const reportsBefore = await trackd.metric('trackd_reports_total');
+	const r = await new Promise((resolve) => execFile(tracksim, ['--mqtt',
+		`mqtt://127.0.0.1:${brokerPort}`, '--mqtt-user', 'tracksim',
+		'--site', SITE, '--duration', '3', '--seed', '3'],
+	{ env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } },
+	(e, stdout, stderr) => resolve({ code: e ? e.code : 0, stderr })));
+	assert.equal(r.code, 0, r.stderr);
+	const m = /(\d+) reports sent \((\d+) accepted, 0 rejected\), 0 dropped/.exec(r.stderr);
+	assert.ok(m, r.stderr);
+	assert.equal(m[1], m[2], 'every report taken by the broker');
+	await until(async () => await trackd.metric('trackd_reports_total') -
+		reportsBefore >= Number(m[1]), 3000, 'every report in trackd');
+	assert.ok(await trackd.metric('trackd_mqtt_messages_total') > before);
+	const tags = (await trackd.get('/api/v1/tags')).json().tags;
+	assert.ok(tags.some((t) => loadSite().tags.some((s) => s.id === t.id)),
+		'a site tag located');
 });
 
 test('options: a bad URL or a password on the command line is refused', async () => {
