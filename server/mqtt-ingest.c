@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libwebsockets.h>
 #include <mosquitto.h>
 
 #include "access.h"
 #include "app.h"
 #include "escape.h"
+#include "log.h"
 #include "mqtt-topic.h"
 
 /* The socket is looked at this often: a report waits at most this long
@@ -92,11 +94,11 @@ refuse(struct mqtt_ingest *q, enum mqtt_refusal r, const char *topic,
 	}
 	escape_log(t, sizeof t, topic);
 	if (q->unlogged[r])
-		lwsl_warn("mqtt %s refused: %s (and %llu more refused as %s "
-		          "since the last such line)\n", t, why,
-		          (unsigned long long)q->unlogged[r], refusal_names[r]);
+		log_warn("mqtt %s refused: %s (and %llu more refused as %s "
+		         "since the last such line)\n", t, why,
+		         (unsigned long long)q->unlogged[r], refusal_names[r]);
 	else
-		lwsl_warn("mqtt %s refused: %s\n", t, why);
+		log_warn("mqtt %s refused: %s\n", t, why);
 	q->logged_us[r] = now;
 	q->unlogged[r] = 0;
 }
@@ -179,12 +181,12 @@ on_connect(struct mosquitto *m, void *ud, int rc, int flags)
 		q->refused = true;
 		set_state(q, "refused by the broker: %s",
 		          mosquitto_connack_string(rc));
-		lwsl_err("mqtt: %s\n", q->state);
+		log_err("mqtt: %s\n", q->state);
 		return;
 	}
-	lwsl_user("mqtt: connected to %s:%d as %s (%s), subscribing to %s\n",
-	          q->url.host, q->url.port, q->client_id,
-	          (flags & 1) ? "session resumed" : "new session", q->topic);
+	log_user("mqtt: connected to %s:%d as %s (%s), subscribing to %s\n",
+	         q->url.host, q->url.port, q->client_id,
+	         (flags & 1) ? "session resumed" : "new session", q->topic);
 	q->established = true;
 	if (q->ever_connected)
 		q->n.reconnects++;
@@ -194,7 +196,7 @@ on_connect(struct mosquitto *m, void *ud, int rc, int flags)
 	/* Again on every connection: a broker that lost its sessions (no
 	 * persistence) still gets the subscription. */
 	if (mosquitto_subscribe(m, NULL, q->topic, 1) != MOSQ_ERR_SUCCESS)
-		lwsl_err("mqtt: cannot subscribe to %s\n", q->topic);
+		log_err("mqtt: cannot subscribe to %s\n", q->topic);
 }
 
 static void
@@ -208,7 +210,7 @@ on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *qos)
 		q->refused = true;
 		set_state(q, "the broker refused the subscription to %s (its "
 		          "ACL?)", q->topic);
-		lwsl_err("mqtt: %s\n", q->state);
+		log_err("mqtt: %s\n", q->state);
 		return;
 	}
 	q->connected = true;
@@ -222,9 +224,9 @@ on_disconnect(struct mosquitto *m, void *ud, int rc)
 
 	(void)m;
 	if (q->connected && !q->stopping)
-		lwsl_warn("mqtt: lost the broker %s:%d (%s)\n", q->url.host,
-		          q->url.port, rc == MOSQ_ERR_ERRNO ? strerror(errno)
-		                                            : mosquitto_strerror(rc));
+		log_warn("mqtt: lost the broker %s:%d (%s)\n", q->url.host,
+		         q->url.port, rc == MOSQ_ERR_ERRNO ? strerror(errno)
+		                                           : mosquitto_strerror(rc));
 	q->connected = false;
 }
 
@@ -265,8 +267,8 @@ lost(struct mqtt_ingest *q, int rc)
 		          : rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_NO_CONN
 		                  ? "no connection to the broker"
 		                  : mosquitto_strerror(rc));
-	lwsl_warn("mqtt: %s:%d: %s; retrying in %.1f s\n", q->url.host,
-	          q->url.port, q->state, us / 1e6);
+	log_warn("mqtt: %s:%d: %s; retrying in %.1f s\n", q->url.host,
+	         q->url.port, q->state, us / 1e6);
 	q->retry_at_us = mono_us() + (int64_t)us;
 }
 
@@ -462,9 +464,9 @@ mqtt_ingest_start(struct app *a)
 	if (!q)
 		return;
 	q->started = true;
-	lwsl_user("mqtt: ingest from %s://%s:%d, topic %s, client id %s\n",
-	          q->url.tls ? "mqtts" : "mqtt", q->url.host, q->url.port,
-	          q->topic, q->client_id);
+	log_user("mqtt: ingest from %s://%s:%d, topic %s, client id %s\n",
+	         q->url.tls ? "mqtts" : "mqtt", q->url.host, q->url.port,
+	         q->topic, q->client_id);
 	lws_sul_schedule(a->context, 0, &q->timer, turn, 1);
 }
 
