@@ -1,7 +1,8 @@
 /*
  * ingest-queue: the messages an ingest client holds: the unsent ones in a
  * queue kept within max_reports, and the sent ones in order, each taken
- * off when its answer comes and the answer counted.
+ * off when its answer comes and the answer counted (the queues
+ * themselves are ingest-batches.c's).
  */
 #include "ingest-client-private.h"
 
@@ -12,47 +13,6 @@
 #include <jansson.h>
 
 #define MAX_ANSWER (1 << 20)
-
-/* ---- the queues ---------------------------------------------------------- */
-
-void
-ingest_queue_push(struct ingest_queue *q, struct ingest_batch *b)
-{
-	if (q->tail)
-		q->tail->next = b;
-	else
-		q->head = b;
-	q->tail = b;
-	q->reports += b->n;
-}
-
-struct ingest_batch *
-ingest_queue_pop(struct ingest_queue *q)
-{
-	struct ingest_batch *b = q->head;
-
-	if (b) {
-		q->head = b->next;
-		if (!q->head)
-			q->tail = NULL;
-		b->next = NULL;
-		q->reports -= b->n;
-	}
-	return b;
-}
-
-unsigned long long
-ingest_queue_clear(struct ingest_queue *q)
-{
-	unsigned long long n = 0;
-	struct ingest_batch *b;
-
-	while ((b = ingest_queue_pop(q))) {
-		n += b->n;
-		free(b);
-	}
-	return n;
-}
 
 /* Counts n dropped reports; logs them now and then, never per message. */
 static void

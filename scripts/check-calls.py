@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Which server/ file calls which: fails when one calls a file listed
-after it in server/meson.build's trackd sources (the dependency order the
-README's "How trackd is built" describes), which also rules out circles.
+"""Which file of a program calls which: fails when one calls a file listed
+after it in its directory's meson.build sources of the program (trackd's:
+the dependency order the README's "How trackd is built" describes), which
+also rules out circles.
 
 A file "calls" another when it names a function the other defines (not
 static). Comments and string literals are ignored. Rough by design (no
 preprocessor), and enough for one-noun files with prefixed names.
 
-	check-calls.py SERVER_DIR [-v]
+	check-calls.py DIR [PROGRAM] [-v]      (PROGRAM: trackd by default)
 """
 import os
 import re
@@ -22,8 +23,12 @@ def strip(text):
 def main():
     server = sys.argv[1]
     verbose = '-v' in sys.argv[2:]
+    names = [a for a in sys.argv[2:] if a != '-v']
+    program = names[0] if names else 'trackd'
     build = open(os.path.join(server, 'meson.build')).read()
-    sources = build[build.index("executable('trackd',"):]
+    at = re.search(r"(executable|static_library)\('%s'," % re.escape(program),
+                   build)
+    sources = build[at.start():]
     sources = sources[:sources.index('dependencies:')]
     order = re.findall(r"'([\w.-]+\.c)'", sources)
     text = {f: strip(open(os.path.join(server, f)).read()) for f in order}
