@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, noErrors, openPage, shot, startSim, startTrackd, tempDir } from './web.mjs';
+import { launch, noErrors, openPage, shot, startSim, startTrackd, tempDir,
+	untilCounted } from './web.mjs';
 
 let trackd, sim, browser;
 
@@ -13,15 +14,7 @@ before(async () => {
 	trackd = await startTrackd(['--db', path.join(tempDir('trackd-web-'), 'web.db')]);
 	sim = startSim(trackd);
 	browser = await launch();
-	// Until someone has been counted in a zone.
-	const end = Date.now() + 30000;
-	for (;;) {
-		const occ = (await trackd.get('/api/v1/reports/occupancy?floor=f0')).json();
-		if (occ.zones.some((z) => z.buckets.some((b) => b.mean > 0)))
-			break;
-		assert.ok(Date.now() < end, 'occupancy within 30 s');
-		await new Promise((r) => setTimeout(r, 500));
-	}
+	await untilCounted(trackd);
 });
 
 after(async () => {

@@ -65,6 +65,19 @@ export function startSim(trackd, extra = []) {
 	};
 }
 
+// Until the simulator's people have been counted in a zone of floor f0
+// (the reports have data to draw), within 30 s.
+export async function untilCounted(trackd) {
+	const end = Date.now() + 30000;
+	for (;;) {
+		const occ = (await trackd.get('/api/v1/reports/occupancy?floor=f0')).json();
+		if (occ.zones.some((z) => z.buckets.some((b) => b.mean > 0)))
+			return;
+		assert.ok(Date.now() < end, 'occupancy within 30 s');
+		await new Promise((r) => setTimeout(r, 500));
+	}
+}
+
 export async function launch() {
 	return chromium.launch({
 		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
