@@ -17,6 +17,9 @@ import sys
 
 def strip(text):
     text = re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
+    # A struct's tag is no call of the function of the same name
+    # (struct store_occupancy, store_occupancy()).
+    text = re.sub(r'\bstruct\s+\w+', 'struct', text)
     return re.sub(r'"(\\.|[^"\\\n])*"', '""', text)
 
 

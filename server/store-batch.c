@@ -1,5 +1,6 @@
-/* trackd's SQLite history, the batch (see store.h): rows collected in
- * memory until store_write() commits them. No SQLite here. */
+/* trackd's history, the batch (see store.h): rows collected in memory
+ * until store_write() commits them. No database here: both backends
+ * write the same batch. */
 #include "store.h"
 
 #include <math.h>

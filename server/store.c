@@ -1,10 +1,10 @@
-/* trackd's SQLite history: see store.h for the contract. This file opens
- * the connection, applies the schema's migrations and prepares the
- * statements the other store-*.c files run; store-batch.c collects rows,
- * store-write.c commits them, store-query.c reads them back.
- *
- * Every statement is prepared once, at open, and reset after use; values
- * only ever reach SQL as bound parameters. */
+/* trackd's history, the front (see store.h): picks the backend --db
+ * names (a path: SQLite, store-sqlite*.c; a postgresql:// URL: libpq,
+ * store-pg*.c), runs the schema's migrations for it, and hands every call
+ * on through the backend's table of functions (store-private.h). What
+ * both backends would otherwise each check (an empty batch, a window
+ * that is too long, a read from a time rather than a key) is checked
+ * here, once. */
 #include "store-private.h"
 
 #include <errno.h>
@@ -16,99 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-/* How long a statement waits for another connection's lock before it
- * fails. Short on purpose: trackd writes on its one service thread, so a
- * wait here stalls the live stream; a batch that fails is simply tried
- * again a second later. */
-#define BUSY_TIMEOUT_MS 100
-
-/* The schema, one migration per version: migrations[i] takes a database
- * from user_version i to i + 1. Append; never edit one that shipped. */
-static const char *const migrations[] = {
-	/* 1: the first schema. Times are Unix microseconds. */
-	"CREATE TABLE positions ("
-	"  tag TEXT NOT NULL, t INTEGER NOT NULL, floor TEXT,"
-	"  x REAL NOT NULL, y REAL NOT NULL, r REAL NOT NULL, zone TEXT);"
-	"CREATE INDEX positions_bucket_tag_t"
-	"  ON positions (t / " BUCKET_SQL ", tag, t);"
-	/* Kept beside positions so that a restart finds every tag's newest
-	 * place with one short read, however long the history. */
-	"CREATE TABLE last_positions ("
-	"  tag TEXT PRIMARY KEY, t INTEGER NOT NULL, floor TEXT,"
-	"  x REAL NOT NULL, y REAL NOT NULL, r REAL NOT NULL, zone TEXT)"
-	"  WITHOUT ROWID;"
-	"CREATE TABLE events ("
-	"  t INTEGER NOT NULL, type TEXT NOT NULL, tag TEXT NOT NULL,"
-	"  zone TEXT, floor TEXT, x REAL, y REAL);"
-	"CREATE INDEX events_t ON events (t);"
-	"CREATE INDEX events_tag_t ON events (tag, t);"
-	/* Open while acked IS NULL. */
-	"CREATE TABLE alarms ("
-	"  id INTEGER PRIMARY KEY, tag TEXT NOT NULL,"
-	"  opened INTEGER NOT NULL, pressed INTEGER NOT NULL,"
-	"  acked_by TEXT, acked INTEGER);"
-	"CREATE INDEX alarms_open ON alarms (id) WHERE acked IS NULL;"
-	/* One row per zone and closed bucket (t = bucket start). */
-	"CREATE TABLE occupancy ("
-	"  zone TEXT NOT NULL, t INTEGER NOT NULL, mean REAL NOT NULL,"
-	"  peak INTEGER NOT NULL, mean_person REAL NOT NULL,"
-	"  mean_asset REAL NOT NULL, peak_person INTEGER NOT NULL,"
-	"  peak_asset INTEGER NOT NULL, PRIMARY KEY (zone, t))"
-	"  WITHOUT ROWID;",
-	/* 2: access (access.c). A token is kept only as its SHA-256; a
-	 * revoked one stays, so that the audit trail can name it. */
-	"CREATE TABLE tokens ("
-	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
-	"  hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL,"
-	"  revoked INTEGER);"
-	/* Every look-up of a person: who (the token), what, whom, from
-	 * where. */
-	"CREATE TABLE audit ("
-	"  t INTEGER NOT NULL, token INTEGER, name TEXT, role TEXT,"
-	"  action TEXT NOT NULL, whom TEXT NOT NULL, peer TEXT);"
-	"CREATE INDEX audit_t ON audit (t);",
-	/* 3: statistics that outlive a restart. Each run of trackd (run =
-	 * its start time) keeps its own rows, rewritten as they grow; a
-	 * report adds up the rows of earlier runs and the engine's own. */
-	"CREATE TABLE heatmap ("
-	"  floor TEXT NOT NULL, t INTEGER NOT NULL, run INTEGER NOT NULL,"
-	"  cols INTEGER NOT NULL, rows INTEGER NOT NULL, cells BLOB NOT NULL,"
-	"  PRIMARY KEY (floor, t, run)) WITHOUT ROWID;"
-	"CREATE TABLE utilization ("
-	"  tag TEXT NOT NULL, day INTEGER NOT NULL, run INTEGER NOT NULL,"
-	"  moving REAL NOT NULL, idle REAL NOT NULL,"
-	"  PRIMARY KEY (tag, day, run)) WITHOUT ROWID;",
-	/* 4: a scanner token bound to the scanners it may report for (a
-	 * JSON array of ids; NULL: any), and how many scanners made a tag's
-	 * last fix (NULL: not known, kept before this version), so that a
-	 * restart can tell a badge the site hears well from a flood's junk. */
-	/* (In parentheses: one element of two statements, not two.) */
-	("ALTER TABLE tokens ADD COLUMN scanners TEXT;"
-	 "ALTER TABLE last_positions ADD COLUMN scanners INTEGER;"),
-	/* 5: a look-up by a person signed in with the OpenID provider
-	 * names them: the provider's subject (name: their name or email). */
-	"ALTER TABLE audit ADD COLUMN subject TEXT;",
-};
-
-#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
-
-static const char *const stmt_sql[N_STMT] = {
-#define XX(name, sql) sql,
-	STATEMENTS(XX)
-#undef XX
-};
-
-/* For error messages: which statement failed. */
-static const char *const stmt_name[N_STMT] = {
-#define XX(name, sql) #name,
-	STATEMENTS(XX)
-#undef XX
-};
-
-/* ---- helpers ------------------------------------------------------------- */
-
 void
 store__set_err(store *s, const char *fmt, ...)
 {
@@ -119,148 +26,105 @@ store__set_err(store *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Record the connection's error for what failed; returns -1. */
-static int
-db_fail(store *s, const char *what)
+int64_t
+store__limit(size_t n)
 {
-	store__set_err(s, "%s: %s", what, sqlite3_errmsg(s->db));
-	return -1;
+	return n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
 
-/* Run a statement that returns no rows, then reset it. */
+bool
+store_is_url(const char *where)
+{
+	return strncmp(where, "postgresql://", 13) == 0 ||
+	       strncmp(where, "postgres://", 11) == 0;
+}
+
+void
+store_display_name(const char *where, char *out, size_t len)
+{
+	const char *at, *colon, *pw;
+	size_t n;
+
+	snprintf(out, len, "%s", where);
+	if (!store_is_url(where))
+		return;
+	/* user:password@host: the password becomes "***". */
+	at = strchr(where, '@');
+	colon = strchr(strstr(where, "://") + 3, ':');
+	if (at && colon && colon < at) {
+		n = (size_t)(colon - where) + 1;
+		snprintf(out, len, "%.*s***%s", (int)n, where, at);
+	}
+	/* And ?password=... among the parameters. */
+	if ((pw = strstr(out, "password=")) != NULL) {
+		char *v = (char *)pw + 9;
+		size_t rest = strcspn(v, "&");
+
+		if (rest > 3 && (size_t)(v - out) + 3 < len) {
+			memmove(v + 3, v + rest, strlen(v + rest) + 1);
+			memcpy(v, "***", 3);
+		}
+	}
+}
+
+/* ---- the schema --------------------------------------------------------- */
+
+/* The missing migrations and the new version in one transaction: a crash
+ * or an error in the middle leaves the database as it was. An up-to-date
+ * one is only read (no lock); otherwise the version is read again under
+ * the backend's lock, so two processes opening one new database do not
+ * both migrate it. */
 int
-store__run(store *s, enum stmt i)
+store__migrate(store *s)
 {
-	int rc = sqlite3_step(s->st[i]);
-
-	/* The connection's message names the cause (a trigger's, a
-	 * constraint's); read it before reset() can replace it. */
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		store__set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
-	sqlite3_reset(s->st[i]);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
-}
-
-int
-store__bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	/* SQLITE_STATIC: every string outlives the step that reads it. */
-	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC)
-	         : sqlite3_bind_null(st, i);
-}
-
-/* Step a bound query: 1 a row, 0 the end, -1 an error (recorded). */
-int
-store__next_row(store *s, enum stmt i)
-{
-	int rc = sqlite3_step(s->st[i]);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store__set_err(s, "%s: %s", stmt_name[i], sqlite3_errmsg(s->db));
-	return -1;
-}
-
-/* Reset a query after its last row (or an early stop, or an error) and
- * forget its bindings, which borrow the caller's strings. */
-int
-store__finish(store *s, enum stmt i, int rc)
-{
-	sqlite3_reset(s->st[i]);
-	sqlite3_clear_bindings(s->st[i]);
-	return rc < 0 ? -1 : 0;
-}
-
-/* ---- open, migrate, close ------------------------------------------------ */
-
-/* One PRAGMA's single value, as text into out. */
-static int
-pragma_text(store *s, const char *sql, char *out, size_t len)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(s, sql);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(out, len, "%s",
-		         sqlite3_column_text(st, 0)
-		                 ? (const char *)sqlite3_column_text(st, 0)
-		                 : "");
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, sql);
-	return 0;
-}
-
-/* The file's schema version, or -1 (recorded). */
-static int
-user_version(store *s)
-{
-	char buf[32];
-
-	if (pragma_text(s, "PRAGMA user_version", buf, sizeof buf) < 0)
-		return -1;
-	return atoi(buf);
-}
-
-/* Apply the missing migrations and the new user_version in one
- * transaction: a crash or an error in the middle leaves the file as it
- * was. An up-to-date file is only read (no write lock); otherwise the
- * version is read again inside the transaction, so two processes opening
- * one new file do not both migrate it. */
-static int
-migrate(store *s)
-{
-	char sql[64];
-	int v = user_version(s);
+	const struct store_ops *ops = s->ops;
+	int n = ops->n_migrations, v = ops->schema_version(s);
 
 	if (v < 0)
 		return -1;
-	if (v == N_MIGRATIONS) {
+	if (v == n) {
 		s->version = v;
 		return 0;
 	}
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return db_fail(s, "cannot start the schema update");
-	if ((v = user_version(s)) < 0)
+	if (ops->exec(s, ops->schema_lock) < 0)
+		return -1;
+	if ((v = ops->schema_version(s)) < 0)
 		goto fail;
-	if (v > N_MIGRATIONS) {
+	if (v > n) {
 		store__set_err(s, "schema version %d is newer than this trackd "
-		           "knows (%d)", v, N_MIGRATIONS);
+		               "knows (%d): run a newer trackd", v, n);
 		goto fail;
 	}
 	s->version = v;
-	for (; v < N_MIGRATIONS; v++) {
-		char *msg = NULL;
+	for (; v < n; v++) {
+		char why[sizeof s->err];
 
-		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, &msg) !=
-		    SQLITE_OK) {
-			store__set_err(s, "migration to schema version %d: %s", v + 1,
-			        msg ? msg : sqlite3_errmsg(s->db));
-			sqlite3_free(msg);
+		if (ops->exec(s, ops->migrations[v]) < 0) {
+			memcpy(why, s->err, sizeof why);
+			store__set_err(s, "migration to schema version %d: %s",
+			               v + 1, why);
 			goto fail;
 		}
 		s->migrated++;
 	}
-	/* A PRAGMA takes no parameters; v is ours, not input. */
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(s, "cannot finish the schema update");
+	if (ops->set_schema_version(s, v) < 0 || ops->exec(s, "COMMIT") < 0)
 		goto fail;
-	}
 	s->version = v;
 	return 0;
 fail:
 	s->migrated = 0;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The first error is the one to report. */
+	{
+		char why[sizeof s->err];
+
+		memcpy(why, s->err, sizeof why);
+		ops->exec(s, "ROLLBACK");
+		memcpy(s->err, why, sizeof why);
+	}
 	return -1;
 }
+
+/* ---- open, close -------------------------------------------------------- */
 
 int
 store_make_private(const char *path, char *err, size_t errlen)
@@ -297,61 +161,29 @@ store_make_private(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-setup(store *s, const char *path)
-{
-	char mode[16];
-
-	if (store_make_private(path, s->err, sizeof s->err) < 0)
-		return -1;
-
-	if (sqlite3_open_v2(path, &s->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                            SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		if (!s->db)
-			store__set_err(s, "out of memory");
-		else
-			db_fail(s, "cannot open");
-		return -1;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	if (pragma_text(s, "PRAGMA journal_mode = WAL", mode, sizeof mode) < 0)
-		return -1;
-	if (strcmp(mode, "wal") != 0) {
-		store__set_err(s, "cannot use WAL mode (journal mode is '%s')", mode);
-		return -1;
-	}
-	/* In WAL mode NORMAL syncs at checkpoints only: a commit survives
-	 * the process dying, and costs no fsync per batch. */
-	if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
-	                 NULL) != SQLITE_OK)
-		return db_fail(s, "cannot set synchronous");
-	if (migrate(s) < 0)
-		return -1;
-	for (int i = 0; i < N_STMT; i++)
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
-		                       SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		                       NULL) != SQLITE_OK)
-			return db_fail(s, stmt_name[i]);
-	return 0;
-}
-
 int
-store_open(const char *path, store **out, char *err, size_t errlen)
+store_open(const char *where, store **out, char *err, size_t errlen)
 {
-	store *s = calloc(1, sizeof *s);
+	const struct store_ops *ops = &store_sqlite__ops;
+	char name[512], why[512];
+	store *s = NULL;
 
-	if (!s) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	store_display_name(where, name, sizeof name);
+	if (store_is_url(where)) {
+		snprintf(err, errlen, "%s: this trackd has no PostgreSQL", name);
 		return -1;
 	}
-	if (setup(s, path) < 0) {
-		snprintf(err, errlen, "%s: %s", path, s->err);
+	if (ops->open(where, &s, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s: %s", name, why);
 		store_close(s);
 		return -1;
 	}
+	if (store__migrate(s) < 0 || ops->prepare(s) < 0) {
+		snprintf(err, errlen, "%s: %s", name, s->err);
+		store_close(s);
+		return -1;
+	}
+	s->err[0] = '\0';
 	*out = s;
 	return 0;
 }
@@ -359,20 +191,8 @@ store_open(const char *path, store **out, char *err, size_t errlen)
 void
 store_close(store *s)
 {
-	if (!s)
-		return;
-	for (int i = 0; i < N_STMT; i++)
-		sqlite3_finalize(s->st[i]);
-	free(s->order);
-	/* The last connection to close checkpoints and removes the WAL. */
-	sqlite3_close(s->db);
-	free(s);
-}
-
-sqlite3 *
-store_db(store *s)
-{
-	return s->db;
+	if (s)
+		s->ops->close(s);
 }
 
 int
@@ -391,4 +211,250 @@ const char *
 store_error(const store *s)
 {
 	return s->err;
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+int
+store_write(store *s, const struct store_batch *b)
+{
+	s->err[0] = '\0';
+	return store_batch_rows(b) ? s->ops->write(s, b, false) : 0;
+}
+
+int
+store_write_synced(store *s, const struct store_batch *b)
+{
+	s->err[0] = '\0';
+	return store_batch_rows(b) ? s->ops->write(s, b, true) : 0;
+}
+
+int
+store_put_alarm(store *s, const struct store_alarm *a)
+{
+	s->err[0] = '\0';
+	return s->ops->put_alarm(s, a);
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+/* A history read's cost grows with its window: refused beyond the
+ * longest. */
+static bool
+window_ok(store *s, struct store_key after, int64_t to_us)
+{
+	if (to_us - after.t_us <= STORE_HISTORY_MAX_US)
+		return true;
+	store__set_err(s, "history window longer than %d days",
+	               (int)(STORE_HISTORY_MAX_US / 86400000000));
+	return false;
+}
+
+int
+store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
+              size_t limit, store_position_cb cb, void *ud)
+{
+	return store_history_page(s, tag, STORE_KEY_AT(from_us), to_us, limit,
+	                          cb, ud);
+}
+
+int
+store_history_page(store *s, const char *tag, struct store_key after,
+                   int64_t to_us, size_t limit, store_position_cb cb,
+                   void *ud)
+{
+	if (!window_ok(s, after, to_us))
+		return -1;
+	return s->ops->history_page(s, tag, after, to_us, limit, cb, ud);
+}
+
+int
+store_floor_history_page(store *s, const char *floor, struct store_key after,
+                         int64_t to_us, size_t limit, store_position_cb cb,
+                         void *ud)
+{
+	if (!window_ok(s, after, to_us))
+		return -1;
+	return s->ops->floor_history_page(s, floor, after, to_us, limit, cb,
+	                                  ud);
+}
+
+int
+store_has_tag(store *s, const char *tag)
+{
+	return s->ops->has_tag(s, tag);
+}
+
+int
+store_last_positions(store *s, store_position_cb cb, void *ud)
+{
+	return s->ops->last_positions(s, cb, ud);
+}
+
+int
+store_purge_stray_last(store *s, const char *listed_json,
+                       unsigned min_scanners)
+{
+	return s->ops->purge_stray_last(s, listed_json ? listed_json : "[]",
+	                                min_scanners);
+}
+
+int
+store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
+             const char *type, size_t limit, store_event_cb cb, void *ud)
+{
+	return store_events_page(s, from_us, STORE_KEY_AT(to_us), tag, type,
+	                         limit, cb, ud);
+}
+
+int
+store_events_page(store *s, int64_t from_us, struct store_key before,
+                  const char *tag, const char *type, size_t limit,
+                  store_event_cb cb, void *ud)
+{
+	return s->ops->events_page(s, from_us, before, tag, type, limit, cb,
+	                           ud);
+}
+
+int
+store_alarms(store *s, size_t max_acked, uint64_t *max_id, store_alarm_cb cb,
+             void *ud)
+{
+	return s->ops->alarms(s, max_acked, max_id, cb, ud);
+}
+
+int
+store_occupancy(store *s, const char *zone, int64_t from_us, int64_t to_us,
+                store_occupancy_cb cb, void *ud)
+{
+	return s->ops->occupancy(s, zone, from_us, to_us, cb, ud);
+}
+
+/* ---- statistics and retention ------------------------------------------- */
+
+int
+store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
+             double **lengths_s, size_t *n)
+{
+	*lengths_s = NULL;
+	*n = 0;
+	return s->ops->visits(s, zone, from_us, to_us, lengths_s, n);
+}
+
+int
+store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
+                  size_t cols, size_t rows, const float *cells)
+{
+	return s->ops->put_heatmap(s, floor, t_us, run, cols, rows, cells);
+}
+
+int
+store_add_heatmap(store *s, const char *floor, int64_t from_us,
+                  int64_t to_us, int64_t run, size_t cols, size_t rows,
+                  float *cells)
+{
+	return s->ops->add_heatmap(s, floor, from_us, to_us, run, cols, rows,
+	                           cells);
+}
+
+int
+store_put_utilization(store *s, const char *tag, int64_t day_us, int64_t run,
+                      double moving_s, double idle_s)
+{
+	return s->ops->put_utilization(s, tag, day_us, run, moving_s, idle_s);
+}
+
+int
+store_utilization(store *s, const char *tag, int64_t from_day_us,
+                  int64_t to_us, int64_t run, double *moving_s,
+                  double *idle_s)
+{
+	return s->ops->utilization(s, tag, from_day_us, to_us, run, moving_s,
+	                           idle_s);
+}
+
+/* The write lock now: a busy database fails here rather than half way
+ * through the snapshot. */
+int
+store_stats_begin(store *s)
+{
+	return s->ops->exec(s, s->ops->begin);
+}
+
+int
+store_stats_commit(store *s)
+{
+	return s->ops->exec(s, "COMMIT");
+}
+
+void
+store_stats_rollback(store *s)
+{
+	char why[sizeof s->err];
+
+	memcpy(why, s->err, sizeof why);
+	s->ops->exec(s, "ROLLBACK");
+	memcpy(s->err, why, sizeof why);
+}
+
+int
+store_purge(store *s, int64_t before_us, size_t max_rows)
+{
+	return max_rows ? s->ops->purge(s, before_us, max_rows) : 0;
+}
+
+/* ---- access ------------------------------------------------------------- */
+
+int64_t
+store_data_version(store *s)
+{
+	return s->ops->data_version(s);
+}
+
+int
+store_tokens(store *s, store_token_cb cb, void *ud)
+{
+	return s->ops->tokens(s, cb, ud);
+}
+
+int
+store_token_add(store *s, const char *name, const char *role,
+                const unsigned char *hash, size_t hash_len,
+                int64_t created_us, const char *scanners, int64_t *id)
+{
+	return s->ops->token_add(s, name, role, hash, hash_len, created_us,
+	                         scanners, id);
+}
+
+int
+store_token_revoke(store *s, int64_t id, int64_t revoked_us)
+{
+	return s->ops->token_revoke(s, id, revoked_us);
+}
+
+int
+store_put_audit(store *s, const struct store_audit *r)
+{
+	return s->ops->put_audit(s, r);
+}
+
+int
+store_audit(store *s, int64_t from_us, int64_t to_us, size_t limit,
+            store_audit_cb cb, void *ud)
+{
+	return store_audit_page(s, STORE_KEY_AT(from_us), to_us, limit, cb,
+	                        ud);
+}
+
+int
+store_audit_page(store *s, struct store_key after, int64_t to_us,
+                 size_t limit, store_audit_cb cb, void *ud)
+{
+	return s->ops->audit_page(s, after, to_us, limit, cb, ud);
+}
+
+int
+store_backup(store *s, const char *copy, char *err, size_t errlen)
+{
+	return s->ops->backup(s, copy, err, errlen);
 }

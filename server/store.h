@@ -1,17 +1,24 @@
-/* trackd's history in SQLite: positions (downsampled by the caller),
- * events, distress alarms and per-minute zone occupancy; and, beside
- * them, the access tokens and the audit trail.
+/* trackd's history: positions (downsampled by the caller), events,
+ * distress alarms and per-minute zone occupancy; and, beside them, the
+ * access tokens and the audit trail. The one interface the rest of trackd
+ * uses; two backends behind it, chosen by what --db names (store_open):
+ *
+ * - a path: SQLite (store-sqlite*.c), one file in WAL mode with
+ *   synchronous=NORMAL: a committed batch survives a crash of the process
+ *   (kill -9), and only an alarm's opening and acknowledgement
+ *   (store_write_synced, store_put_alarm) are also synced to the disk
+ *   before they return, so that they survive a power cut too. The schema
+ *   version is PRAGMA user_version.
+ * - a postgresql:// or postgres:// URL: PostgreSQL through libpq
+ *   (store-pg*.c), the same tables, with a schema_version table. Every
+ *   commit is as durable as the server makes it (synchronous_commit). A
+ *   lost connection (the server restarted) fails the call it broke and
+ *   is made again at the next one, so a failed batch is simply retried.
  *
  * One connection, used from one thread (trackd's service thread); nothing
- * here locks. The database runs in WAL mode with synchronous=NORMAL: a
- * committed batch survives a crash of the process (kill -9), and only an
- * alarm's opening and acknowledgement (store_write_synced,
- * store_put_alarm) are also synced to the disk before they return, so
- * that they survive a power cut too.
- *
- * Times are Unix microseconds, stored as INTEGER. The schema is versioned
- * with PRAGMA user_version; store_open() brings an older file up to date
- * in one transaction and refuses a newer one.
+ * here locks. Times are Unix microseconds, stored as integers. The schema
+ * is versioned; store_open() brings an older database up to date in one
+ * transaction and refuses a newer one.
  *
  * Writes come in batches (struct store_batch): the caller collects rows
  * and store_write() commits them all in one transaction, or none. */
@@ -26,8 +33,6 @@
 #define STORE_ID_MAX 64
 
 typedef struct store store;
-
-struct sqlite3;
 
 /* One position of one tag. The strings are borrowed: they must stay valid
  * until the batch holding the row is cleared or freed. zone NULL: none. */
@@ -112,10 +117,17 @@ int store_batch_add_alarm(struct store_batch *b, const struct store_alarm *a);
 int store_batch_add_occupancy(struct store_batch *b,
                               const struct store_occupancy *o);
 
-/* Open (creating if need be) the database at path and bring its schema up
- * to date. 0 and *out set; or -1 with why in err (errlen bytes), *out
- * untouched. The caller frees the store with store_close(). */
-int store_open(const char *path, store **out, char *err, size_t errlen);
+/* Open the database where names and bring its schema up to date: a path
+ * (SQLite, the file created if need be) or a postgresql:// URL (the
+ * database must exist; its tables are created). 0 and *out set; or -1
+ * with why in err (errlen bytes, naming where without its password),
+ * *out untouched. The caller frees the store with store_close(). */
+int store_open(const char *where, store **out, char *err, size_t errlen);
+/* Whether where is a PostgreSQL URL (postgresql:// or postgres://). */
+bool store_is_url(const char *where);
+/* where as it may be shown (in a log line, an error): a URL's password
+ * replaced by ***. */
+void store_display_name(const char *where, char *out, size_t len);
 /* The history names people and where they were: store_open() (and
  * trackd backup, for its copy) makes the file at path and its -wal and
  * -shm the owner's only, mode 0600, creating path when missing. 0, or -1
@@ -124,7 +136,7 @@ int store_make_private(const char *path, char *err, size_t errlen);
 /* Close; NULL is a no-op. Pending batches are the caller's to write. */
 void store_close(store *s);
 
-/* The schema version of the open database (user_version). */
+/* The schema version of the open database. */
 int store_schema_version(const store *s);
 /* How many migrations store_open() applied to this file (0 when it was
  * up to date). */
@@ -172,11 +184,6 @@ void store_stats_rollback(store *s);
  * number deleted (0 when nothing is left to do), or -1. Alarms, occupancy
  * (aggregates) and the audit trail are kept. */
 int store_purge(store *s, int64_t before_us, size_t max_rows);
-
-/* The connection, for tests that look at what the store set up (its
- * pragmas); trackd's own files go through the functions here, so that
- * all of its SQL is in the store-*.c files. */
-struct sqlite3 *store_db(store *s);
 
 /* Commit every row of b in one transaction: all of them or, on failure,
  * none (b is left as it was, to be tried again). Positions also update
@@ -300,7 +307,8 @@ typedef int (*store_token_cb)(void *ud, const struct store_token *t);
 typedef int (*store_audit_cb)(void *ud, const struct store_audit *r);
 
 /* A number that changes when another connection (trackd token, say)
- * commits to the file (PRAGMA data_version), or -1. */
+ * changes the tokens (SQLite: any commit to the file, PRAGMA
+ * data_version; PostgreSQL: a counter a trigger on tokens bumps), or -1. */
 int64_t store_data_version(store *s);
 /* Every token, revoked ones too, by id. 0, or -1. */
 int store_tokens(store *s, store_token_cb cb, void *ud);
@@ -322,8 +330,9 @@ int store_audit_page(store *s, struct store_key after, int64_t to_us,
                      size_t limit, store_audit_cb cb, void *ud);
 
 /* A consistent copy of the open database at copy, made while trackd may
- * be writing (SQLite's backup API), mode 0600 (store_make_private). 0,
- * or -1 with why in err (errlen bytes). */
+ * be writing, mode 0600 (store_make_private): SQLite's backup API (the
+ * copy is a database file), or pg_dump's custom format for PostgreSQL
+ * (restored with pg_restore). 0, or -1 with why in err (errlen bytes). */
 int store_backup(store *s, const char *copy, char *err, size_t errlen);
 
 #endif

@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 
-#include "server/store.h"
+#include "server/store-sqlite.h"
 
 #define S 1000000 /* microseconds in a second */
 
@@ -461,8 +461,8 @@ synchronous(store *s)
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	cr_assert_eq(sqlite3_prepare_v2(store_db(s), "PRAGMA synchronous", -1,
-	                                &st, NULL),
+	cr_assert_eq(sqlite3_prepare_v2(store_sqlite_db(s),
+	                                "PRAGMA synchronous", -1, &st, NULL),
 	             SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);

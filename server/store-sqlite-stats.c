@@ -4,20 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store-private.h"
+#include "store-sqlite.h"
 
 int
-store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
-              double **lengths_s, size_t *n)
+store_sqlite__visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
+                     double **lengths_s, size_t *n)
 {
-	sqlite3_stmt *st = s->st[ST_VISITS];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_VISITS);
 	double *v = NULL;
 	size_t cap = 0;
 	int rc;
 
-	*lengths_s = NULL;
-	*n = 0;
-	store__bind_text(st, 1, zone);
+	store_sqlite__bind_text(st, 1, zone);
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -47,59 +45,31 @@ store_visits(store *s, const char *zone, int64_t from_us, int64_t to_us,
 }
 
 int
-store_put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
-                  size_t cols, size_t rows, const float *cells)
+store_sqlite__put_heatmap(store *s, const char *floor, int64_t t_us,
+                          int64_t run, size_t cols, size_t rows,
+                          const float *cells)
 {
-	sqlite3_stmt *st = s->st[ST_PUT_HEAT];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PUT_HEAT);
 
-	store__bind_text(st, 1, floor);
+	store_sqlite__bind_text(st, 1, floor);
 	sqlite3_bind_int64(st, 2, t_us);
 	sqlite3_bind_int64(st, 3, run);
 	sqlite3_bind_int64(st, 4, (int64_t)cols);
 	sqlite3_bind_int64(st, 5, (int64_t)rows);
 	sqlite3_bind_blob(st, 6, cells, (int)(cols * rows * sizeof *cells),
 	                  SQLITE_STATIC);
-	return store__run(s, ST_PUT_HEAT);
-}
-
-static int
-exec(store *s, const char *sql)
-{
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	store__set_err(s, "%s", sqlite3_errmsg(s->db));
-	return -1;
-}
-
-/* IMMEDIATE: the write lock now, so a busy database fails here rather
- * than half way through the snapshot. */
-int
-store_stats_begin(store *s)
-{
-	return exec(s, "BEGIN IMMEDIATE");
+	return store_sqlite__run(s, ST_PUT_HEAT);
 }
 
 int
-store_stats_commit(store *s)
+store_sqlite__add_heatmap(store *s, const char *floor, int64_t from_us,
+                          int64_t to_us, int64_t run, size_t cols, size_t rows,
+                          float *cells)
 {
-	return exec(s, "COMMIT");
-}
-
-void
-store_stats_rollback(store *s)
-{
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-int
-store_add_heatmap(store *s, const char *floor, int64_t from_us,
-                  int64_t to_us, int64_t run, size_t cols, size_t rows,
-                  float *cells)
-{
-	sqlite3_stmt *st = s->st[ST_HEAT];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_HEAT);
 	int rc;
 
-	store__bind_text(st, 1, floor);
+	store_sqlite__bind_text(st, 1, floor);
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, run);
@@ -122,35 +92,36 @@ store_add_heatmap(store *s, const char *floor, int64_t from_us,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		store__set_err(s, "HEAT: %s", sqlite3_errmsg(s->db));
+		store__set_err(s, "HEAT: %s",
+		               sqlite3_errmsg(store_sqlite_db(s)));
 		return -1;
 	}
 	return 0;
 }
 
 int
-store_put_utilization(store *s, const char *tag, int64_t day_us, int64_t run,
-                      double moving_s, double idle_s)
+store_sqlite__put_utilization(store *s, const char *tag, int64_t day_us,
+                              int64_t run, double moving_s, double idle_s)
 {
-	sqlite3_stmt *st = s->st[ST_PUT_UTIL];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PUT_UTIL);
 
-	store__bind_text(st, 1, tag);
+	store_sqlite__bind_text(st, 1, tag);
 	sqlite3_bind_int64(st, 2, day_us);
 	sqlite3_bind_int64(st, 3, run);
 	sqlite3_bind_double(st, 4, moving_s);
 	sqlite3_bind_double(st, 5, idle_s);
-	return store__run(s, ST_PUT_UTIL);
+	return store_sqlite__run(s, ST_PUT_UTIL);
 }
 
 int
-store_utilization(store *s, const char *tag, int64_t from_day_us,
-                  int64_t to_us, int64_t run, double *moving_s,
-                  double *idle_s)
+store_sqlite__utilization(store *s, const char *tag, int64_t from_day_us,
+                          int64_t to_us, int64_t run, double *moving_s,
+                          double *idle_s)
 {
-	sqlite3_stmt *st = s->st[ST_UTIL];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_UTIL);
 	int rc;
 
-	store__bind_text(st, 1, tag);
+	store_sqlite__bind_text(st, 1, tag);
 	sqlite3_bind_int64(st, 2, from_day_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, run);
@@ -161,44 +132,44 @@ store_utilization(store *s, const char *tag, int64_t from_day_us,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW) {
-		store__set_err(s, "UTIL: %s", sqlite3_errmsg(s->db));
+		store__set_err(s, "UTIL: %s",
+		               sqlite3_errmsg(store_sqlite_db(s)));
 		return -1;
 	}
 	return 0;
 }
 
 int
-store_purge(store *s, int64_t before_us, size_t max_rows)
+store_sqlite__purge(store *s, int64_t before_us, size_t max_rows)
 {
 	static const enum stmt order[] = { ST_PURGE_POSITIONS, ST_PURGE_EVENTS,
 		                           ST_PURGE_LAST };
 	int64_t done = 0;
 
 	for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
-		sqlite3_stmt *st = s->st[order[k]];
+		sqlite3_stmt *st = store_sqlite_stmt(s, order[k]);
 
 		if ((size_t)done >= max_rows)
 			break;
 		sqlite3_bind_int64(st, 1, before_us);
 		if (order[k] != ST_PURGE_LAST)
 			sqlite3_bind_int64(st, 2, (int64_t)max_rows - done);
-		if (store__run(s, order[k]) < 0)
+		if (store_sqlite__run(s, order[k]) < 0)
 			return -1;
-		done += sqlite3_changes(s->db);
+		done += sqlite3_changes(store_sqlite_db(s));
 	}
 	return (int)done;
 }
 
-
 int
-store_purge_stray_last(store *s, const char *listed_json,
-                       unsigned min_scanners)
+store_sqlite__purge_stray_last(store *s, const char *listed_json,
+                               unsigned min_scanners)
 {
-	sqlite3_stmt *st = s->st[ST_PURGE_STRAY_LAST];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PURGE_STRAY_LAST);
 
 	sqlite3_bind_int64(st, 1, min_scanners);
-	store__bind_text(st, 2, listed_json ? listed_json : "[]");
-	if (store__run(s, ST_PURGE_STRAY_LAST) < 0)
+	store_sqlite__bind_text(st, 2, listed_json);
+	if (store_sqlite__run(s, ST_PURGE_STRAY_LAST) < 0)
 		return -1;
-	return sqlite3_changes(s->db);
+	return sqlite3_changes(store_sqlite_db(s));
 }

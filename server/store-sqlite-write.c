@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store-private.h"
+#include "store-sqlite.h"
 
 static int
 bind_real(sqlite3_stmt *st, int i, double v)
@@ -21,20 +21,20 @@ put_position(store *s, const struct store_position *p)
 
 	for (size_t k = 0; k < 2; k++) {
 		enum stmt i = both[k];
-		sqlite3_stmt *st = s->st[i];
+		sqlite3_stmt *st = store_sqlite_stmt(s, i);
 
-		store__bind_text(st, 1, p->tag);
+		store_sqlite__bind_text(st, 1, p->tag);
 		sqlite3_bind_int64(st, 2, p->t_us);
-		store__bind_text(st, 3, p->floor);
+		store_sqlite__bind_text(st, 3, p->floor);
 		sqlite3_bind_double(st, 4, p->x);
 		sqlite3_bind_double(st, 5, p->y);
 		sqlite3_bind_double(st, 6, p->r);
-		store__bind_text(st, 7, p->zone);
+		store_sqlite__bind_text(st, 7, p->zone);
 		if (i == ST_PUT_LAST && p->scanners)
 			sqlite3_bind_int64(st, 8, p->scanners);
 		else if (i == ST_PUT_LAST)
 			sqlite3_bind_null(st, 8);
-		if (store__run(s, i) < 0)
+		if (store_sqlite__run(s, i) < 0)
 			return -1;
 	}
 	return 0;
@@ -43,43 +43,43 @@ put_position(store *s, const struct store_position *p)
 static int
 put_event(store *s, const struct store_event *e)
 {
-	sqlite3_stmt *st = s->st[ST_PUT_EVENT];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PUT_EVENT);
 
 	sqlite3_bind_int64(st, 1, e->t_us);
-	store__bind_text(st, 2, e->type);
-	store__bind_text(st, 3, e->tag);
-	store__bind_text(st, 4, e->zone);
-	store__bind_text(st, 5, e->floor);
+	store_sqlite__bind_text(st, 2, e->type);
+	store_sqlite__bind_text(st, 3, e->tag);
+	store_sqlite__bind_text(st, 4, e->zone);
+	store_sqlite__bind_text(st, 5, e->floor);
 	bind_real(st, 6, e->x);
 	bind_real(st, 7, e->y);
-	return store__run(s, ST_PUT_EVENT);
+	return store_sqlite__run(s, ST_PUT_EVENT);
 }
 
 static int
 put_alarm(store *s, const struct store_alarm *a)
 {
-	sqlite3_stmt *st = s->st[ST_PUT_ALARM];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PUT_ALARM);
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)a->id);
-	store__bind_text(st, 2, a->tag);
+	store_sqlite__bind_text(st, 2, a->tag);
 	sqlite3_bind_int64(st, 3, a->opened_us);
 	sqlite3_bind_int64(st, 4, a->pressed_us);
 	if (a->acked) {
-		store__bind_text(st, 5, a->acked_by);
+		store_sqlite__bind_text(st, 5, a->acked_by);
 		sqlite3_bind_int64(st, 6, a->acked_us);
 	} else {
 		sqlite3_bind_null(st, 5);
 		sqlite3_bind_null(st, 6);
 	}
-	return store__run(s, ST_PUT_ALARM);
+	return store_sqlite__run(s, ST_PUT_ALARM);
 }
 
 static int
 put_occupancy(store *s, const struct store_occupancy *o)
 {
-	sqlite3_stmt *st = s->st[ST_PUT_OCCUPANCY];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PUT_OCCUPANCY);
 
-	store__bind_text(st, 1, o->zone);
+	store_sqlite__bind_text(st, 1, o->zone);
 	sqlite3_bind_int64(st, 2, o->t_us);
 	sqlite3_bind_double(st, 3, o->mean);
 	sqlite3_bind_int64(st, 4, o->peak);
@@ -87,7 +87,7 @@ put_occupancy(store *s, const struct store_occupancy *o)
 	sqlite3_bind_double(st, 6, o->mean_asset);
 	sqlite3_bind_int64(st, 7, o->peak_person);
 	sqlite3_bind_int64(st, 8, o->peak_asset);
-	return store__run(s, ST_PUT_OCCUPANCY);
+	return store_sqlite__run(s, ST_PUT_OCCUPANCY);
 }
 
 /* Undo the open transaction after a failure; the error stays the first
@@ -95,9 +95,9 @@ put_occupancy(store *s, const struct store_occupancy *o)
 static int
 abandon(store *s)
 {
-	if (!sqlite3_get_autocommit(s->db)) {
-		sqlite3_step(s->st[ST_ROLLBACK]);
-		sqlite3_reset(s->st[ST_ROLLBACK]);
+	if (!sqlite3_get_autocommit(store_sqlite_db(s))) {
+		sqlite3_step(store_sqlite_stmt(s, ST_ROLLBACK));
+		sqlite3_reset(store_sqlite_stmt(s, ST_ROLLBACK));
 	}
 	return -1;
 }
@@ -128,35 +128,34 @@ cmp_position(const void *x, const void *y)
 static const struct store_position **
 in_index_order(store *s, const struct store_batch *b)
 {
+	struct store_sqlite *q = store_sqlite_of(s);
+
 	if (b->pos_n == 0)
 		return NULL;
-	if (b->pos_n > s->order_cap) {
+	if (b->pos_n > q->order_cap) {
 		const struct store_position **o =
-			realloc(s->order, b->pos_n * sizeof *o);
+			realloc(q->order, b->pos_n * sizeof *o);
 
 		if (!o)
 			return NULL;
-		s->order = o;
-		s->order_cap = b->pos_n;
+		q->order = o;
+		q->order_cap = b->pos_n;
 	}
 	for (size_t i = 0; i < b->pos_n; i++)
-		s->order[i] = &b->pos[(b->pos_head + i) % b->pos_cap];
-	qsort(s->order, b->pos_n, sizeof *s->order, cmp_position);
-	return s->order;
+		q->order[i] = &b->pos[(b->pos_head + i) % b->pos_cap];
+	qsort(q->order, b->pos_n, sizeof *q->order, cmp_position);
+	return q->order;
 }
 
-int
-store_write(store *s, const struct store_batch *b)
+/* The batch in one transaction: all of it, or (after a failure) none. */
+static int
+write_batch(store *s, const struct store_batch *b)
 {
-	const struct store_position **order;
+	const struct store_position **order = in_index_order(s, b);
 
-	s->err[0] = '\0';
-	if (store_batch_rows(b) == 0)
-		return 0;
-	order = in_index_order(s, b);
 	/* IMMEDIATE takes the write lock first: a busy database fails here,
 	 * before anything was done. */
-	if (store__run(s, ST_BEGIN) < 0)
+	if (store_sqlite__run(s, ST_BEGIN) < 0)
 		return -1;
 	for (size_t i = 0; i < b->pos_n; i++)
 		if (put_position(s, order ? order[i]
@@ -172,44 +171,44 @@ store_write(store *s, const struct store_batch *b)
 	for (size_t i = 0; i < b->occ_n; i++)
 		if (put_occupancy(s, &b->occ[i]) < 0)
 			return abandon(s);
-	if (store__run(s, ST_COMMIT) < 0)
+	if (store_sqlite__run(s, ST_COMMIT) < 0)
 		return abandon(s);
 	return 0;
 }
 
+/* synced: FULL for this one transaction (an alarm's opening), then back
+ * to NORMAL for the batches after it, whatever happened. */
 int
-store_write_synced(store *s, const struct store_batch *b)
+store_sqlite__write(store *s, const struct store_batch *b, bool synced)
 {
 	int rc;
 
-	s->err[0] = '\0';
-	if (store_batch_rows(b) == 0)
-		return 0;
-	if (store__run(s, ST_SYNC_FULL) < 0)
+	if (!synced)
+		return write_batch(s, b);
+	if (store_sqlite__run(s, ST_SYNC_FULL) < 0)
 		return -1;
-	rc = store_write(s, b);
-	if (store__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
+	rc = write_batch(s, b);
+	if (store_sqlite__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
 		rc = -1;
 	return rc;
 }
 
 int
-store_put_alarm(store *s, const struct store_alarm *a)
+store_sqlite__put_alarm(store *s, const struct store_alarm *a)
 {
 	int rc = -1;
 
-	s->err[0] = '\0';
 	/* FULL for this one transaction: the WAL is synced at its commit,
 	 * so the acknowledgement outlives a power cut as well. */
-	if (store__run(s, ST_SYNC_FULL) < 0)
+	if (store_sqlite__run(s, ST_SYNC_FULL) < 0)
 		return -1;
-	if (store__run(s, ST_BEGIN) == 0) {
-		if (put_alarm(s, a) < 0 || store__run(s, ST_COMMIT) < 0)
+	if (store_sqlite__run(s, ST_BEGIN) == 0) {
+		if (put_alarm(s, a) < 0 || store_sqlite__run(s, ST_COMMIT) < 0)
 			abandon(s);
 		else
 			rc = 0;
 	}
-	if (store__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
+	if (store_sqlite__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
 		rc = -1;
 	return rc;
 }

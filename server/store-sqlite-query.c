@@ -4,13 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "store-private.h"
-
-static sqlite3_int64
-limit_of(size_t n)
-{
-	return n > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)n;
-}
+#include "store-sqlite.h"
 
 static const char *
 col_text(sqlite3_stmt *st, int i)
@@ -40,36 +34,23 @@ copy_id(char dst[STORE_ID_MAX], const char *src)
 	snprintf(dst, STORE_ID_MAX, "%s", src ? src : "");
 }
 
-int
-store_history(store *s, const char *tag, int64_t from_us, int64_t to_us,
-              size_t limit, store_position_cb cb, void *ud)
-{
-	return store_history_page(s, tag, STORE_KEY_AT(from_us), to_us, limit,
-	                          cb, ud);
-}
-
 /* One page of positions from statement i (ST_HISTORY: key is a tag, the
  * rows name their floor; ST_FLOOR_HISTORY: key is a floor, the rows name
- * their tag): the same window check, bindings and row, for both. */
+ * their tag): the same bindings and row, for both. */
 static int
 positions_page(store *s, enum stmt i, const char *key, struct store_key after,
                int64_t to_us, size_t limit, store_position_cb cb, void *ud)
 {
-	sqlite3_stmt *st = s->st[i];
+	sqlite3_stmt *st = store_sqlite_stmt(s, i);
 	bool by_tag = i == ST_HISTORY;
 	int rc;
 
-	if (to_us - after.t_us > STORE_HISTORY_MAX_US) {
-		store__set_err(s, "history window longer than %d days",
-		        (int)(STORE_HISTORY_MAX_US / 86400000000));
-		return -1;
-	}
-	store__bind_text(st, 1, key);
+	store_sqlite__bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, after.t_us);
 	sqlite3_bind_int64(st, 3, to_us);
-	sqlite3_bind_int64(st, 4, limit_of(limit));
+	sqlite3_bind_int64(st, 4, store__limit(limit));
 	sqlite3_bind_int64(st, 5, after.rowid);
-	while ((rc = store__next_row(s, i)) > 0) {
+	while ((rc = store_sqlite__next_row(s, i)) > 0) {
 		struct store_position p = {
 			.tag = by_tag ? key : col_text(st, 1),
 			.floor = by_tag ? col_text(st, 1) : key,
@@ -84,44 +65,44 @@ positions_page(store *s, enum stmt i, const char *key, struct store_key after,
 		if (cb(ud, &p))
 			break;
 	}
-	return store__finish(s, i, rc);
+	return store_sqlite__finish(s, i, rc);
 }
 
 int
-store_history_page(store *s, const char *tag, struct store_key after,
-                   int64_t to_us, size_t limit, store_position_cb cb,
-                   void *ud)
+store_sqlite__history_page(store *s, const char *tag, struct store_key after,
+                           int64_t to_us, size_t limit, store_position_cb cb,
+                           void *ud)
 {
 	return positions_page(s, ST_HISTORY, tag, after, to_us, limit, cb, ud);
 }
 
 int
-store_floor_history_page(store *s, const char *floor, struct store_key after,
-                         int64_t to_us, size_t limit, store_position_cb cb,
-                         void *ud)
+store_sqlite__floor_history_page(store *s, const char *floor,
+                                 struct store_key after, int64_t to_us,
+                                 size_t limit, store_position_cb cb, void *ud)
 {
 	return positions_page(s, ST_FLOOR_HISTORY, floor, after, to_us, limit,
 	                      cb, ud);
 }
 
 int
-store_has_tag(store *s, const char *tag)
+store_sqlite__has_tag(store *s, const char *tag)
 {
 	int rc;
 
-	store__bind_text(s->st[ST_HAS_TAG], 1, tag);
-	rc = store__next_row(s, ST_HAS_TAG);
-	store__finish(s, ST_HAS_TAG, rc);
+	store_sqlite__bind_text(store_sqlite_stmt(s, ST_HAS_TAG), 1, tag);
+	rc = store_sqlite__next_row(s, ST_HAS_TAG);
+	store_sqlite__finish(s, ST_HAS_TAG, rc);
 	return rc;
 }
 
 int
-store_last_positions(store *s, store_position_cb cb, void *ud)
+store_sqlite__last_positions(store *s, store_position_cb cb, void *ud)
 {
-	sqlite3_stmt *st = s->st[ST_LAST];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_LAST);
 	int rc;
 
-	while ((rc = store__next_row(s, ST_LAST)) > 0) {
+	while ((rc = store_sqlite__next_row(s, ST_LAST)) > 0) {
 		struct store_position p = {
 			.tag = col_text(st, 0),
 			.t_us = sqlite3_column_int64(st, 1),
@@ -136,35 +117,27 @@ store_last_positions(store *s, store_position_cb cb, void *ud)
 		if (cb(ud, &p))
 			break;
 	}
-	return store__finish(s, ST_LAST, rc);
+	return store_sqlite__finish(s, ST_LAST, rc);
 }
 
 int
-store_events(store *s, int64_t from_us, int64_t to_us, const char *tag,
-             const char *type, size_t limit, store_event_cb cb, void *ud)
-{
-	return store_events_page(s, from_us, STORE_KEY_AT(to_us), tag, type,
-	                         limit, cb, ud);
-}
-
-int
-store_events_page(store *s, int64_t from_us, struct store_key before,
-                  const char *tag, const char *type, size_t limit,
-                  store_event_cb cb, void *ud)
+store_sqlite__events_page(store *s, int64_t from_us, struct store_key before,
+                          const char *tag, const char *type, size_t limit,
+                          store_event_cb cb, void *ud)
 {
 	/* Two statements, so that each can use its own index. */
 	enum stmt i = tag ? ST_EVENTS_TAG : ST_EVENTS;
-	sqlite3_stmt *st = s->st[i];
+	sqlite3_stmt *st = store_sqlite_stmt(s, i);
 	int k = 1, rc;
 
 	if (tag)
-		store__bind_text(st, k++, tag);
+		store_sqlite__bind_text(st, k++, tag);
 	sqlite3_bind_int64(st, k++, from_us);
 	sqlite3_bind_int64(st, k++, before.t_us);
-	store__bind_text(st, k++, type);
-	sqlite3_bind_int64(st, k++, limit_of(limit));
+	store_sqlite__bind_text(st, k++, type);
+	sqlite3_bind_int64(st, k++, store__limit(limit));
 	sqlite3_bind_int64(st, k, before.rowid);
-	while ((rc = store__next_row(s, i)) > 0) {
+	while ((rc = store_sqlite__next_row(s, i)) > 0) {
 		struct store_event e = {
 			.t_us = sqlite3_column_int64(st, 0),
 			.type = col_text(st, 1),
@@ -179,26 +152,26 @@ store_events_page(store *s, int64_t from_us, struct store_key before,
 		if (cb(ud, &e))
 			break;
 	}
-	return store__finish(s, i, rc);
+	return store_sqlite__finish(s, i, rc);
 }
 
 int
-store_alarms(store *s, size_t max_acked, uint64_t *max_id, store_alarm_cb cb,
-             void *ud)
+store_sqlite__alarms(store *s, size_t max_acked, uint64_t *max_id,
+                     store_alarm_cb cb, void *ud)
 {
-	sqlite3_stmt *st = s->st[ST_ALARMS];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_ALARMS);
 	int rc;
 
 	if (max_id) {
-		rc = store__next_row(s, ST_MAX_ALARM);
-		*max_id = rc > 0 ? (uint64_t)sqlite3_column_int64(
-		                           s->st[ST_MAX_ALARM], 0)
-		                 : 0;
-		if (store__finish(s, ST_MAX_ALARM, rc) < 0)
+		sqlite3_stmt *mx = store_sqlite_stmt(s, ST_MAX_ALARM);
+
+		rc = store_sqlite__next_row(s, ST_MAX_ALARM);
+		*max_id = rc > 0 ? (uint64_t)sqlite3_column_int64(mx, 0) : 0;
+		if (store_sqlite__finish(s, ST_MAX_ALARM, rc) < 0)
 			return -1;
 	}
-	sqlite3_bind_int64(st, 1, limit_of(max_acked));
-	while ((rc = store__next_row(s, ST_ALARMS)) > 0) {
+	sqlite3_bind_int64(st, 1, store__limit(max_acked));
+	while ((rc = store_sqlite__next_row(s, ST_ALARMS)) > 0) {
 		struct store_alarm a = {
 			.id = (uint64_t)sqlite3_column_int64(st, 0),
 			.opened_us = sqlite3_column_int64(st, 2),
@@ -212,20 +185,20 @@ store_alarms(store *s, size_t max_acked, uint64_t *max_id, store_alarm_cb cb,
 		if (cb(ud, &a))
 			break;
 	}
-	return store__finish(s, ST_ALARMS, rc);
+	return store_sqlite__finish(s, ST_ALARMS, rc);
 }
 
 int
-store_occupancy(store *s, const char *zone, int64_t from_us, int64_t to_us,
-                store_occupancy_cb cb, void *ud)
+store_sqlite__occupancy(store *s, const char *zone, int64_t from_us,
+                        int64_t to_us, store_occupancy_cb cb, void *ud)
 {
-	sqlite3_stmt *st = s->st[ST_OCCUPANCY];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_OCCUPANCY);
 	int rc;
 
-	store__bind_text(st, 1, zone);
+	store_sqlite__bind_text(st, 1, zone);
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
-	while ((rc = store__next_row(s, ST_OCCUPANCY)) > 0) {
+	while ((rc = store_sqlite__next_row(s, ST_OCCUPANCY)) > 0) {
 		struct store_occupancy o = {
 			.zone = zone,
 			.t_us = sqlite3_column_int64(st, 0),
@@ -240,5 +213,5 @@ store_occupancy(store *s, const char *zone, int64_t from_us, int64_t to_us,
 		if (cb(ud, &o))
 			break;
 	}
-	return store__finish(s, ST_OCCUPANCY, rc);
+	return store_sqlite__finish(s, ST_OCCUPANCY, rc);
 }

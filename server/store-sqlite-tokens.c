@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store-private.h"
+#include "store-sqlite.h"
 
 /* A statement of its own, prepared now: NULL with the error set. */
 static sqlite3_stmt *
@@ -14,8 +14,9 @@ prepare(store *s, const char *sql)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store__set_err(s, "%s", sqlite3_errmsg(s->db));
+	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		store__set_err(s, "%s", sqlite3_errmsg(store_sqlite_db(s)));
 		return NULL;
 	}
 	return st;
@@ -26,13 +27,13 @@ static int
 done(store *s, sqlite3_stmt *st, int rc)
 {
 	if (rc != SQLITE_DONE)
-		store__set_err(s, "%s", sqlite3_errmsg(s->db));
+		store__set_err(s, "%s", sqlite3_errmsg(store_sqlite_db(s)));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int64_t
-store_data_version(store *s)
+store_sqlite__data_version(store *s)
 {
 	sqlite3_stmt *st = prepare(s, "PRAGMA data_version");
 	int64_t v = -1;
@@ -46,7 +47,7 @@ store_data_version(store *s)
 }
 
 int
-store_tokens(store *s, store_token_cb cb, void *ud)
+store_sqlite__tokens(store *s, store_token_cb cb, void *ud)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT id, name, role, hash, created, "
 	                              "revoked, scanners FROM tokens "
@@ -77,9 +78,9 @@ store_tokens(store *s, store_token_cb cb, void *ud)
 }
 
 int
-store_token_add(store *s, const char *name, const char *role,
-                const unsigned char *hash, size_t hash_len,
-                int64_t created_us, const char *scanners, int64_t *id)
+store_sqlite__token_add(store *s, const char *name, const char *role,
+                        const unsigned char *hash, size_t hash_len,
+                        int64_t created_us, const char *scanners, int64_t *id)
 {
 	sqlite3_stmt *st = prepare(s, "INSERT INTO tokens (name, role, hash, "
 	                              "created, scanners) VALUES (?1, ?2, ?3, "
@@ -88,19 +89,19 @@ store_token_add(store *s, const char *name, const char *role,
 
 	if (!st)
 		return -1;
-	store__bind_text(st, 1, name);
-	store__bind_text(st, 2, role);
+	store_sqlite__bind_text(st, 1, name);
+	store_sqlite__bind_text(st, 2, role);
 	sqlite3_bind_blob(st, 3, hash, (int)hash_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, created_us);
-	store__bind_text(st, 5, scanners);
+	store_sqlite__bind_text(st, 5, scanners);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = sqlite3_last_insert_rowid(store_sqlite_db(s));
 	return done(s, st, rc);
 }
 
 int
-store_token_revoke(store *s, int64_t id, int64_t revoked_us)
+store_sqlite__token_revoke(store *s, int64_t id, int64_t revoked_us)
 {
 	sqlite3_stmt *st = prepare(s, "UPDATE tokens SET revoked = ?2 WHERE "
 	                              "id = ?1 AND revoked IS NULL");
@@ -111,13 +112,13 @@ store_token_revoke(store *s, int64_t id, int64_t revoked_us)
 	sqlite3_bind_int64(st, 2, revoked_us);
 	if (done(s, st, sqlite3_step(st)) < 0)
 		return -1;
-	return sqlite3_changes(s->db) > 0;
+	return sqlite3_changes(store_sqlite_db(s)) > 0;
 }
 
 int
-store_put_audit(store *s, const struct store_audit *r)
+store_sqlite__put_audit(store *s, const struct store_audit *r)
 {
-	sqlite3_stmt *st = s->st[ST_PUT_AUDIT];
+	sqlite3_stmt *st = store_sqlite_stmt(s, ST_PUT_AUDIT);
 	int rc;
 
 	sqlite3_bind_int64(st, 1, r->t_us);
@@ -132,22 +133,14 @@ store_put_audit(store *s, const struct store_audit *r)
 	sqlite3_bind_text(st, 6, r->whom, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 7, r->peer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 8, r->subject, -1, SQLITE_TRANSIENT);
-	rc = store__run(s, ST_PUT_AUDIT);
+	rc = store_sqlite__run(s, ST_PUT_AUDIT);
 	sqlite3_clear_bindings(st);
 	return rc;
 }
 
 int
-store_audit(store *s, int64_t from_us, int64_t to_us, size_t limit,
-            store_audit_cb cb, void *ud)
-{
-	return store_audit_page(s, STORE_KEY_AT(from_us), to_us, limit, cb,
-	                        ud);
-}
-
-int
-store_audit_page(store *s, struct store_key after, int64_t to_us,
-                 size_t limit, store_audit_cb cb, void *ud)
+store_sqlite__audit_page(store *s, struct store_key after, int64_t to_us,
+                         size_t limit, store_audit_cb cb, void *ud)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT t, token, name, role, action, "
 	                              "whom, peer, rowid, subject FROM audit "
@@ -162,8 +155,7 @@ store_audit_page(store *s, struct store_key after, int64_t to_us,
 	sqlite3_bind_int64(st, 1, after.t_us);
 	sqlite3_bind_int64(st, 4, after.rowid);
 	sqlite3_bind_int64(st, 2, to_us);
-	sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX
-	                                            : (sqlite3_int64)limit);
+	sqlite3_bind_int64(st, 3, store__limit(limit));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_audit r = {
 			.t_us = sqlite3_column_int64(st, 0),
@@ -186,7 +178,7 @@ store_audit_page(store *s, struct store_key after, int64_t to_us,
 }
 
 int
-store_backup(store *s, const char *copy, char *err, size_t errlen)
+store_sqlite__backup(store *s, const char *copy, char *err, size_t errlen)
 {
 	sqlite3 *out;
 	sqlite3_backup *b;
@@ -201,7 +193,7 @@ store_backup(store *s, const char *copy, char *err, size_t errlen)
 		sqlite3_close(out);
 		return -1;
 	}
-	b = sqlite3_backup_init(out, "main", s->db, "main");
+	b = sqlite3_backup_init(out, "main", store_sqlite_db(s), "main");
 	if (!b) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(out));
 		sqlite3_close(out);
