@@ -51,13 +51,11 @@ struct store_ops {
 	void (*close)(store *s);
 	int (*write)(store *s, const struct store_batch *b, bool synced);
 	int (*put_alarm)(store *s, const struct store_alarm *a);
-	int (*history_page)(store *s, const char *tag, struct store_key after,
-	                    int64_t to_us, size_t limit, store_position_cb cb,
-	                    void *ud);
-	int (*floor_history_page)(store *s, const char *floor,
-	                          struct store_key after, int64_t to_us,
-	                          size_t limit, store_position_cb cb,
-	                          void *ud);
+	/* store_history_page() (by_floor false: key is a tag) and
+	 * store_floor_history_page() (true: key is a floor). */
+	int (*positions_page)(store *s, bool by_floor, const char *key,
+	                      struct store_key after, int64_t to_us,
+	                      size_t limit, store_position_cb cb, void *ud);
 	int (*has_tag)(store *s, const char *tag);
 	int (*last_positions)(store *s, store_position_cb cb, void *ud);
 	int (*purge_stray_last)(store *s, const char *listed_json,

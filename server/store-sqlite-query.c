@@ -34,15 +34,16 @@ copy_id(char dst[STORE_ID_MAX], const char *src)
 	snprintf(dst, STORE_ID_MAX, "%s", src ? src : "");
 }
 
-/* One page of positions from statement i (ST_HISTORY: key is a tag, the
- * rows name their floor; ST_FLOOR_HISTORY: key is a floor, the rows name
- * their tag): the same bindings and row, for both. */
-static int
-positions_page(store *s, enum stmt i, const char *key, struct store_key after,
-               int64_t to_us, size_t limit, store_position_cb cb, void *ud)
+/* One page of positions of a tag (ST_HISTORY: the rows name their
+ * floor) or of a floor (ST_FLOOR_HISTORY: the rows name their tag). */
+int
+store_sqlite__positions_page(store *s, bool by_floor, const char *key,
+                             struct store_key after, int64_t to_us,
+                             size_t limit, store_position_cb cb, void *ud)
 {
+	enum stmt i = by_floor ? ST_FLOOR_HISTORY : ST_HISTORY;
 	sqlite3_stmt *st = store_sqlite_stmt(s, i);
-	bool by_tag = i == ST_HISTORY;
+	bool by_tag = !by_floor;
 	int rc;
 
 	store_sqlite__bind_text(st, 1, key);
@@ -66,23 +67,6 @@ positions_page(store *s, enum stmt i, const char *key, struct store_key after,
 			break;
 	}
 	return store_sqlite__finish(s, i, rc);
-}
-
-int
-store_sqlite__history_page(store *s, const char *tag, struct store_key after,
-                           int64_t to_us, size_t limit, store_position_cb cb,
-                           void *ud)
-{
-	return positions_page(s, ST_HISTORY, tag, after, to_us, limit, cb, ud);
-}
-
-int
-store_sqlite__floor_history_page(store *s, const char *floor,
-                                 struct store_key after, int64_t to_us,
-                                 size_t limit, store_position_cb cb, void *ud)
-{
-	return positions_page(s, ST_FLOOR_HISTORY, floor, after, to_us, limit,
-	                      cb, ud);
 }
 
 int

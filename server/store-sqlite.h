@@ -181,13 +181,9 @@ int store_sqlite__prepare(store *s);
  * store-sqlite-tokens.c. */
 int store_sqlite__write(store *s, const struct store_batch *b, bool synced);
 int store_sqlite__put_alarm(store *s, const struct store_alarm *a);
-int store_sqlite__history_page(store *s, const char *tag,
-                               struct store_key after, int64_t to_us,
-                               size_t limit, store_position_cb cb, void *ud);
-int store_sqlite__floor_history_page(store *s, const char *floor,
-                                     struct store_key after, int64_t to_us,
-                                     size_t limit, store_position_cb cb,
-                                     void *ud);
+int store_sqlite__positions_page(store *s, bool by_floor, const char *key,
+                                 struct store_key after, int64_t to_us,
+                                 size_t limit, store_position_cb cb, void *ud);
 int store_sqlite__has_tag(store *s, const char *tag);
 int store_sqlite__last_positions(store *s, store_position_cb cb, void *ud);
 int store_sqlite__events_page(store *s, int64_t from_us,

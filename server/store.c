@@ -164,15 +164,12 @@ store_make_private(const char *path, char *err, size_t errlen)
 int
 store_open(const char *where, store **out, char *err, size_t errlen)
 {
-	const struct store_ops *ops = &store_sqlite__ops;
+	const struct store_ops *ops =
+		store_is_url(where) ? &store_pg__ops : &store_sqlite__ops;
 	char name[512], why[512];
 	store *s = NULL;
 
 	store_display_name(where, name, sizeof name);
-	if (store_is_url(where)) {
-		snprintf(err, errlen, "%s: this trackd has no PostgreSQL", name);
-		return -1;
-	}
 	if (ops->open(where, &s, why, sizeof why) < 0) {
 		snprintf(err, errlen, "%s: %s", name, why);
 		store_close(s);
@@ -265,7 +262,8 @@ store_history_page(store *s, const char *tag, struct store_key after,
 {
 	if (!window_ok(s, after, to_us))
 		return -1;
-	return s->ops->history_page(s, tag, after, to_us, limit, cb, ud);
+	return s->ops->positions_page(s, false, tag, after, to_us, limit, cb,
+	                              ud);
 }
 
 int
@@ -275,8 +273,8 @@ store_floor_history_page(store *s, const char *floor, struct store_key after,
 {
 	if (!window_ok(s, after, to_us))
 		return -1;
-	return s->ops->floor_history_page(s, floor, after, to_us, limit, cb,
-	                                  ud);
+	return s->ops->positions_page(s, true, floor, after, to_us, limit, cb,
+	                              ud);
 }
 
 int

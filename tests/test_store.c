@@ -1,6 +1,7 @@
-/* trackd's SQLite store, on a real file in a fresh temporary directory per
- * test: the schema and its migrations, batches that commit whole or not at
- * all, and the queries trackd answers from. */
+/* trackd's store, on both backends (store-fixture.h): a real SQLite file
+ * in a fresh temporary directory per test, and a fresh database of a real
+ * PostgreSQL server: the schema and its migrations, batches that commit
+ * whole or not at all, and the queries trackd answers from. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,93 +14,12 @@
 #include <sqlite3.h>
 
 #include "server/store-sqlite.h"
+#include "store-fixture.h"
 
 #define S 1000000 /* microseconds in a second */
 
-static char dir[64];
-static char path[128];
-static char err[512];
-
-static void
-make_dir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/test_store_XXXXXX",
-	         tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/history.db", dir);
-}
-
-static void
-remove_dir(void)
-{
-	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
-	char f[160];
-
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(f, sizeof f, "%s%s", path, ext[i]);
-		unlink(f);
-	}
-	rmdir(dir);
-}
-
-TestSuite(store, .init = make_dir, .fini = remove_dir);
-
-static store *
-open_ok(void)
-{
-	store *s = NULL;
-
-	cr_assert_eq(store_open(path, &s, err, sizeof err), 0, "%s", err);
-	cr_assert_not_null(s);
-	return s;
-}
-
-/* A second connection, as another process would have. */
-static sqlite3 *
-raw(void)
-{
-	sqlite3 *db;
-
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 1000);
-	return db;
-}
-
-static void
-exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-
-	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK,
-	             "%s: %s", sql, msg ? msg : "");
-}
-
-/* The first column of the first row of sql, as an integer. */
-static long long
-scalar(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK,
-	             "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static long long
-count(const char *sql)
-{
-	sqlite3 *db = raw();
-	long long n = scalar(db, sql);
-
-	sqlite3_close(db);
-	return n;
-}
+TestSuite(store, .init = fixture_sqlite_init, .fini = fixture_sqlite_fini);
+TestSuite(store_pg, .init = fixture_pg_init, .fini = fixture_pg_fini);
 
 static struct store_position
 pos(const char *tag, double t_s, double x, double y, const char *zone)
@@ -140,7 +60,7 @@ alarm_acked(struct store_alarm a, const char *by, double t_s)
 	return a;
 }
 
-/* ---- collecting query results -------------------------------------------- */
+/* ---- collecting query results ------------------------------------------- */
 
 struct got {
 	size_t n;
@@ -206,35 +126,35 @@ batch_of(size_t cap)
 	return b;
 }
 
-/* ---- schema -------------------------------------------------------------- */
+/* ---- schema ------------------------------------------------------------- */
 
 Test(store, open_creates_the_schema_at_version_5_in_wal_mode)
 {
 	store *s = open_ok();
-	sqlite3 *db;
+	struct raw *db;
 
 	cr_expect_eq(store_schema_version(s), 5);
 	cr_expect_eq(store_migrations_applied(s), 5);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(scalar(db, "PRAGMA user_version"), 5);
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
+	cr_expect_eq(raw_scalar(db, "PRAGMA user_version"), 5);
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
 	                        "'occupancy', 'tokens', 'audit', 'heatmap', "
 	                        "'utilization')"),
 	             9);
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "name = 'positions_bucket_tag_t'"),
 	             1);
-	cr_expect_eq(scalar(db, "SELECT journal_mode = 'wal' FROM "
+	cr_expect_eq(raw_scalar(db, "SELECT journal_mode = 'wal' FROM "
 	                        "pragma_journal_mode"),
 	             1);
-	sqlite3_close(db);
+	raw_close(db);
 	store_close(s);
 }
 
-Test(store, the_migration_runs_once)
+STORE_TEST(the_migration_runs_once)
 {
 	store *s = open_ok();
 
@@ -251,11 +171,11 @@ Test(store, the_migration_runs_once)
 
 Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 {
-	sqlite3 *db = raw();
+	struct raw *db = raw();
 	store *s;
 
 	/* Version 1 as it shipped, with one alarm in it. */
-	exec(db, "CREATE TABLE positions (tag TEXT NOT NULL, t INTEGER NOT "
+	raw_exec(db, "CREATE TABLE positions (tag TEXT NOT NULL, t INTEGER NOT "
 	         "NULL, floor TEXT, x REAL NOT NULL, y REAL NOT NULL, r REAL "
 	         "NOT NULL, zone TEXT);"
 	         "CREATE INDEX positions_bucket_tag_t ON positions "
@@ -276,7 +196,7 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	         "PRIMARY KEY (zone, t)) WITHOUT ROWID;"
 	         "INSERT INTO alarms VALUES (7, 'nurse-1', 1, 1, NULL, NULL);"
 	         "PRAGMA user_version = 1");
-	sqlite3_close(db);
+	raw_close(db);
 	s = open_ok();
 	cr_expect_eq(store_migrations_applied(s), 4);
 	cr_expect_eq(store_schema_version(s), 5);
@@ -300,43 +220,52 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 {
 	store *s = open_ok();
-	sqlite3 *db;
+	struct raw *db;
 
 	store_close(s);
 	db = raw();
-	exec(db, "BEGIN IMMEDIATE");
+	raw_exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
 	cr_expect_eq(store_schema_version(s), 5);
 	store_close(s);
-	exec(db, "COMMIT");
-	sqlite3_close(db);
+	raw_exec(db, "COMMIT");
+	raw_close(db);
 }
 
-Test(store, a_failed_migration_leaves_the_file_as_it_was)
+STORE_TEST(a_failed_migration_leaves_the_file_as_it_was)
 {
-	sqlite3 *db = raw();
+	struct raw *db = raw();
 	store *s = NULL;
 
 	/* A table in the way: migration 1 fails halfway. */
-	exec(db, "CREATE TABLE events (x)");
-	sqlite3_close(db);
-	cr_expect_eq(store_open(path, &s, err, sizeof err), -1);
+	raw_exec(db, BY_BACKEND("CREATE TABLE events (x)",
+	                        "CREATE TABLE events (x integer)"));
+	raw_close(db);
+	cr_expect_eq(store_open(where, &s, err, sizeof err), -1);
 	cr_expect_null(s);
 	cr_expect(strstr(err, "migration to schema version 1"), "%s", err);
-	cr_expect_eq(count("PRAGMA user_version"), 0);
-	cr_expect_eq(count("SELECT count(*) FROM sqlite_master WHERE name = "
-	                   "'positions'"),
+	cr_expect_eq(count(BY_BACKEND("PRAGMA user_version",
+	                              "SELECT count(*) FROM pg_tables WHERE "
+	                              "tablename = 'schema_version'")),
+	             0);
+	cr_expect_eq(count(BY_BACKEND("SELECT count(*) FROM sqlite_master "
+	                              "WHERE name = 'positions'",
+	                              "SELECT count(*) FROM pg_tables WHERE "
+	                              "tablename = 'positions'")),
 	             0, "the tables made before the failure are gone");
 }
 
-Test(store, a_schema_newer_than_this_trackd_is_refused)
+STORE_TEST(a_schema_newer_than_this_trackd_is_refused)
 {
-	sqlite3 *db = raw();
+	struct raw *db = raw();
 	store *s = NULL;
 
-	exec(db, "PRAGMA user_version = 99");
-	sqlite3_close(db);
-	cr_expect_eq(store_open(path, &s, err, sizeof err), -1);
+	raw_exec(db, BY_BACKEND("PRAGMA user_version = 99",
+	                        "CREATE TABLE schema_version (version "
+	                        "integer NOT NULL); INSERT INTO "
+	                        "schema_version VALUES (99)"));
+	raw_close(db);
+	cr_expect_eq(store_open(where, &s, err, sizeof err), -1);
 	cr_expect_null(s);
 	cr_expect(strstr(err, "schema version 99 is newer"), "%s", err);
 }
@@ -357,9 +286,9 @@ Test(store, close_of_null_is_a_no_op)
 	store_close(NULL);
 }
 
-/* ---- batches ------------------------------------------------------------- */
+/* ---- batches ------------------------------------------------------------ */
 
-Test(store, reopen_keeps_what_was_written)
+STORE_TEST(reopen_keeps_what_was_written)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
@@ -384,7 +313,7 @@ Test(store, reopen_keeps_what_was_written)
 	store_close(s);
 }
 
-Test(store, a_batch_commits_positions_events_alarms_and_occupancy_together)
+STORE_TEST(a_batch_commits_positions_events_alarms_and_occupancy_together)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
@@ -420,34 +349,41 @@ Test(store, a_batch_commits_positions_events_alarms_and_occupancy_together)
 	store_close(s);
 }
 
-Test(store, a_batch_that_fails_halfway_writes_nothing)
+STORE_TEST(a_batch_that_fails_halfway_writes_nothing)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
 	struct store_position p = pos("badge-3", 1, 0, 0, NULL);
 	struct store_event good = event("zone_enter", "badge-3", 1);
 	struct store_event bad = event("zone_exit", "poison", 2);
-	sqlite3 *db = raw();
+	struct raw *db = raw();
 
 	/* An event the database refuses, after rows it took. */
-	exec(db, "CREATE TRIGGER no_poison BEFORE INSERT ON events "
-	         "WHEN NEW.tag = 'poison' "
-	         "BEGIN SELECT RAISE(ABORT, 'no'); END");
+	raw_exec(db, BY_BACKEND("CREATE TRIGGER no_poison BEFORE INSERT ON "
+	                        "events WHEN NEW.tag = 'poison' "
+	                        "BEGIN SELECT RAISE(ABORT, 'no'); END",
+	                        "CREATE FUNCTION no_poison() RETURNS trigger "
+	                        "LANGUAGE plpgsql AS $$BEGIN IF NEW.tag = "
+	                        "'poison' THEN RAISE 'no'; END IF; RETURN "
+	                        "NEW; END$$; CREATE TRIGGER no_poison BEFORE "
+	                        "INSERT ON events FOR EACH ROW EXECUTE "
+	                        "FUNCTION no_poison()"));
 	store_batch_add_position(&b, &p);
 	store_batch_add_event(&b, &good);
 	store_batch_add_event(&b, &bad);
 	cr_expect_eq(store_write(s, &b), -1);
 	cr_expect(strstr(store_error(s), "PUT_EVENT: no"), "%s",
 	          store_error(s));
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM positions"), 0);
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM last_positions"), 0);
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM events"), 0);
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM positions"), 0);
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM last_positions"), 0);
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM events"), 0);
 	cr_expect_eq(store_batch_rows(&b), 3, "the batch is kept");
 
-	exec(db, "DROP TRIGGER no_poison");
+	raw_exec(db, BY_BACKEND("DROP TRIGGER no_poison",
+	                        "DROP TRIGGER no_poison ON events"));
 	cr_expect_eq(store_write(s, &b), 0, "%s", store_error(s));
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM events"), 2);
-	sqlite3_close(db);
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM events"), 2);
+	raw_close(db);
 	store_batch_free(&b);
 	store_close(s);
 }
@@ -475,52 +411,56 @@ Test(store, a_synced_batch_commits_whole_and_leaves_sync_normal)
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
 	struct store_alarm al = alarm_open(9, "badge-3", 4);
-	sqlite3 *db = raw();
+	struct raw *db = raw();
 
 	cr_assert_eq(store_batch_add_event(&b, &(struct store_event){
 	                     .t_us = 4 * S, .type = "distress",
 	                     .tag = "badge-3", .x = NAN, .y = NAN }),
 	             0);
 	cr_assert_eq(store_batch_add_alarm(&b, &al), 0);
-	exec(db, "BEGIN IMMEDIATE");
+	raw_exec(db, "BEGIN IMMEDIATE");
 	cr_expect_eq(store_write_synced(s, &b), -1);
 	cr_expect_eq(synchronous(s), 1, "NORMAL again after a failure");
-	exec(db, "COMMIT");
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM alarms"), 0);
+	raw_exec(db, "COMMIT");
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM alarms"), 0);
 	cr_assert_eq(store_write_synced(s, &b), 0, "%s", store_error(s));
 	cr_expect_eq(synchronous(s), 1, "NORMAL for the next batches");
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM alarms WHERE id = 9 AND "
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM alarms WHERE id = 9 AND "
 	                        "acked IS NULL"),
 	             1);
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM events WHERE type = "
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM events WHERE type = "
 	                        "'distress'"),
 	             1);
-	sqlite3_close(db);
+	raw_close(db);
 	store_batch_free(&b);
 	store_close(s);
 }
 
-Test(store, a_locked_database_fails_the_write_and_the_retry_succeeds)
+STORE_TEST(a_locked_database_fails_the_write_and_the_retry_succeeds)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
 	struct store_position p = pos("badge-4", 1, 0, 0, NULL);
-	sqlite3 *db = raw();
+	struct raw *db = raw();
 
 	store_batch_add_position(&b, &p);
-	exec(db, "BEGIN IMMEDIATE");
+	/* Another writer's lock, held longer than the store waits. */
+	raw_exec(db, BY_BACKEND("BEGIN IMMEDIATE",
+	                        "BEGIN; LOCK TABLE positions IN EXCLUSIVE "
+	                        "MODE"));
 	cr_expect_eq(store_write(s, &b), -1);
-	cr_expect(strstr(store_error(s), "locked"), "%s", store_error(s));
-	exec(db, "COMMIT");
+	cr_expect(strstr(store_error(s), BY_BACKEND("locked", "lock timeout")),
+	          "%s", store_error(s));
+	raw_exec(db, "COMMIT");
 	cr_expect_eq(store_write(s, &b), 0, "%s", store_error(s));
 	cr_expect_str_eq(store_error(s), "");
-	cr_expect_eq(scalar(db, "SELECT count(*) FROM positions"), 1);
-	sqlite3_close(db);
+	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM positions"), 1);
+	raw_close(db);
 	store_batch_free(&b);
 	store_close(s);
 }
 
-Test(store, a_full_batch_drops_its_oldest_positions_and_counts_them)
+STORE_TEST(a_full_batch_drops_its_oldest_positions_and_counts_them)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(3);
@@ -563,7 +503,7 @@ Test(store, rows_the_schema_would_refuse_never_enter_a_batch)
 	store_batch_free(&b); /* a freed batch frees again harmlessly */
 }
 
-Test(store, an_empty_batch_writes_nothing)
+STORE_TEST(an_empty_batch_writes_nothing)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(1);
@@ -573,9 +513,9 @@ Test(store, an_empty_batch_writes_nothing)
 	store_close(s);
 }
 
-/* ---- queries ------------------------------------------------------------- */
+/* ---- queries ------------------------------------------------------------ */
 
-Test(store, history_gives_the_window_oldest_first_for_one_tag)
+STORE_TEST(history_gives_the_window_oldest_first_for_one_tag)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(64);
@@ -621,7 +561,7 @@ Test(store, history_gives_the_window_oldest_first_for_one_tag)
 	store_close(s);
 }
 
-Test(store, history_spans_many_index_buckets_in_time_order)
+STORE_TEST(history_spans_many_index_buckets_in_time_order)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(128);
@@ -656,7 +596,7 @@ Test(store, history_spans_many_index_buckets_in_time_order)
 	store_close(s);
 }
 
-Test(store, a_floor_s_history_gives_every_tag_on_it_in_time_order)
+STORE_TEST(a_floor_s_history_gives_every_tag_on_it_in_time_order)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(128);
@@ -700,7 +640,7 @@ Test(store, a_floor_s_history_gives_every_tag_on_it_in_time_order)
 	store_close(s);
 }
 
-Test(store, last_positions_keep_the_newest_of_each_tag)
+STORE_TEST(last_positions_keep_the_newest_of_each_tag)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
@@ -727,7 +667,7 @@ Test(store, last_positions_keep_the_newest_of_each_tag)
 	store_close(s);
 }
 
-Test(store, a_flood_s_stray_last_positions_are_forgotten_the_site_s_kept)
+STORE_TEST(a_flood_s_stray_last_positions_are_forgotten_the_site_s_kept)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(16);
@@ -764,19 +704,19 @@ Test(store, a_flood_s_stray_last_positions_are_forgotten_the_site_s_kept)
 Test(store, the_file_and_its_wal_are_the_owner_s_only)
 {
 	static const char *const ext[] = { "", "-wal", "-shm" };
-	char f[160];
+	char f[300];
 	struct stat st;
 	store *s;
 	int fd;
 
 	/* Made before, world-readable: made private at open. */
-	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	fd = open(where, O_CREAT | O_WRONLY, 0644);
 	cr_assert_geq(fd, 0);
 	fchmod(fd, 0644);
 	close(fd);
 	s = open_ok();
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(f, sizeof f, "%s%s", path, ext[i]);
+		snprintf(f, sizeof f, "%s%s", where, ext[i]);
 		cr_assert_eq(stat(f, &st), 0, "%s", f);
 		cr_expect_eq(st.st_mode & 0777, 0600, "%s: %o", f,
 		             (unsigned)(st.st_mode & 0777));
@@ -784,7 +724,7 @@ Test(store, the_file_and_its_wal_are_the_owner_s_only)
 	store_close(s);
 }
 
-Test(store, events_newest_first_narrowed_by_window_tag_and_type)
+STORE_TEST(events_newest_first_narrowed_by_window_tag_and_type)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(1);
@@ -838,7 +778,7 @@ key_event(void *ud, const struct store_event *e)
 
 /* Pages keyed by their last row: every event once, newest first, however
  * many share a time. */
-Test(store, events_in_pages_come_once_each)
+STORE_TEST(events_in_pages_come_once_each)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(1);
@@ -870,7 +810,7 @@ Test(store, events_in_pages_come_once_each)
 	store_close(s);
 }
 
-Test(store, an_acknowledgement_is_never_undone_by_an_older_copy)
+STORE_TEST(an_acknowledgement_is_never_undone_by_an_older_copy)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(1);
@@ -900,7 +840,7 @@ Test(store, an_acknowledgement_is_never_undone_by_an_older_copy)
 	store_close(s);
 }
 
-Test(store, alarms_come_back_open_ones_all_and_only_the_newest_acknowledged)
+STORE_TEST(alarms_come_back_open_ones_all_and_only_the_newest_acknowledged)
 {
 	store *s = open_ok();
 	struct got g = { 0 };
@@ -927,7 +867,7 @@ Test(store, alarms_come_back_open_ones_all_and_only_the_newest_acknowledged)
 	store_close(s);
 }
 
-Test(store, an_empty_database_has_no_alarms_and_max_id_0)
+STORE_TEST(an_empty_database_has_no_alarms_and_max_id_0)
 {
 	store *s = open_ok();
 	struct got g = { 0 };
@@ -939,7 +879,7 @@ Test(store, an_empty_database_has_no_alarms_and_max_id_0)
 	store_close(s);
 }
 
-Test(store, occupancy_buckets_are_one_row_per_zone_and_start)
+STORE_TEST(occupancy_buckets_are_one_row_per_zone_and_start)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(1);
@@ -974,7 +914,7 @@ stop_at_first(void *ud, const struct store_position *p)
 	return 1;
 }
 
-Test(store, a_callback_that_returns_nonzero_stops_the_query)
+STORE_TEST(a_callback_that_returns_nonzero_stops_the_query)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(8);
@@ -998,9 +938,9 @@ Test(store, a_callback_that_returns_nonzero_stops_the_query)
 	store_close(s);
 }
 
-/* ---- retention ------------------------------------------------------------ */
+/* ---- retention ---------------------------------------------------------- */
 
-Test(store, retention_deletes_old_positions_and_events_in_slices_and_keeps_the_rest)
+STORE_TEST(retention_deletes_old_positions_and_events_in_slices_and_keeps_the_rest)
 {
 	store *s = open_ok();
 	struct store_batch b = batch_of(4096);
@@ -1046,9 +986,9 @@ Test(store, retention_deletes_old_positions_and_events_in_slices_and_keeps_the_r
 	store_close(s);
 }
 
-/* ---- statistics kept per run ---------------------------------------------- */
+/* ---- statistics kept per run -------------------------------------------- */
 
-Test(store, heatmaps_and_utilization_add_up_over_earlier_runs_only)
+STORE_TEST(heatmaps_and_utilization_add_up_over_earlier_runs_only)
 {
 	store *s = open_ok();
 	float a[6] = { 1, 0, 2, 0, 0, 3 }, b[6] = { 1, 1, 1, 1, 1, 1 };
@@ -1080,4 +1020,185 @@ Test(store, heatmaps_and_utilization_add_up_over_earlier_runs_only)
 	cr_expect_float_eq(moving, 11, 1e-9);
 	cr_expect_float_eq(idle, 22, 1e-9);
 	store_close(s);
+}
+
+/* ---- access: tokens, audit, backup -------------------------------------- */
+
+static int
+got_token(void *ud, const struct store_token *t)
+{
+	struct got *g = ud;
+
+	cr_assert_lt(g->n, 64);
+	g->t[g->n] = t->revoked ? t->revoked_us : 0;
+	snprintf(g->tag[g->n], STORE_ID_MAX, "%s", t->name);
+	cr_expect_eq(t->hash_len, 4);
+	cr_expect_eq(memcmp(t->hash, "\x01\x00\xfe\x7f", 4), 0,
+	             "the hash comes back byte for byte");
+	g->n++;
+	return 0;
+}
+
+static int
+got_audit(void *ud, const struct store_audit *r)
+{
+	struct got *g = ud;
+
+	cr_assert_lt(g->n, 64);
+	g->t[g->n] = r->rowid;
+	snprintf(g->tag[g->n], STORE_ID_MAX, "%s", r->whom);
+	g->n++;
+	return 0;
+}
+
+/* What trackd token does in another process, a running trackd sees at
+ * its next look (access.c asks every second). */
+STORE_TEST(tokens_made_by_another_process_change_the_data_version)
+{
+	store *s = open_ok(), *other = open_ok();
+	int64_t v0 = store_data_version(s), id = 0;
+	struct got g = { 0 };
+
+	cr_assert_geq(v0, 0, "%s", store_error(s));
+	cr_assert_eq(store_token_add(other, "desk", "security",
+	                             (const unsigned char *)"\x01\x00\xfe\x7f",
+	                             4, 5 * S, NULL, &id),
+	             0, "%s", store_error(other));
+	cr_expect_gt(id, 0);
+	cr_expect_neq(store_data_version(s), v0, "the change is seen");
+	cr_expect_eq(store_token_revoke(other, id, 9 * S), 1);
+	cr_expect_eq(store_token_revoke(other, id, 9 * S), 0, "once");
+	cr_expect_eq(store_tokens(s, got_token, &g), 0, "%s", store_error(s));
+	cr_assert_eq(g.n, 1);
+	cr_expect_str_eq(g.tag[0], "desk");
+	cr_expect_eq(g.t[0], 9 * S, "revoked at 9 s");
+	store_close(other);
+	store_close(s);
+}
+
+STORE_TEST(the_audit_trail_reads_in_pages_oldest_first)
+{
+	store *s = open_ok();
+	struct got g = { 0 };
+	const char *whom[] = { "badge-1", "badge-2", "badge-3" };
+
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(store_put_audit(s, &(struct store_audit){
+		                     .t_us = 7 * S, .token = i, .name = "desk",
+		                     .role = "security", .action = "position",
+		                     .whom = whom[i], .peer = "127.0.0.1" }),
+		             0, "%s", store_error(s));
+	cr_expect_eq(store_audit(s, 0, 10 * S, 2, got_audit, &g), 0);
+	cr_assert_eq(g.n, 2, "at most limit rows");
+	cr_expect_str_eq(g.tag[0], "badge-1");
+	/* The next page, after the last row's key: the one left. */
+	cr_expect_eq(store_audit_page(s, (struct store_key){ 7 * S, g.t[1] },
+	                              10 * S, 2, got_audit, &g),
+	             0);
+	cr_assert_eq(g.n, 3);
+	cr_expect_str_eq(g.tag[2], "badge-3");
+	store_close(s);
+}
+
+STORE_TEST(a_backup_is_a_private_copy)
+{
+	store *s = open_ok();
+	char copy[300], head[8] = { 0 };
+	struct stat st;
+	FILE *f;
+
+	snprintf(copy, sizeof copy, "%s/copy-%ld", getenv("TMPDIR") &&
+	         strlen(getenv("TMPDIR")) < 200 ? getenv("TMPDIR") : "/tmp",
+	         (long)getpid());
+	cr_assert_eq(store_token_add(s, "desk", "admin",
+	                             (const unsigned char *)"hash", 4, S, NULL,
+	                             NULL),
+	             0, "%s", store_error(s));
+	cr_assert_eq(store_backup(s, copy, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(stat(copy, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "%o", st.st_mode & 0777);
+	f = fopen(copy, "rb");
+	cr_assert_not_null(f);
+	cr_expect_eq(fread(head, 1, 5, f), 5);
+	fclose(f);
+	/* A database file, or pg_dump's custom format (pg_restore's). */
+	cr_expect_str_eq(head, BY_BACKEND("SQLit", "PGDMP"));
+	unlink(copy);
+	store_close(s);
+}
+
+/* ---- PostgreSQL only ---------------------------------------------------- */
+
+Test(store_pg, open_creates_the_schema_at_version_5)
+{
+	store *s = open_ok();
+
+	cr_expect_eq(store_schema_version(s), 5);
+	cr_expect_eq(store_migrations_applied(s), 5);
+	store_close(s);
+	cr_expect_eq(count("SELECT version FROM schema_version"), 5);
+	cr_expect_eq(count("SELECT count(*) FROM pg_tables WHERE tablename IN "
+	                   "('positions', 'last_positions', 'events', "
+	                   "'alarms', 'occupancy', 'tokens', 'audit', "
+	                   "'heatmap', 'utilization', 'token_changes')"),
+	             10);
+	cr_expect_eq(count("SELECT count(*) FROM information_schema.columns "
+	                   "WHERE table_name = 'audit' AND column_name IN "
+	                   "('id', 'subject')"),
+	             2, "a row key, and version 5's column");
+}
+
+Test(store_pg, a_server_that_refuses_is_an_error_naming_it_without_its_password)
+{
+	store *s = NULL;
+
+	/* Port 1: nobody listens there. */
+	cr_expect_eq(store_open("postgresql://trackd:secret@127.0.0.1:1/x", &s,
+	                        err, sizeof err),
+	             -1);
+	cr_expect_null(s);
+	cr_expect(strstr(err, "postgresql://trackd:***@127.0.0.1:1/x: cannot "
+	                      "connect to PostgreSQL") == err, "%s", err);
+	cr_expect(strstr(err, "refused"), "%s", err);
+	cr_expect_null(strstr(err, "secret"));
+	cr_expect_eq(store_open("postgres://127.0.0.1:port/x", &s, err,
+	                        sizeof err),
+	             -1);
+	cr_expect(strstr(err, "invalid integer value \"port\""), "%s", err);
+}
+
+/* The server restarted under an open store: the writes while it is down
+ * fail (the batch is kept), the next one after it is back reconnects and
+ * commits it; the reads work again too. */
+Test(store_pg, a_restarted_server_is_reconnected_at_the_next_call)
+{
+	char pgdir[200], url[128];
+	struct store_batch b = batch_of(16);
+	struct store_position p = pos("badge-30", 1, 0, 0, NULL);
+	struct got g = { 0 };
+	store *s = NULL;
+
+	fixture_pg_own_server(pgdir, sizeof pgdir, url, sizeof url);
+	cr_assert_eq(store_open(url, &s, err, sizeof err), 0, "%s", err);
+	store_batch_add_position(&b, &p);
+	cr_assert_eq(store_write(s, &b), 0, "%s", store_error(s));
+	store_batch_clear(&b);
+	p.t_us = 2 * S;
+	store_batch_add_position(&b, &p);
+
+	fixture_pgtmp("stop", pgdir);
+	cr_expect_eq(store_write(s, &b), -1);
+	cr_expect_neq(store_error(s)[0], '\0');
+	cr_expect_eq(store_write(s, &b), -1, "still down: %s",
+	             store_error(s));
+	cr_expect(strstr(store_error(s), "reconnect"), "%s", store_error(s));
+	fixture_pgtmp("start-again", pgdir);
+	cr_expect_eq(store_write(s, &b), 0, "%s", store_error(s));
+	cr_expect_eq(store_history(s, "badge-30", 0, 10 * S, 100, got_position,
+	                           &g),
+	             0, "%s", store_error(s));
+	cr_expect_eq(g.n, 2, "the row before and the row kept");
+	store_close(s);
+	store_batch_free(&b);
+	fixture_pgtmp("remove", pgdir);
 }

@@ -1,0 +1,217 @@
+/* trackd's PostgreSQL history, the writes (see store.h): a batch in one
+ * transaction, sent as a pipeline (libpq's pipeline mode: every row's
+ * statement sent without waiting for the one before, the results read a
+ * chunk at a time), so that thousands of rows cost a few round trips,
+ * not one each; and an alarm committed on its own. */
+#include "store-pg.h"
+
+#include <string.h>
+
+/* Statements sent before their results are read: bounds what waits in
+ * the socket's buffers both ways (a client that only writes while the
+ * server can only write back would stall), and what is recorded of
+ * them to name the one that failed. */
+#define CHUNK 512
+
+/* SQLite's synchronous=NORMAL, here: a batch's commit does not wait for
+ * the server's disk (it survives trackd dying, which is what matters
+ * here; a crash of the server may lose the last fraction of a second),
+ * an alarm's opening and acknowledgement do. */
+#define BEGIN_BATCH "BEGIN; SET LOCAL synchronous_commit = off"
+#define BEGIN_SYNCED "BEGIN; SET LOCAL synchronous_commit = on"
+
+struct pipeline {
+	store *s;
+	int sent;                 /* in this chunk */
+	enum pg_stmt what[CHUNK]; /* in the order sent */
+	int failed;               /* -1 once a statement failed */
+};
+
+/* The chunk's results, up to its sync: the first failure recorded. */
+static int
+drain(struct pipeline *pl)
+{
+	PGconn *c = store_pg_of(pl->s)->conn;
+	int k = 0, nulls = 0;
+
+	if (!PQpipelineSync(c))
+		return pl->failed = store_pg__fail(pl->s, "pipeline", NULL);
+	for (;;) {
+		PGresult *r = PQgetResult(c);
+		ExecStatusType st;
+
+		if (!r) {
+			/* One NULL ends each statement's results; two in a
+			 * row, the connection is gone. */
+			if (++nulls > 1 || PQstatus(c) == CONNECTION_BAD) {
+				if (pl->failed == 0)
+					pl->failed = store_pg__fail(
+						pl->s, "lost the connection",
+						NULL);
+				break;
+			}
+			continue;
+		}
+		nulls = 0;
+		st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		if (st == PGRES_FATAL_ERROR && pl->failed == 0)
+			pl->failed = store_pg__fail(
+				pl->s,
+				k < pl->sent ? store_pg__name(pl->what[k])
+				             : "pipeline",
+				r);
+		k++;
+		PQclear(r);
+	}
+	pl->sent = 0;
+	return pl->failed;
+}
+
+static int
+send(struct pipeline *pl, enum pg_stmt i, const struct pg_params *p)
+{
+	if (pl->failed < 0)
+		return -1;
+	if (store_pg__send(pl->s, i, p) < 0)
+		return pl->failed = -1;
+	pl->what[pl->sent++] = i;
+	return pl->sent == CHUNK ? drain(pl) : 0;
+}
+
+static int
+put_position(struct pipeline *pl, const struct store_position *p)
+{
+	/* The row, and the tag's newest place from the same values. */
+	struct pg_params v = { 0 };
+
+	store_pg__text(&v, p->tag);
+	store_pg__int(&v, p->t_us);
+	store_pg__text(&v, p->floor);
+	store_pg__real(&v, p->x);
+	store_pg__real(&v, p->y);
+	store_pg__real(&v, p->r);
+	store_pg__text(&v, p->zone);
+	if (send(pl, PG_PUT_POSITION, &v) < 0)
+		return -1;
+	if (p->scanners)
+		store_pg__int(&v, p->scanners);
+	else
+		store_pg__text(&v, NULL);
+	return send(pl, PG_PUT_LAST, &v);
+}
+
+static int
+put_event(struct pipeline *pl, const struct store_event *e)
+{
+	struct pg_params v = { 0 };
+
+	store_pg__int(&v, e->t_us);
+	store_pg__text(&v, e->type);
+	store_pg__text(&v, e->tag);
+	store_pg__text(&v, e->zone);
+	store_pg__text(&v, e->floor);
+	store_pg__real(&v, e->x);
+	store_pg__real(&v, e->y);
+	return send(pl, PG_PUT_EVENT, &v);
+}
+
+static int
+put_alarm(struct pipeline *pl, const struct store_alarm *a)
+{
+	struct pg_params v = { 0 };
+
+	store_pg__int(&v, (int64_t)a->id);
+	store_pg__text(&v, a->tag);
+	store_pg__int(&v, a->opened_us);
+	store_pg__int(&v, a->pressed_us);
+	store_pg__text(&v, a->acked ? a->acked_by : NULL);
+	if (a->acked)
+		store_pg__int(&v, a->acked_us);
+	else
+		store_pg__text(&v, NULL);
+	return send(pl, PG_PUT_ALARM, &v);
+}
+
+static int
+put_occupancy(struct pipeline *pl, const struct store_occupancy *o)
+{
+	struct pg_params v = { 0 };
+
+	store_pg__text(&v, o->zone);
+	store_pg__int(&v, o->t_us);
+	store_pg__real(&v, o->mean);
+	store_pg__int(&v, o->peak);
+	store_pg__real(&v, o->mean_person);
+	store_pg__real(&v, o->mean_asset);
+	store_pg__int(&v, o->peak_person);
+	store_pg__int(&v, o->peak_asset);
+	return send(pl, PG_PUT_OCCUPANCY, &v);
+}
+
+static void
+put_rows(struct pipeline *pl, const struct store_batch *b)
+{
+	for (size_t i = 0; i < b->pos_n; i++)
+		put_position(pl, &b->pos[(b->pos_head + i) % b->pos_cap]);
+	for (size_t i = 0; i < b->ev_n; i++)
+		put_event(pl, &b->ev[i]);
+	for (size_t i = 0; i < b->al_n; i++)
+		put_alarm(pl, &b->al[i]);
+	for (size_t i = 0; i < b->occ_n; i++)
+		put_occupancy(pl, &b->occ[i]);
+}
+
+/* The rows of b (or the one alarm a) between BEGIN and COMMIT: all of
+ * them, or after a failure none (rolled back; the error is the first
+ * statement's that failed). */
+static int
+commit(store *s, const struct store_batch *b, const struct store_alarm *a,
+       bool synced)
+{
+	struct pipeline pl = { .s = s };
+	PGconn *c;
+
+	if (store_pg__exec(s, synced ? BEGIN_SYNCED : BEGIN_BATCH) < 0)
+		return -1;
+	c = store_pg_of(s)->conn;
+	if (!PQenterPipelineMode(c)) {
+		store_pg__fail(s, "cannot start a pipeline", NULL);
+		store_pg__exec(s, "ROLLBACK");
+		return -1;
+	}
+	if (b)
+		put_rows(&pl, b);
+	else
+		put_alarm(&pl, a);
+	/* Even after a failure: what was sent is read up to its sync, so
+	 * that the connection is ready for the ROLLBACK. */
+	if (PQstatus(c) == CONNECTION_OK)
+		drain(&pl);
+	PQexitPipelineMode(c);
+	if (pl.failed < 0) {
+		char why[sizeof s->err];
+
+		memcpy(why, s->err, sizeof why);
+		if (PQstatus(c) == CONNECTION_OK)
+			store_pg__exec(s, "ROLLBACK");
+		memcpy(s->err, why, sizeof why);
+		return -1;
+	}
+	return store_pg__exec(s, "COMMIT");
+}
+
+int
+store_pg__write(store *s, const struct store_batch *b, bool synced)
+{
+	return commit(s, b, NULL, synced);
+}
+
+int
+store_pg__put_alarm(store *s, const struct store_alarm *a)
+{
+	return commit(s, NULL, a, true);
+}
