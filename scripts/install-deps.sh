@@ -20,6 +20,12 @@ has_pc yaml-0.1 || need="$need libyaml-dev"
 has_pc criterion || need="$need libcriterion-dev"
 has_pc libwebsockets || need="$need libwebsockets-dev"
 has_pc sqlite3 || need="$need libsqlite3-dev"
+# --db postgresql://...: libpq; and a PostgreSQL server, which the store's
+# tests start in a temporary directory (its initdb, pg_ctl; pg_dump for
+# trackd backup).
+has_pc libpq || need="$need libpq-dev"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || has_cmd initdb ||
+	need="$need postgresql"
 has_pc libcrypto || need="$need libssl-dev"
 has_pc cjose || need="$need libcjose-dev"
 # The sqlite3 shell: a test holds the database's lock with it.

@@ -29,16 +29,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: trackd token add --role ROLE [--name NAME] "
-	           "[--scanner ID]... --db FILE\n"
-	           "       trackd token list --db FILE\n"
-	           "       trackd token revoke ID --db FILE\n"
-	           "       trackd backup COPY --db FILE\n"
+	           "[--scanner ID]... --db DB\n"
+	           "       trackd token list --db DB\n"
+	           "       trackd token revoke ID --db DB\n"
+	           "       trackd backup COPY --db DB\n"
+	           "DB: trackd's --db, a file or postgresql://user@host:port/name.\n"
 	           "ROLE: %s. The new token is printed alone on the last line;\n"
-	           "only its SHA-256 is kept. A running trackd on the same FILE\n"
+	           "only its SHA-256 is kept. A running trackd on the same DB\n"
 	           "sees tokens added or revoked within a second. --scanner binds\n"
 	           "a scanner token to the scanner ids it may report for (repeat\n"
 	           "it for more; without it, any). backup takes a consistent copy\n"
-	           "of FILE while trackd runs (mode 0600, as FILE).\n",
+	           "of DB while trackd runs (mode 0600): a database file, or for\n"
+	           "PostgreSQL pg_dump's custom format (pg_restore reads it).\n",
 	        access_role_names());
 }
 

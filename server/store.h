@@ -10,10 +10,12 @@
  *   before they return, so that they survive a power cut too. The schema
  *   version is PRAGMA user_version.
  * - a postgresql:// or postgres:// URL: PostgreSQL through libpq
- *   (store-pg*.c), the same tables, with a schema_version table. Every
- *   commit is as durable as the server makes it (synchronous_commit). A
- *   lost connection (the server restarted) fails the call it broke and
- *   is made again at the next one, so a failed batch is simply retried.
+ *   (store-pg*.c), the same tables, with a schema_version table. The
+ *   same promise: a batch's commit does not wait for the server's disk
+ *   (synchronous_commit off for it: it survives trackd dying), an
+ *   alarm's opening and acknowledgement do. A lost connection (the
+ *   server restarted) fails the call it broke and is made again at the
+ *   next one, so a failed batch is simply retried.
  *
  * One connection, used from one thread (trackd's service thread); nothing
  * here locks. Times are Unix microseconds, stored as integers. The schema

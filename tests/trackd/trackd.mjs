@@ -239,6 +239,35 @@ export function makeToken(db, role, name = role) {
 	return out.trim().split('\n').at(-1);
 }
 
+// A throwaway PostgreSQL server (tests/pgtmp.sh: a temporary directory, a
+// free loopback port; as the postgres user when run as root), removed at
+// exit: { url, stop(), startAgain() }. null when PostgreSQL is not
+// installed (pgtmp.sh's exit 77), for the caller to skip.
+const PGTMP = path.join(ROOT, 'tests', 'pgtmp.sh');
+export function startPostgres() {
+	let out;
+	try {
+		out = execFileSync(PGTMP, ['start'], { encoding: 'utf8' });
+	} catch (e) {
+		if (e.status === 77)
+			return null;
+		throw e;
+	}
+	const [dir, port] = out.trim().split(' ');
+	process.on('exit', () => {
+		try {
+			execFileSync(PGTMP, ['remove', dir]);
+		} catch {
+			// gone already
+		}
+	});
+	return {
+		url: `postgresql://trackd@127.0.0.1:${port}/postgres`,
+		stop: () => execFileSync(PGTMP, ['stop', dir]),
+		startAgain: () => execFileSync(PGTMP, ['start-again', dir]),
+	};
+}
+
 // A fresh temporary directory (for database files), removed at exit.
 export function tempDir(prefix = 'trackd-') {
 	const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
