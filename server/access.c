@@ -49,6 +49,7 @@ struct access {
 	bool any;              /* a token was ever made: access is closed */
 	int64_t data_version;
 	int64_t checked_us;
+	bool reload_failing;   /* the last reload failed (logged once) */
 	uint64_t generation;   /* token sets loaded */
 	uint64_t rechecked;    /* the one open WebSockets were checked against */
 	bool sso;              /* people sign in with a provider */
@@ -215,13 +216,19 @@ refresh(struct app *a, int64_t now, bool force)
 		return;
 	ac->checked_us = now;
 	v = store_data_version(a->store);
-	if (v == ac->data_version)
-		return;
-	if (load(ac, a->store) == 0)
+	if (v >= 0 && (v == ac->data_version || load(ac, a->store) == 0)) {
 		ac->data_version = v;
-	else
-		log_err("access: cannot reload the tokens: %s\n",
-		        store_error(a->store));
+		if (ac->reload_failing)
+			log_user("access: the tokens are read again\n");
+		ac->reload_failing = false;
+		return;
+	}
+	/* Once an outage (a database server away): the set held stays in
+	 * force, and a line a second would bury the one that matters. */
+	if (!ac->reload_failing)
+		log_err("access: cannot reload the tokens (the ones held "
+		        "stay in force): %s\n", store_error(a->store));
+	ac->reload_failing = true;
 }
 
 /* Requests see a new token set on their own; open WebSockets were let in

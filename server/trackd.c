@@ -188,6 +188,7 @@ run(struct loop *l, const struct trackd_options *o)
 {
 	struct app *a = l->app;
 	struct lws_context_creation_info info;
+	char db_name[512] = "none";
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
 	const track_site *site;
@@ -363,6 +364,9 @@ run(struct loop *l, const struct trackd_options *o)
 		persist_close(a);
 		return 1;
 	}
+	/* A PostgreSQL URL may hold a password: never printed. */
+	if (o->db)
+		store_display_name(o->db, db_name, sizeof db_name);
 	printf("trackd: listening on %s://%s%s%s:%ld/%s site %s (%zu "
 	       "floors, %zu scanners, %zu zones, %zu tags) db %s\n",
 	       o->tls_cert ? "https" : "http",
@@ -371,8 +375,7 @@ run(struct loop *l, const struct trackd_options *o)
 	       info.iface && strchr(info.iface, ':') ? "]" : "", o->port,
 	       info.iface ? "" : " (every interface)", track_site_id(a->site),
 	       site->n_floors,
-	       site->n_scanners, site->n_zones, site->n_tags,
-	       o->db ? o->db : "none");
+	       site->n_scanners, site->n_zones, site->n_tags, db_name);
 	if (o->webhook)
 		printf("trackd: alarms are posted to %s\n", o->webhook);
 	if (o->mqtt)
@@ -383,7 +386,7 @@ run(struct loop *l, const struct trackd_options *o)
 		       o->oidc_issuer, access_tokens(a, app_now_us()));
 	else if (access_required(a, app_now_us()))
 		printf("trackd: access by token (%u valid; trackd token list "
-		       "--db %s)\n", access_tokens(a, app_now_us()), o->db);
+		       "--db %s)\n", access_tokens(a, app_now_us()), db_name);
 	else
 		printf("trackd: open access: no tokens yet (trackd token add "
 		       "--role ROLE --db FILE closes it)\n");
