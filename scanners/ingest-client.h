@@ -72,14 +72,43 @@ const char *ingest_token_get(const char *prog, const char *token,
                              const char **out, char *why_buf,
                              size_t why_len);
 
-/* The password a scanner program logs in to the broker with: the first
- * line of file (--mqtt-password-file; a file others may read is used,
- * with a warning from prog), else $TRACK_MQTT_PASSWORD, else none (*out
- * NULL); never a command-line argument, which ps shows. Read into buf (len
- * bytes). NULL, or why not (into why_buf). */
-const char *ingest_mqtt_password_get(const char *prog, const char *file,
-                                     char *buf, size_t len, const char **out,
-                                     char *why_buf, size_t why_len);
+/* A password for a broker: the first line of file (option opt, such as
+ * "--mqtt-password-file"; a file others may read is used, with a warning
+ * from prog), else $env, else none (*out NULL); never a command-line
+ * argument, which ps shows. Read into buf (len bytes). NULL, or why not
+ * (into why_buf). */
+const char *ingest_password_get(const char *prog, const char *opt,
+                                const char *file, const char *env,
+                                char *buf, size_t len, const char **out,
+                                char *why_buf, size_t why_len);
+
+/* The longest password taken from a file. */
+#define INGEST_MAX_PASSWORD 1024
+
+/* A scanner program's options for publishing to a broker instead of
+ * trackd's WebSocket, named after opt: --OPT URL (mqtt://HOST[:PORT] or
+ * mqtts://), --OPT-user U, --OPT-password-file FILE (else
+ * $TRACK_MQTT_PASSWORD), --OPT-cafile PEM. opt is "mqtt" for trackscan and
+ * tracksim, "publish" for trackbridge (whose --mqtt is the broker it
+ * reads). The program sets opt and what was given (NULL: not given; url
+ * NULL: not publishing); ingest_mqtt_opts_check sets password, which may
+ * point into buffer: check the struct where it stays, do not copy it. */
+struct ingest_mqtt_opts {
+	const char *opt;
+	const char *url, *user, *password_file, *cafile;
+	const char *password;   /* NULL: none */
+	char buffer[INGEST_MAX_PASSWORD + 2];
+};
+
+/* Checks *m as options are read, so that a typo is a usage error, not a
+ * retry loop: the others without url, the URL (no login in it), the user
+ * (UTF-8), the CA file (readable; warned about by prog without mqtts://),
+ * and takes the password. NULL, or why not (into why_buf), naming the
+ * options as given. What goes with the options (the site id of the
+ * topics, the scanner id, no token) is the program's to check. */
+const char *ingest_mqtt_opts_check(const char *prog,
+                                   struct ingest_mqtt_opts *m,
+                                   char *why_buf, size_t why_len);
 
 /* Called for each report (index into the message; -1: the whole message)
  * that trackd refuses; user is the copy given to ingest_client_send. */
@@ -92,8 +121,8 @@ struct ingest_client_config {
 	                         * or mqtts://; copied */
 	const char *token;      /* NULL: none; sent as "Authorization: Bearer" */
 	/* MQTT only: the site id of the topics, the login (NULL: none; the
-	 * password from the program's --mqtt-password-file or
-	 * $TRACK_MQTT_PASSWORD), the CA of mqtts:// (NULL: the system's).
+	 * password as ingest_mqtt_opts_check took it), the CA of mqtts://
+	 * (NULL: the system's).
 	 * Over MQTT "accepted" is what the broker took (PUBACK): trackd's
 	 * verdict is in its /metrics. */
 	const char *site;

@@ -232,7 +232,7 @@ ingest_mqtt_open(struct ingest_client *c,
 	if ((c->mqtt_user || c->mqtt_password) &&
 	    mosquitto_username_pw_set(c->m, c->mqtt_user, c->mqtt_password) !=
 		    MOSQ_ERR_SUCCESS) {
-		fprintf(stderr, "%s: --mqtt-user: not a user name\n",
+		fprintf(stderr, "%s: the broker login cannot be used\n",
 			cfg->prog);
 		return -1;
 	}
@@ -241,7 +241,7 @@ ingest_mqtt_open(struct ingest_client *c,
 	     ? mosquitto_tls_set(c->m, c->mqtt_cafile, NULL, NULL, NULL, NULL)
 	     : mosquitto_int_option(c->m, MOSQ_OPT_TLS_USE_OS_CERTS, 1)) !=
 		    MOSQ_ERR_SUCCESS) {
-		fprintf(stderr, "%s: --mqtt-cafile %s: cannot be used\n",
+		fprintf(stderr, "%s: the CA file %s cannot be used\n",
 			cfg->prog, c->mqtt_cafile ? c->mqtt_cafile
 						  : "(the system's)");
 		return -1;

@@ -1,6 +1,6 @@
-/* The URL and token a scanner program gives its ingest client: checked
- * when the options are read, so that a typo is a usage error, not a
- * retry loop. */
+/* The URL, token and broker options a scanner program gives its ingest
+ * client: checked when the options are read, so that a typo is a usage
+ * error, not a retry loop. */
 #include "ingest-client.h"
 
 #include <errno.h>
@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <mosquitto.h>
+
+#include "mqtt-topic.h"
 
 const char *
 ingest_url_parse(const char *url, struct ws_url *u)
@@ -165,20 +169,72 @@ ingest_token_get(const char *prog, const char *token, const char *file,
 }
 
 const char *
-ingest_mqtt_password_get(const char *prog, const char *file, char *buf,
-                         size_t len, const char **out, char *why,
-                         size_t why_len)
+ingest_password_get(const char *prog, const char *opt, const char *file,
+                    const char *env, char *buf, size_t len, const char **out,
+                    char *why, size_t why_len)
 {
-	const char *env = getenv("TRACK_MQTT_PASSWORD");
+	const char *value = getenv(env);
 
 	*out = NULL;
 	if (file) {
-		if (line_from_file(prog, "--mqtt-password-file", file, buf, len,
-		                   why, why_len))
+		if (line_from_file(prog, opt, file, buf, len, why, why_len))
 			return why;
 		*out = buf;
-	} else if (env && *env) {
-		*out = env;
+	} else if (value && *value) {
+		*out = value;
 	}
 	return NULL;
+}
+
+const char *
+ingest_mqtt_opts_check(const char *prog, struct ingest_mqtt_opts *m,
+                       char *why, size_t why_len)
+{
+	const char *opt = m->opt, *bad;
+	char file_opt[64];
+	struct mqtt_url u;
+	FILE *f;
+
+	m->password = NULL;
+	if (!m->url) {
+		if (m->user || m->password_file || m->cafile) {
+			snprintf(why, why_len, "--%s-user, --%s-password-file "
+			         "and --%s-cafile go with --%s", opt, opt, opt,
+			         opt);
+			return why;
+		}
+		return NULL;
+	}
+	bad = mqtt_url_parse(m->url, &u);
+	if (bad) {
+		snprintf(why, why_len, "--%s '%s': %s", opt, m->url, bad);
+		return why;
+	}
+	/* MQTT strings are UTF-8, at most 65535 bytes (libmosquitto would
+	 * refuse it only when connecting). */
+	if (m->user && (!*m->user || strlen(m->user) > 65535 ||
+	                mosquitto_validate_utf8(m->user, (int)strlen(m->user))
+	                != MOSQ_ERR_SUCCESS)) {
+		snprintf(why, why_len, "--%s-user: expected a user name "
+		         "(UTF-8, not empty)", opt);
+		return why;
+	}
+	if (m->cafile) {
+		f = fopen(m->cafile, "r");
+		if (!f) {
+			snprintf(why, why_len, "--%s-cafile %s: %s", opt,
+			         m->cafile, strerror(errno));
+			return why;
+		}
+		fclose(f);
+		if (!u.tls)
+			fprintf(stderr, "%s: warning: --%s-cafile goes with "
+			        "mqtts:// and is not used for %s\n", prog, opt,
+			        m->url);
+	}
+	snprintf(file_opt, sizeof file_opt, "--%s-password-file", opt);
+	return ingest_password_get(prog, file_opt, m->password_file,
+	                           "TRACK_MQTT_PASSWORD", m->buffer,
+	                           sizeof m->buffer, &m->password, why,
+	                           why_len);
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "ingest-client.h"
-#include "mqtt-topic.h"
 
 #define OFF(f) offsetof(struct options, f)
 
@@ -371,43 +370,34 @@ take_token(struct options *o)
 	return true;
 }
 
-/* --mqtt: the broker instead of trackd, its URL then the live one. */
+/* --mqtt: the broker instead of trackd, its options checked as every
+ * scanner program's (ingest_mqtt_opts_check); then the live URL. */
 static bool
 check_mqtt(struct options *o)
 {
-	static char buf[1026];
-	struct mqtt_url u;
+	/* o->mqtt_password may point into it. */
+	static struct ingest_mqtt_opts m;
 	char why[512];
-	const char *bad;
 
-	if (!o->mqtt) {
-		if (o->mqtt_user || o->mqtt_password_file || o->mqtt_cafile) {
-			fprintf(stderr, "tracksim: --mqtt-user, "
-				"--mqtt-password-file and --mqtt-cafile go "
-				"with --mqtt\n");
-			return false;
-		}
-		return true;
-	}
-	if (o->server || o->csv || o->token || o->token_file) {
+	if (o->mqtt && (o->server || o->csv || o->token || o->token_file)) {
 		fprintf(stderr, "tracksim: --mqtt goes without --%s (trackd "
 			"takes the reports from the broker, which checks "
 			"--mqtt-user)\n", o->server ? "server" : o->csv ? "csv"
 			: "token");
 		return false;
 	}
-	bad = mqtt_url_parse(o->mqtt, &u);
-	if (bad) {
-		fprintf(stderr, "tracksim: --mqtt '%s': %s\n", o->mqtt, bad);
-		return false;
-	}
-	if (ingest_mqtt_password_get("tracksim", o->mqtt_password_file, buf,
-				     sizeof buf, &o->mqtt_password, why,
-				     sizeof why)) {
+	m.opt = "mqtt";
+	m.url = o->mqtt;
+	m.user = o->mqtt_user;
+	m.password_file = o->mqtt_password_file;
+	m.cafile = o->mqtt_cafile;
+	if (ingest_mqtt_opts_check("tracksim", &m, why, sizeof why)) {
 		fprintf(stderr, "tracksim: %s\n", why);
 		return false;
 	}
-	o->server = o->mqtt;
+	o->mqtt_password = m.password;
+	if (o->mqtt)
+		o->server = o->mqtt;
 	return true;
 }
 
