@@ -23,8 +23,6 @@
 #define RETRY_MIN_US (500 * LWS_US_PER_MS)
 #define RETRY_MAX_US (30 * LWS_US_PER_SEC)
 
-static void finish_if_done(struct ingest_client *c);
-
 /* Taken by the broker: off the sent queue (PUBACKs come in order, but a
  * reconnection may change it). */
 static void
@@ -48,8 +46,10 @@ on_publish(struct mosquitto *m, void *ud, int mid)
 		free(b);
 		break;
 	}
+	/* Publishing from a callback only queues; turn() finishes a stop,
+	 * since libmosquitto's loop cannot be turned from its own callback
+	 * (it would wait on a lock it holds). */
 	ingest_mqtt_flush(c);
-	finish_if_done(c);
 }
 
 static void
@@ -83,7 +83,10 @@ lost(struct ingest_client *c, int rc)
 	c->mqtt_socket = false;
 	c->connected = false;
 	c->st.connected = false;
-	if (c->stop != INGEST_RUNNING) {
+	/* Stopping with messages left: retried as while running, until the
+	 * stop's wait is over (ingest_client_stop), as over the WebSocket. */
+	if (c->stop == INGEST_CLOSING ||
+	    (c->stop == INGEST_STOPPING && !c->pending.head && !c->sent.head)) {
 		c->stop = INGEST_CLOSING;
 		c->done = true;
 		lws_cancel_service(c->ctx);
@@ -123,7 +126,8 @@ attempt(struct ingest_client *c)
 		lost(c, rc);
 }
 
-/* Stopping, and everything taken: disconnect and be done. */
+/* Stopping, and everything taken: disconnect and be done. From turn()
+ * only, outside libmosquitto's callbacks (see on_publish). */
 static void
 finish_if_done(struct ingest_client *c)
 {
@@ -133,7 +137,10 @@ finish_if_done(struct ingest_client *c)
 	if (c->mqtt_socket) {
 		mosquitto_disconnect(c->m);
 		mosquitto_loop_write(c->m, 1);
+		c->mqtt_socket = false;
 	}
+	c->connected = false;
+	c->st.connected = false;
 	c->done = true;
 	lws_cancel_service(c->ctx);
 }
@@ -170,6 +177,9 @@ turn(lws_sorted_usec_list_t *sul)
 	}
 	if (c->mqtt_socket && rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_loop_misc(c->m);
+	finish_if_done(c);
+	if (c->stop == INGEST_CLOSING)
+		return;
 	if (c->mqtt_socket &&
 	    (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->m) < 0))
 		lost(c, rc);
