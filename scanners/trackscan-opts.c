@@ -9,13 +9,17 @@
 #include <strings.h>
 
 #include "ingest-client.h"
-
+#include "mqtt-topic.h"
 
 static const char usage[] =
 "usage: trackscan --server ws://HOST:PORT[/PATH] --scanner ID\n"
 "                 [--token T | --token-file FILE]\n"
 "                 [--adapter hciN] [options]\n"
-"       trackscan --replay FILE (--print | --server URL --scanner ID) ...\n"
+"       trackscan --mqtt mqtt://HOST[:PORT] --site ID --scanner ID\n"
+"                 [--mqtt-user U] [--mqtt-password-file FILE]\n"
+"                 [--mqtt-cafile PEM] [--adapter hciN] [options]\n"
+"       trackscan --replay FILE (--print | --server URL --scanner ID |\n"
+"                 --mqtt URL --site ID --scanner ID) ...\n"
 "\n"
 "Scans Bluetooth LE advertisements (passive, duplicates kept) and sends\n"
 "them to trackd as track-ingest.v1 reports from scanner ID.\n"
@@ -24,6 +28,15 @@ static const char usage[] =
 "  --token T           bearer token for it (a scanner token; visible in\n"
 "                      ps: --token-file or TRACK_TOKEN are not)\n"
 "  --token-file FILE   the token is FILE's first line\n"
+"  --mqtt URL          publish to the MQTT broker at mqtt://HOST[:PORT]\n"
+"                      (or mqtts://) instead, with QoS 1, on\n"
+"                      libtrack/<site>/reports/<scanner>, for trackd --mqtt\n"
+"  --site ID           with --mqtt: the site's id (its site file's \"site\")\n"
+"  --mqtt-user U       with --mqtt: the broker login (the broker's ACL\n"
+"                      decides where it may publish)\n"
+"  --mqtt-password-file FILE  the password is FILE's first line (else\n"
+"                      TRACK_MQTT_PASSWORD)\n"
+"  --mqtt-cafile PEM   with mqtts://: the CA to trust (else the system's)\n"
 "  --scanner ID        this scanner's id in the site file\n"
 "  --adapter hciN      the Bluetooth adapter (default: the first)\n"
 "  --legacy            legacy scanning even where extended is supported\n"
@@ -33,8 +46,9 @@ static const char usage[] =
 "  --print             write the reports to stdout as JSON lines instead\n"
 "                      of sending them\n"
 "  --batch-ms N        send every N ms (default 250)\n"
-"  --buffer N          reports kept while trackd is unreachable; the\n"
-"                      oldest are dropped beyond (default 20000)\n"
+"  --buffer N          reports kept while trackd (or the broker) is\n"
+"                      unreachable; the oldest are dropped beyond\n"
+"                      (default 20000)\n"
 "  --drain S           at the end of a replay, wait up to S s for trackd\n"
 "                      to take what is queued (default 10)\n"
 "  --allow-uuid UUID   report only iBeacons with this proximity UUID,\n"
@@ -49,13 +63,19 @@ static const char usage[] =
 enum {
 	O_SERVER = 256, O_TOKEN, O_TOKEN_FILE, O_SCANNER, O_ADAPTER, O_LEGACY, O_REPLAY,
 	O_REALTIME, O_PRINT, O_BATCH, O_BUFFER, O_DRAIN, O_UUID, O_PREFIX,
-	O_MAC, O_KONTAKT, O_QUIET, O_HELP,
+	O_MAC, O_KONTAKT, O_QUIET, O_HELP, O_MQTT, O_MQTT_USER,
+	O_MQTT_PASSWORD_FILE, O_MQTT_CAFILE, O_SITE,
 };
 
 static const struct option longopts[] = {
 	{ "server", required_argument, NULL, O_SERVER },
 	{ "token", required_argument, NULL, O_TOKEN },
 	{ "token-file", required_argument, NULL, O_TOKEN_FILE },
+	{ "mqtt", required_argument, NULL, O_MQTT },
+	{ "mqtt-user", required_argument, NULL, O_MQTT_USER },
+	{ "mqtt-password-file", required_argument, NULL, O_MQTT_PASSWORD_FILE },
+	{ "mqtt-cafile", required_argument, NULL, O_MQTT_CAFILE },
+	{ "site", required_argument, NULL, O_SITE },
 	{ "scanner", required_argument, NULL, O_SCANNER },
 	{ "adapter", required_argument, NULL, O_ADAPTER },
 	{ "legacy", no_argument, NULL, O_LEGACY },
@@ -119,15 +139,52 @@ grow(void *vp, size_t *n, size_t size, const void *elem)
 	return true;
 }
 
+/* --mqtt against the options of trackd's WebSocket and --print, and what
+ * its topic needs: the site and scanner ids. 0, or -1 said why. */
+static int
+check_mqtt(const struct scan_opts *o)
+{
+	const char *bad;
+
+	if (o->server || o->token || o->token_file || o->print) {
+		fprintf(stderr, "trackscan: %s\n", o->server ?
+			"--mqtt and --server: give one (trackd --mqtt takes "
+			"the reports from the broker)" : o->print ?
+			"--print and --mqtt cannot be used together" :
+			"--token and --token-file go with --server: over --mqtt "
+			"the broker checks the scanner (--mqtt-user)");
+		return -1;
+	}
+	if (!o->site || !o->scanner) {
+		fprintf(stderr, "trackscan: --mqtt needs --%s ID (the topic is "
+			"libtrack/<site>/reports/<scanner>; the site id is the "
+			"site file's \"site\")\n", o->site ? "scanner" : "site");
+		return -1;
+	}
+	bad = mqtt_topic_level_ok(o->site);
+	if (!bad)
+		bad = mqtt_topic_level_ok(o->scanner);
+	if (bad) {
+		fprintf(stderr, "trackscan: --%s '%s': %s\n",
+			mqtt_topic_level_ok(o->site) ? "site" : "scanner",
+			mqtt_topic_level_ok(o->site) ? o->site : o->scanner,
+			bad);
+		return -1;
+	}
+	return 0;
+}
+
 int
 scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 {
 	uint8_t b16[16], b6[6];
+	char why[512];
 	double d;
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof *o);
+	o->mqtt.opt = "mqtt";
 	o->batch_ms = 250;
 	o->buffer = 20000;
 	o->drain_s = 10;
@@ -138,6 +195,11 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 		case O_TOKEN: o->token = optarg; break;
 		case O_TOKEN_FILE: o->token_file = optarg; break;
 		case O_SCANNER: o->scanner = optarg; break;
+		case O_MQTT: o->mqtt.url = optarg; break;
+		case O_MQTT_USER: o->mqtt.user = optarg; break;
+		case O_MQTT_PASSWORD_FILE: o->mqtt.password_file = optarg; break;
+		case O_MQTT_CAFILE: o->mqtt.cafile = optarg; break;
+		case O_SITE: o->site = optarg; break;
 		case O_ADAPTER: o->adapter = optarg; break;
 		case O_LEGACY: o->legacy = true; break;
 		case O_REPLAY: o->replay = optarg; break;
@@ -205,10 +267,23 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 			"--help)\n", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (o->mqtt.url && check_mqtt(o) < 0)
+		return EXIT_USAGE;
+	if (!o->mqtt.url && o->site) {
+		fprintf(stderr, "trackscan: --site goes with --mqtt (the site "
+			"of its topics)\n");
+		return EXIT_USAGE;
+	}
+	if (ingest_mqtt_opts_check("trackscan", &o->mqtt, why, sizeof why)) {
+		fprintf(stderr, "trackscan: %s\n", why);
+		return EXIT_USAGE;
+	}
+	if (o->mqtt.url)
+		goto checked;
 	if (o->print == !!o->server) {
 		fprintf(stderr, "trackscan: %s (see --help)\n", o->print ?
 			"--print and --server cannot be used together" :
-			"--server URL (or --print) is required");
+			"--server URL or --mqtt URL (or --print) is required");
 		return EXIT_USAGE;
 	}
 	if (o->server && !o->scanner) {
@@ -218,23 +293,23 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 	}
 	if (o->server) {
 		struct ws_url u;
-		const char *why = ingest_url_parse(o->server, &u);
+		const char *bad = ingest_url_parse(o->server, &u);
 
-		if (why) {
+		if (bad) {
 			fprintf(stderr, "trackscan: --server '%s': %s\n",
-				o->server, why);
+				o->server, bad);
 			return EXIT_USAGE;
 		}
 		static char token_buf[INGEST_MAX_TOKEN + 2];
-		char token_why[512];
 
 		if (ingest_token_get("trackscan", o->token, o->token_file,
 		                     token_buf, sizeof token_buf, &o->token,
-		                     token_why, sizeof token_why)) {
-			fprintf(stderr, "trackscan: %s\n", token_why);
+		                     why, sizeof why)) {
+			fprintf(stderr, "trackscan: %s\n", why);
 			return EXIT_USAGE;
 		}
 	}
+checked:
 	if (o->realtime && !o->replay) {
 		fprintf(stderr, "trackscan: --realtime goes with --replay\n");
 		return EXIT_USAGE;

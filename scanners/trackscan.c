@@ -5,8 +5,9 @@
  * the HCI socket without blocking (or reads the next events of a --replay
  * file); each advertisement is parsed (adv.c), filtered, and copied into
  * a ring of reports sized at start.  Every --batch-ms the ring becomes
- * ingest messages for the client (ingest-client.c), which queues them,
- * bounded, while trackd is away; or, with --print, JSON lines on stdout.
+ * ingest messages for the client (ingest-client.c), which sends them to
+ * trackd (or, with --mqtt, publishes them to a broker) and queues them,
+ * bounded, while it is away; or, with --print, JSON lines on stdout.
  * Nothing on the way from the socket to the ring allocates or blocks.
  */
 #include "trackscan.h"
@@ -476,13 +477,17 @@ run(struct scan *s)
 		fprintf(stderr, "trackscan: cannot set up libwebsockets\n");
 		return EXIT_FAILURE;
 	}
-	if (s->o->server) {
+	if (s->o->server || s->o->mqtt.url) {
 		struct ingest_client_config cfg;
 
 		memset(&cfg, 0, sizeof cfg);
 		cfg.prog = "trackscan";
-		cfg.url = s->o->server;
+		cfg.url = s->o->mqtt.url ? s->o->mqtt.url : s->o->server;
 		cfg.token = s->o->token;
+		cfg.site = s->o->site;
+		cfg.mqtt_user = s->o->mqtt.user;
+		cfg.mqtt_password = s->o->mqtt.password;
+		cfg.mqtt_cafile = s->o->mqtt.cafile;
 		cfg.max_reports = (size_t)s->o->buffer;
 		cfg.seed = (uint64_t)wall_us() ^ (uint64_t)getpid() << 32;
 		cfg.quiet = s->o->quiet;

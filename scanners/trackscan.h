@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "adv.h"
+#include "ingest-client.h"
 
 #define EXIT_USAGE 2
 
@@ -31,6 +32,10 @@ struct scan_opts {
 	const char *server;
 	const char *token;
 	const char *token_file;
+	/* --mqtt...: published to the broker instead, on
+	 * libtrack/<site>/reports/<scanner>. */
+	struct ingest_mqtt_opts mqtt;
+	const char *site;       /* the site file's id (with --mqtt) */
 	const char *scanner;
 	const char *adapter;    /* "hci0"; NULL: the first one */
 	const char *replay;

@@ -68,9 +68,9 @@ export function run(cmd, args, opts = {}) {
 	return p;
 }
 
-// Runs to the end: {code, signal, stdout, stderr}.
-export async function runToEnd(cmd, args, ms = 30000) {
-	const p = run(cmd, args);
+// Runs to the end: {code, signal, stdout, stderr}; opts as spawn's.
+export async function runToEnd(cmd, args, ms = 30000, opts = {}) {
+	const p = run(cmd, args, opts);
 	const timer = setTimeout(() => p.proc.kill('SIGKILL'), ms);
 	const st = await p.exited;
 	clearTimeout(timer);

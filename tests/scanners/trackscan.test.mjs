@@ -106,7 +106,7 @@ test('without an adapter it says so and how to run without one', async () => {
 test('usage errors exit 2 with the reason', async () => {
 	let r = await runToEnd(TRACKSCAN, ['--replay', 'x']);
 	assert.equal(r.code, 2);
-	assert.match(r.stderr, /--server URL \(or --print\) is required/);
+	assert.match(r.stderr, /--server URL or --mqtt URL \(or --print\) is required/);
 	r = await runToEnd(TRACKSCAN, ['--print', '--allow-uuid', 'nope']);
 	assert.equal(r.code, 2);
 	assert.match(r.stderr, /expected a UUID/);
@@ -248,4 +248,53 @@ test('while trackd is unreachable the queue is bounded: the oldest are dropped, 
 	// 200 heard, at most 50 kept: 150 or more dropped in all.
 	const m = /(\d+) dropped, stopped/.exec(r.stderr);
 	assert.ok(m && Number(m[1]) === 200, r.stderr);
+});
+
+test('--mqtt: what goes with it and what does not, each a clear usage error', async () => {
+	const mqtt = ['--mqtt', 'mqtt://127.0.0.1:1883'];
+	const cases = [
+		[[...mqtt, '--scanner', 'ap-f0-01', '--replay', 'x'],
+			/--mqtt needs --site ID \(the topic is libtrack\/<site>\/reports\/<scanner>; the site id is the site file's "site"\)/],
+		[[...mqtt, '--site', 'demo-hospital', '--replay', 'x'], /--mqtt needs --scanner ID/],
+		[[...mqtt, '--site', 's', '--scanner', 'a', '--server', 'ws://127.0.0.1:1/'],
+			/--mqtt and --server: give one/],
+		[[...mqtt, '--site', 's', '--scanner', 'a', '--print'],
+			/--print and --mqtt cannot be used together/],
+		[[...mqtt, '--site', 's', '--scanner', 'a', '--token', 't'],
+			/--token and --token-file go with --server: over --mqtt the broker checks the scanner \(--mqtt-user\)/],
+		[[...mqtt, '--site', 's', '--scanner', 'a', '--token-file', 'f'],
+			/--token and --token-file go with --server/],
+		[[...mqtt, '--site', 'a/b', '--scanner', 'a'],
+			/--site 'a\/b': '\/', '\+' and '#' cannot be in an MQTT topic level/],
+		[[...mqtt, '--site', 's', '--scanner', 'ap#1'], /--scanner 'ap#1': /],
+		[['--mqtt', 'ws://127.0.0.1:1/', '--site', 's', '--scanner', 'a'],
+			/--mqtt 'ws:\/\/127\.0\.0\.1:1\/': expected mqtt:\/\/HOST\[:PORT\]/],
+		[['--mqtt', 'mqtt://u:pw@127.0.0.1', '--site', 's', '--scanner', 'a'],
+			/--mqtt-password-file/],
+		[[...mqtt, '--site', 's', '--scanner', 'a', '--mqtt-password-file',
+			path.join(dir, 'none')], /--mqtt-password-file .*none: No such file or directory/],
+		[['--print', '--mqtt-user', 'u'],
+			/--mqtt-user, --mqtt-password-file and --mqtt-cafile go with --mqtt/],
+		[['--print', '--site', 's'], /--site goes with --mqtt/],
+	];
+	for (const [args, re] of cases) {
+		const r = await runToEnd(TRACKSCAN, args);
+		assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
+		assert.match(r.stderr, re, args.join(' '));
+	}
+	const help = await runToEnd(TRACKSCAN, ['--help']);
+	assert.match(help.stdout, /--mqtt URL .*\n.*\n.*libtrack\/<site>\/reports\/<scanner>/);
+	assert.match(help.stdout, /--mqtt-password-file FILE/);
+});
+
+test('--mqtt with no broker there: it says so, retries, and the replay fails after --drain', async () => {
+	const port = await freePort();   // nobody listens there
+	const file = writeBtsnoop(path.join(dir, 'nobroker.btsnoop'),
+		steady(1, Date.now() / 1000 - 1));
+	const r = await runToEnd(TRACKSCAN, ['--replay', file, '--mqtt',
+		`mqtt://127.0.0.1:${port}`, '--site', 'demo-hospital', '--scanner',
+		'ap-f0-01', '--drain', '1']);
+	assert.equal(r.code, 1, r.stderr);
+	assert.match(r.stderr, new RegExp(`cannot connect to mqtt://127\\.0\\.0\\.1:${port} \\(.*\\); retrying in`));
+	assert.match(r.stderr, /0 reports sent .*, 10 dropped/);
 });
