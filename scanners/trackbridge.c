@@ -6,7 +6,8 @@
  * without waiting (so the broker, trackd and the timers share one
  * thread); each ESPresense message is decoded (bridge-msg.c), its room
  * mapped to a scanner, and kept; every --batch-ms the reports go to trackd
- * as one ingest message per scanner through the shared ingest client.  A
+ * as one ingest message per scanner through the shared ingest client
+ * (over its WebSocket, or with --publish through a broker).  A
  * message that cannot be used is counted by reason and the first few are
  * logged; none stops the bridge.  With --ha, the zones trackd puts the
  * tags in go back to the broker for Home Assistant (bridge-ha.c).
@@ -41,6 +42,7 @@ struct pending {
 struct bridge {
 	struct opts o;
 	json_t *site;
+	const char *site_id;    /* in site: its "site" */
 	struct bridge_map map;
 	struct lws_context *ctx;
 	struct ingest_client *client;
@@ -282,9 +284,11 @@ status(struct bridge *b)
 	ingest_client_state(b->client, state, sizeof state);
 	fprintf(stderr, "trackbridge: %llu messages (%llu used, %llu "
 		"skipped), %llu reports sent (%llu accepted, %llu rejected), "
-		"%llu dropped, trackd %s, broker %s\n", b->messages, b->used,
-		bad, st.sent, st.accepted, st.rejected, st.dropped + b->dropped,
-		state, b->mqtt_up ? "connected" : "disconnected");
+		"%llu dropped, %s %s, ESPresense broker %s\n", b->messages,
+		b->used, bad, st.sent, st.accepted, st.rejected,
+		st.dropped + b->dropped,
+		b->o.publish.url ? "publish broker" : "trackd", state,
+		b->mqtt_up ? "connected" : "disconnected");
 	for (int k = 1; k < BRIDGE_N_STATUS; k++) {
 		if (b->bad[k])
 			fprintf(stderr, "trackbridge:   %llu x %s\n", b->bad[k],
@@ -316,6 +320,15 @@ load_site(struct bridge *b)
 	if (!b->site) {
 		fprintf(stderr, "trackbridge: %s:%d: %s\n", b->o.site, err.line,
 			err.text);
+		return -1;
+	}
+	/* The site of the topics with --publish (ingest_client_create says
+	 * if it cannot be one). */
+	b->site_id = json_string_value(json_object_get(b->site, "site"));
+	if (b->o.publish.url && !b->o.publish_site && !b->site_id) {
+		fprintf(stderr, "trackbridge: %s: no \"site\" id for the "
+			"topics of --publish (give --publish-site ID)\n",
+			b->o.site);
 		return -1;
 	}
 	sc = json_object_get(b->site, "scanners");
@@ -371,8 +384,12 @@ setup(struct bridge *b)
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.prog = "trackbridge";
-	cfg.url = b->o.server;
-	cfg.token = b->o.token;
+	cfg.url = b->o.publish.url ? b->o.publish.url : b->o.server;
+	cfg.token = b->o.publish.url ? NULL : b->o.token;
+	cfg.site = b->o.publish_site ? b->o.publish_site : b->site_id;
+	cfg.mqtt_user = b->o.publish.user;
+	cfg.mqtt_password = b->o.publish.password;
+	cfg.mqtt_cafile = b->o.publish.cafile;
 	cfg.max_reports = (size_t)b->o.buffer;
 	cfg.seed = (uint64_t)mono_us() ^ (uint64_t)getpid() << 32;
 	cfg.quiet = b->o.quiet;

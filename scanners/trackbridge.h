@@ -18,15 +18,25 @@
 #include <mosquitto.h>
 
 #include "bridge-msg.h"
+#include "ingest-client.h"
 
 #define EXIT_USAGE 2
 
 struct opts {
+	/* The ESPresense broker it reads; the password from
+	 * --mqtt-password-file or $TRACK_ESPRESENSE_PASSWORD (--mqtt-password
+	 * still taken, with a warning: ps shows it). */
 	const char *mqtt_host;
 	int mqtt_port;
-	const char *mqtt_user, *mqtt_password;
+	const char *mqtt_user, *mqtt_password, *mqtt_password_file;
 	const char *prefix;
 	const char *server, *token, *token_file;
+	/* --publish...: the reports to a broker for trackd --mqtt instead of
+	 * trackd's WebSocket (--server then only for --ha's live stream), on
+	 * libtrack/<publish_site>/reports/<scanner>; publish_site NULL: the
+	 * site file's "site". */
+	struct ingest_mqtt_opts publish;
+	const char *publish_site;
 	const char *site;
 	const char *ha_prefix, *state_prefix;
 	const char *ha_token;   /* for the live stream (--ha) */

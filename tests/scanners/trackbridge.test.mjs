@@ -2,12 +2,14 @@
 // (config written here), a real trackd, and ESPresense messages published
 // as the nodes publish them.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { loadSite, makeToken, sleep } from '../trackd/trackd.mjs';
 import { Mqtt } from './mqtt.mjs';
-import { TRACKBRIDGE, freePort, mosquitto, run, tempDir, trackdOn } from './procs.mjs';
+import { TRACKBRIDGE, freePort, mosquitto, run, runToEnd, tempDir,
+	trackdOn } from './procs.mjs';
 
 const IBEACON = 'iBeacon:E5CA1ADE-F007-BA11-0000-000000000000-100-1';
 const TAG = IBEACON.toLowerCase();
@@ -146,4 +148,49 @@ test('the broker restarts: the bridge reconnects, subscribes again and goes on',
 	       Date.now() < end2)
 		await sleep(100);
 	assert.equal(await trackd.metric('trackd_reports_total'), before + 1);
+});
+
+test('usage: where the reports go, and the broker passwords, each a clear error', async () => {
+	const site = process.env.SITE || 'floorplans/demo/site.json';
+	const pub = ['--publish', 'mqtt://127.0.0.1:1883'];
+	const cases = [
+		[['--site', site], /--server URL \(or --publish URL\) is required/],
+		[[...pub, '--map', 'kitchen=ap-f0-04'],
+			/--publish needs --site FILE or --publish-site ID \(the topic is libtrack\/<site>\/reports\/<scanner>\)/],
+		[[...pub, '--site', site, '--server', 'ws://127.0.0.1:1/'],
+			/--publish and --server: give one \(with --publish, --server is only for --ha's live stream\)/],
+		[[...pub, '--site', site, '--token', 't'],
+			/--token and --token-file go with --server: over --publish the broker checks the login \(--publish-user\)/],
+		[[...pub, '--site', site, '--ha'],
+			/--ha needs --server \(trackd's live stream\) as well as --publish/],
+		[['--server', 'ws://127.0.0.1:1/', '--site', site, '--publish-site', 'x'],
+			/--publish-site goes with --publish/],
+		[['--server', 'ws://127.0.0.1:1/', '--site', site, '--publish-user', 'u'],
+			/--publish-user, --publish-password-file and --publish-cafile go with --publish/],
+		[['--publish', 'ws://127.0.0.1:1/', '--site', site],
+			/--publish 'ws:\/\/127\.0\.0\.1:1\/': expected mqtt:\/\/HOST\[:PORT\]/],
+		[[...pub, '--publish-site', 'a+b', '--map', 'kitchen=ap-f0-04'],
+			/--publish-site 'a\+b': /],
+		[[...pub, '--site', site, '--publish-cafile', '/nonexistent/ca.pem'],
+			/--publish-cafile \/nonexistent\/ca\.pem: No such file or directory/],
+		[['--server', 'ws://127.0.0.1:1/', '--site', site, '--mqtt-user', 'u',
+			'--mqtt-password', 'p', '--mqtt-password-file', 'f'],
+			/--mqtt-password and --mqtt-password-file: give one/],
+		[['--server', 'ws://127.0.0.1:1/', '--site', site,
+			'--mqtt-password-file', 'f'], /--mqtt-password-file goes with --mqtt-user/],
+		[['--server', 'ws://127.0.0.1:1/', '--site', site, '--mqtt-user', 'u',
+			'--mqtt-password-file', '/nonexistent/pw'],
+			/--mqtt-password-file \/nonexistent\/pw: No such file or directory/],
+	];
+	for (const [args, re] of cases) {
+		const r = await runToEnd(TRACKBRIDGE, args);
+		assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
+		assert.match(r.stderr, re, args.join(' '));
+	}
+	// A site file without a "site" id cannot name the topics.
+	const noId = path.join(tempDir('bridge-site-'), 'site.json');
+	writeFileSync(noId, JSON.stringify({ scanners: [{ id: 'ap-1' }] }));
+	const r = await runToEnd(TRACKBRIDGE, [...pub, '--site', noId]);
+	assert.equal(r.code, 1, r.stderr);
+	assert.match(r.stderr, /site\.json: no "site" id for the topics of --publish \(give --publish-site ID\)/);
 });
