@@ -4,7 +4,11 @@
 // (its subscription and the QoS 1 messages waiting for it) survives a
 // restart of the broker.
 //
-// Environment: MOSQUITTO (the broker, default /usr/sbin/mosquitto); the
+// The scanner programs publish there too: trackscan replaying a btsnoop
+// capture, trackbridge reading ESPresense messages from the same broker.
+//
+// Environment: MOSQUITTO (the broker, default /usr/sbin/mosquitto),
+// TRACKSIM, TRACKSCAN and TRACKBRIDGE (default build/scanners/...); the
 // clients mosquitto_pub and mosquitto_passwd on the PATH.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -16,6 +20,8 @@ import { after, before, test } from 'node:test';
 
 import { ROOT, SITE, framesFor, loadSite, now, sleep, startTrackd, tempDir,
 	until } from './trackd.mjs';
+import { UUID, adIbeacon, legacyEvent, writeBtsnoop } from '../scanners/hci.mjs';
+import { TRACKBRIDGE, TRACKSCAN, run, runToEnd } from '../scanners/procs.mjs';
 
 const MOSQUITTO = process.env.MOSQUITTO || '/usr/sbin/mosquitto';
 const SITE_ID = loadSite().site;
@@ -24,6 +30,10 @@ const PASSWORD = 'not-a-real-secret';
 // Without the broker (scripts/install-deps.sh installs it) each test says
 // it was skipped and why.
 const skip = !existsSync(MOSQUITTO) && `no mosquitto broker at ${MOSQUITTO}`;
+// trackscan is built where libbluetooth is.
+const skipScan = skip || (!existsSync(TRACKSCAN) && `no trackscan at ${TRACKSCAN}`);
+const skipBridge = skip ||
+	(!existsSync(TRACKBRIDGE) && `no trackbridge at ${TRACKBRIDGE}`);
 
 const dir = tempDir('trackd-mqtt-');
 let broker, brokerPort, trackd;
@@ -47,7 +57,8 @@ function writeBrokerConfig() {
 	const passwd = path.join(dir, 'passwd');
 	const scanners = loadSite().scanners.map((s) => s.id);
 	writeFileSync(passwd, '');
-	for (const user of ['trackd', 'tracksim', ...scanners])
+	for (const user of ['trackd', 'tracksim', 'trackbridge', 'espresense',
+		...scanners])
 		execFileSync('mosquitto_passwd', ['-b', passwd, user, PASSWORD]);
 	writeFileSync(path.join(dir, 'acl'), [
 		'user trackd',
@@ -55,6 +66,15 @@ function writeBrokerConfig() {
 		'',
 		// The simulator speaks for every scanner.
 		'user tracksim',
+		`topic write libtrack/${SITE_ID}/reports/+`,
+		'',
+		// ESPresense nodes publish what they hear; the bridge reads it and
+		// speaks for the site scanners of their rooms.
+		'user espresense',
+		'topic write espresense/devices/#',
+		'',
+		'user trackbridge',
+		'topic read espresense/devices/#',
 		`topic write libtrack/${SITE_ID}/reports/+`,
 		'',
 		`pattern write libtrack/${SITE_ID}/reports/%u`,
@@ -280,6 +300,113 @@ test('tracksim --mqtt publishes one document per scanner that trackd takes', { s
 	const tags = (await trackd.get('/api/v1/tags')).json().tags;
 	assert.ok(tags.some((t) => loadSite().tags.some((s) => s.id === t.id)),
 		'a site tag located');
+});
+
+// A tag heard every 100 ms for the last seconds, as btmon would record it.
+function captureOf(file, major, minor, seconds) {
+	const t0 = now() - seconds;
+	const recs = [];
+	for (let i = 0; i < seconds * 10; i++)
+		recs.push({ t: t0 + i / 10, data: legacyEvent('c0:ff:ee:00:00:07',
+			adIbeacon(UUID, major, minor, -59), -60 - (i % 5)) });
+	return writeBtsnoop(file, recs);
+}
+
+test('trackscan --replay --mqtt: a capture\'s reports reach trackd through the broker', { skip: skipScan }, async () => {
+	const capture = captureOf(path.join(dir, 'scan.btsnoop'), 11, 12, 3);
+	const password = path.join(dir, 'ap-f0-01.password');
+	writeFileSync(password, `${PASSWORD}\n`, { mode: 0o600 });
+	const messages = await trackd.metric('trackd_mqtt_messages_total');
+	const reports = await trackd.metric('trackd_reports_total');
+	const r = await runToEnd(TRACKSCAN, ['--replay', capture,
+		'--mqtt', `mqtt://127.0.0.1:${brokerPort}`, '--site', SITE_ID,
+		'--scanner', 'ap-f0-01', '--mqtt-user', 'ap-f0-01',
+		'--mqtt-password-file', password, '--batch-ms', '100']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stderr, new RegExp(`publishing on libtrack/${SITE_ID}/reports/<scanner>`));
+	assert.match(r.stderr, /30 reports sent \(30 accepted, 0 rejected\), 0 dropped/);
+	await until(async () => await trackd.metric('trackd_reports_total') ===
+		reports + 30, 3000, 'the 30 reports in trackd');
+	assert.ok(await trackd.metric('trackd_mqtt_messages_total') > messages);
+	const tag = await trackd.waitLocated(`ibeacon:${UUID}-11-12`);
+	assert.equal(tag.floor, 'f0');
+});
+
+test('trackscan --mqtt as another scanner than its login: the ACL keeps it off', { skip: skipScan }, async () => {
+	const capture = captureOf(path.join(dir, 'other.btsnoop'), 13, 14, 1);
+	const reports = await trackd.metric('trackd_reports_total');
+	// MQTT 3.1.1 does not tell a publisher the broker dropped its message.
+	const r = await runToEnd(TRACKSCAN, ['--replay', capture,
+		'--mqtt', `mqtt://127.0.0.1:${brokerPort}`, '--site', SITE_ID,
+		'--scanner', 'ap-f0-02', '--mqtt-user', 'ap-f0-01', '--quiet'],
+	30000, { env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
+	assert.equal(r.code, 0, r.stderr);
+	const docs = await publishPlacements([
+		{ tag: 'mqtt-0010', floor: 'f0', x: 18, y: 11 }]);
+	await trackd.waitLocated('mqtt-0010');
+	assert.equal((await trackd.get(`/api/v1/tags/${encodeURIComponent(
+		`ibeacon:${UUID}-13-14`)}`)).status, 404);
+	assert.equal(await trackd.metric('trackd_reports_total') - reports,
+		docs.reduce((n, d) => n + d.reports.length, 0),
+		'only the placement\'s reports taken');
+});
+
+const IBEACON = 'iBeacon:E5CA1ADE-F007-BA11-0000-000000000000-200-2';
+
+// What a node in room publishes for a device it hears (QoS 1 here, so
+// that it is at the broker when this resolves).
+function espresense(room, rssi) {
+	return publish(`espresense/devices/${IBEACON}/${room}`, JSON.stringify({
+		id: IBEACON, idType: 1, 'rssi@1m': -59, rssi, raw: 2.1, distance: 1.9,
+		mac: 'c0ffee000002', interval: 100 }), { user: 'espresense' });
+}
+
+test('trackbridge --publish: ESPresense messages from the broker reach trackd --mqtt', { skip: skipBridge }, async () => {
+	const password = path.join(dir, 'trackbridge.password');
+	writeFileSync(password, `${PASSWORD}\n`, { mode: 0o600 });
+	const reports = await trackd.metric('trackd_reports_total');
+	const messages = await trackd.metric('trackd_mqtt_messages_total');
+	// One broker both ways, one login; the ESPresense side's password from
+	// the environment, the publishing side's from a file.
+	const bridge = run(TRACKBRIDGE, ['--mqtt', `127.0.0.1:${brokerPort}`,
+		'--mqtt-user', 'trackbridge',
+		'--publish', `mqtt://127.0.0.1:${brokerPort}`,
+		'--publish-user', 'trackbridge', '--publish-password-file', password,
+		'--site', SITE, '--batch-ms', '100'],
+	{ env: { ...process.env, TRACK_ESPRESENSE_PASSWORD: PASSWORD } });
+	try {
+		await bridge.waitFor(/subscribed to espresense\/devices\/\+\/\+/);
+		await bridge.waitFor(new RegExp(`publishing on libtrack/${SITE_ID}/reports/<scanner>`));
+		for (let k = 0; k < 5; k++) {
+			await Promise.all([espresense('ap-f0-01', -72),
+				espresense('ap-f0-02', -60), espresense('ap-f0-03', -70)]);
+			await sleep(100);
+		}
+		await until(async () => await trackd.metric('trackd_reports_total') ===
+			reports + 15, 5000, 'the 15 reports in trackd');
+		assert.ok(await trackd.metric('trackd_mqtt_messages_total') > messages);
+		const tag = await trackd.waitLocated(IBEACON.toLowerCase());
+		assert.equal(tag.floor, 'f0');
+	} finally {
+		const st = await bridge.kill('SIGTERM');
+		assert.equal(st.code, 0, bridge.stderr);
+	}
+	assert.match(bridge.stderr, /15 reports sent \(15 accepted, 0 rejected\), 0 dropped, publish broker/);
+});
+
+test('trackbridge --mqtt-password still logs in, with a warning', { skip: skipBridge }, async () => {
+	const bridge = run(TRACKBRIDGE, ['--mqtt', `127.0.0.1:${brokerPort}`,
+		'--mqtt-user', 'trackbridge', '--mqtt-password', PASSWORD,
+		'--publish', `mqtt://127.0.0.1:${brokerPort}`,
+		'--publish-user', 'trackbridge', '--publish-site', SITE_ID,
+		'--map', 'kitchen=ap-f0-04'],
+	{ env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
+	try {
+		await bridge.waitFor(/subscribed to espresense/);
+		assert.match(bridge.stderr, /warning: --mqtt-password is visible to every user of this host \(ps\); use --mqtt-password-file or TRACK_ESPRESENSE_PASSWORD/);
+	} finally {
+		await bridge.kill('SIGTERM');
+	}
 });
 
 test('options: a bad URL or a password on the command line is refused', async () => {
