@@ -174,6 +174,48 @@ check_mqtt(const struct scan_opts *o)
 	return 0;
 }
 
+/* --server (or --print): its URL, --scanner, and the token. 0, or -1
+ * said why. */
+static int
+check_server(struct scan_opts *o)
+{
+	static char token_buf[INGEST_MAX_TOKEN + 2];
+	char why[512];
+	struct ws_url u;
+	const char *bad;
+
+	if (o->site) {
+		fprintf(stderr, "trackscan: --site goes with --mqtt (the site "
+			"of its topics)\n");
+		return -1;
+	}
+	if (o->print == !!o->server) {
+		fprintf(stderr, "trackscan: %s (see --help)\n", o->print ?
+			"--print and --server cannot be used together" :
+			"--server URL or --mqtt URL (or --print) is required");
+		return -1;
+	}
+	if (!o->server)
+		return 0;
+	if (!o->scanner) {
+		fprintf(stderr, "trackscan: --server needs --scanner ID, the "
+			"scanner's id in the site file\n");
+		return -1;
+	}
+	bad = ingest_url_parse(o->server, &u);
+	if (bad) {
+		fprintf(stderr, "trackscan: --server '%s': %s\n", o->server,
+			bad);
+		return -1;
+	}
+	if (ingest_token_get("trackscan", o->token, o->token_file, token_buf,
+	                     sizeof token_buf, &o->token, why, sizeof why)) {
+		fprintf(stderr, "trackscan: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
 int
 scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 {
@@ -267,49 +309,12 @@ scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 			"--help)\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (o->mqtt.url && check_mqtt(o) < 0)
+	if (o->mqtt.url ? check_mqtt(o) < 0 : check_server(o) < 0)
 		return EXIT_USAGE;
-	if (!o->mqtt.url && o->site) {
-		fprintf(stderr, "trackscan: --site goes with --mqtt (the site "
-			"of its topics)\n");
-		return EXIT_USAGE;
-	}
 	if (ingest_mqtt_opts_check("trackscan", &o->mqtt, why, sizeof why)) {
 		fprintf(stderr, "trackscan: %s\n", why);
 		return EXIT_USAGE;
 	}
-	if (o->mqtt.url)
-		goto checked;
-	if (o->print == !!o->server) {
-		fprintf(stderr, "trackscan: %s (see --help)\n", o->print ?
-			"--print and --server cannot be used together" :
-			"--server URL or --mqtt URL (or --print) is required");
-		return EXIT_USAGE;
-	}
-	if (o->server && !o->scanner) {
-		fprintf(stderr, "trackscan: --server needs --scanner ID, the "
-			"scanner's id in the site file\n");
-		return EXIT_USAGE;
-	}
-	if (o->server) {
-		struct ws_url u;
-		const char *bad = ingest_url_parse(o->server, &u);
-
-		if (bad) {
-			fprintf(stderr, "trackscan: --server '%s': %s\n",
-				o->server, bad);
-			return EXIT_USAGE;
-		}
-		static char token_buf[INGEST_MAX_TOKEN + 2];
-
-		if (ingest_token_get("trackscan", o->token, o->token_file,
-		                     token_buf, sizeof token_buf, &o->token,
-		                     why, sizeof why)) {
-			fprintf(stderr, "trackscan: %s\n", why);
-			return EXIT_USAGE;
-		}
-	}
-checked:
 	if (o->realtime && !o->replay) {
 		fprintf(stderr, "trackscan: --realtime goes with --replay\n");
 		return EXIT_USAGE;
