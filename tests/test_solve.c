@@ -9,6 +9,8 @@
 
 #include "track/track.h"
 
+#include "libtrack/src/track-private.h"
+
 static track_solver *solver;
 
 static void
@@ -415,4 +417,75 @@ Test(solve, a_site_far_from_the_origin_is_solved_as_precisely)
 	cr_assert_eq(track_solver_solve(solver, o, 6, &p, NULL, &s), TRACK_OK);
 	cr_expect_lt(hypot(s.x - 10017.3, s.y - 10008.6), 0.01, "(%.4f, %.4f)",
 	             s.x, s.y);
+}
+
+/* The solver searches with gsl_multilarge_nlinear (the callback forms the
+ * 2x2 normal equations) where it used gsl_multifit_nlinear (GSL forms
+ * them from the n x 2 Jacobian): the same trust-region LM, Cholesky and
+ * More's scaling, so the same steps but for rounding. On the geometry the
+ * engine hands it (the nearest 3 to 12 of a grid of scanners, 6 dB
+ * shadowing, the power free or not, from the centroid or from a guess a
+ * few metres off), both stop at the same point. */
+Test(solve, the_large_problem_driver_reaches_the_optimum_multifit_reaches)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	track_solver *ref;
+	static const size_t sizes[] = { 3, 4, 5, 6, 8, 12 };
+	const int trials = 6000;
+	int same_iter = 0, mm = 0, far = 0;
+	double worst = 0.0, worst_cost = 0.0, worst_any = 0.0;
+
+	cr_assert_eq(track_solver_create(16, &ref), TRACK_OK);
+	cr_assert_eq(track__solver_use_multifit(ref), TRACK_OK);
+	gsl_rng_set(rng, 7);
+	for (int k = 0; k < trials; k++) {
+		size_t n = sizes[k % 6];
+		double x = 40.0 * gsl_rng_uniform(rng);
+		double y = 20.0 * gsl_rng_uniform(rng);
+		double guess[2] = { x + gsl_ran_gaussian(rng, 3.0),
+			            y + gsl_ran_gaussian(rng, 3.0) };
+		track_solve_params p = params(-59, k % 8 < 6 ? 4.0 : 0.0);
+		const double *g = k % 4 == 3 ? guess : NULL;
+		track_obs o[12];
+		track_solution a, b;
+		double d;
+
+		p.x_min = p.y_min = 0.0;
+		p.x_max = 40.0;
+		p.y_max = 20.0;
+		observe(o, n, x, y, 2.0, -59, 2.0);
+		for (size_t i = 0; i < n; i++)
+			o[i].rssi_dbm += gsl_ran_gaussian(rng, 6.0);
+		cr_assert_eq(track_solver_solve(solver, o, n, &p, g, &a),
+		             TRACK_OK);
+		cr_assert_eq(track_solver_solve(ref, o, n, &p, g, &b),
+		             TRACK_OK);
+		cr_assert_eq(a.method, b.method, "trial %d", k);
+		d = hypot(a.x - b.x, a.y - b.y);
+		if (d > worst_any)
+			worst_any = d;
+		if (a.iterations == b.iterations) {
+			same_iter++;
+			if (d > worst)
+				worst = d;
+			if (fabs(a.cost - b.cost) > worst_cost)
+				worst_cost = fabs(a.cost - b.cost);
+		}
+		mm += d > 0.005;
+		/* A step of rounding's size may cross the stop test and take
+		 * one step more or less: that moves the answer by less than
+		 * the stop threshold (at most 25 cm). */
+		far += d > 0.25;
+	}
+	track_solver_destroy(ref);
+	gsl_rng_free(rng);
+	cr_log_info("%d of %d the same steps (%g m, costs %g apart), "
+	            "%d over 5 mm apart, worst %g m",
+	            same_iter, trials, worst, worst_cost, mm, worst_any);
+	cr_expect_geq(same_iter, trials * 99 / 100, "%d of %d the same steps",
+	              same_iter, trials);
+	cr_expect_lt(worst, 1e-9, "%g m apart with the same steps", worst);
+	cr_expect_lt(worst_cost, 1e-9, "costs %g apart", worst_cost);
+	cr_expect_leq(mm, trials / 100, "%d answers over 5 mm apart", mm);
+	cr_expect_eq(far, 0, "%d answers more than 25 cm apart", far);
 }

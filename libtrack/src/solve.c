@@ -8,45 +8,37 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* The residual and Jacobian callbacks run ~10 times per solve: let GSL's
- * element accessors inline (they are still bounds-free only in here). */
+/* The driver's few accessors here inline too (solve-model.c). */
 #define HAVE_INLINE 1
 #define GSL_RANGE_CHECK_OFF 1
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_multilarge_nlinear.h>
 
-#define LN10 2.302585092994046
+#include "solve-private.h"
+#include "track-private.h"
 
-/* Metres: a distance floor so log10(d) stays finite at a scanner. */
-#define MIN_DIST 0.1
-/* Stiffness of the soft walls that keep the search inside the bounds: one
- * "sigma" per 5 cm outside, far stiffer than any RSSI residual. */
-#define WALL_PER_M 20.0
 /* Pseudo degrees of freedom for trusting the configured sigma when the
  * residuals say the noise is larger (see covariance()). */
 #define SIGMA_PRIOR_DOF 4.0
 
-struct problem {
-	const track_obs *obs;
-	size_t n;
-	const track_solve_params *p;
-	bool solve_tx;
-	double *ln_d2; /* scratch: ln(d^2) to each scanner, max_obs long */
-	double *res;   /* each reading minus the model at the answer (dB) */
-	double spread2; /* trace of the (x, y) covariance at the last J, m^2 */
-};
+/* What LM searches: (x, y); the power follows from them (best_power). */
+#define SEARCH_PARAMS 2
 
 struct track_solver {
 	size_t max_obs;
 	/* ws[k][n]: k = 1 when the tag's power is estimated too (one more
-	 * residual, its prior); n is the number of observations. GSL sizes a workspace for one problem
-	 * size, so every size is made once, up front. */
-	gsl_multifit_nlinear_workspace **ws[2];
-	struct problem prob;
+	 * residual, its prior); n is the number of observations. GSL sizes
+	 * a workspace for one problem size, so every size is made once, up
+	 * front. ref: gsl_multifit_nlinear's, the same way, only after
+	 * track__solver_use_multifit() (NULL until then). */
+	gsl_multilarge_nlinear_workspace **ws[2];
+	gsl_multifit_nlinear_workspace **ref[2];
+	struct track__solve_problem prob;
 	double *ln_d2;
 	double *res;
+	double *jac;
 	bool res_valid; /* res holds the last solve's residuals */
 };
 
@@ -57,185 +49,11 @@ n_params(bool solve_tx)
 	return solve_tx ? 3 : 2;
 }
 
-/* What LM searches: (x, y); the power follows from them (best_power). */
-#define SEARCH_PARAMS 2
-
-static size_t
-n_residuals(size_t n_obs, bool solve_tx)
-{
-	return n_obs + 2 + (solve_tx ? 1 : 0);
-}
-
-static double
-dist2(const track_obs *o, double x, double y)
-{
-	double dx = x - o->x, dy = y - o->y;
-	double d2 = dx * dx + dy * dy + o->dz * o->dz;
-
-	return d2 < MIN_DIST * MIN_DIST ? MIN_DIST * MIN_DIST : d2;
-}
-
-static double
-dist(const track_obs *o, double x, double y)
-{
-	return sqrt(dist2(o, x, y));
-}
-
-static double
-wall(double v, double lo, double hi, double *slope)
-{
-	if (v < lo) {
-		*slope = -WALL_PER_M;
-		return (lo - v) * WALL_PER_M;
-	}
-	if (v > hi) {
-		*slope = WALL_PER_M;
-		return (v - hi) * WALL_PER_M;
-	}
-	*slope = 0.0;
-	return 0.0;
-}
-
-/* pb->ln_d2 = ln(d^2) from (x, y) to each scanner: computed once per
- * point for both the best power and the residuals. */
-static void
-log_dist2(const struct problem *pb, double x, double y)
-{
-	for (size_t i = 0; i < pb->n; i++)
-		pb->ln_d2[i] = log(dist2(&pb->obs[i], x, y));
-}
-
-/* The tag's power enters the model linearly, so at any (x, y) its best
- * value has a closed form: the precision-weighted mean of the power each
- * scanner's reading implies at that point (rssi + 10 n log10 d) and of
- * the prior. LM then searches (x, y) alone over the residuals taken at
- * that power (variable projection): the same minimum as the joint
- * 3-parameter fit, reached in fewer and cheaper iterations. The point is
- * the one whose ln(d^2) are in pb->ln_d2. */
-static double
-best_power(const struct problem *pb)
-{
-	const track_solve_params *p = pb->p;
-	double prior_w, sum = 0.0;
-
-	if (!pb->solve_tx)
-		return p->tx_power_dbm;
-	/* 10 n log10(d) = (5 n / ln 10) ln(d^2): no square root. */
-	for (size_t i = 0; i < pb->n; i++)
-		sum += pb->obs[i].rssi_dbm +
-		       5.0 * pb->obs[i].n / LN10 * pb->ln_d2[i];
-	/* Weights relative to one observation's 1/sigma^2. */
-	prior_w = (p->sigma_db * p->sigma_db) /
-	          (p->tx_prior_db * p->tx_prior_db);
-	return (sum + prior_w * p->tx_power_dbm) / ((double)pb->n + prior_w);
-}
-
-static int
-residuals(const gsl_vector *v, void *data, gsl_vector *f)
-{
-	const struct problem *pb = data;
-	const track_solve_params *p = pb->p;
-	double x = gsl_vector_get(v, 0), y = gsl_vector_get(v, 1);
-	double tx, slope;
-	size_t i;
-
-	log_dist2(pb, x, y);
-	tx = best_power(pb);
-	for (i = 0; i < pb->n; i++) {
-		const track_obs *o = &pb->obs[i];
-		double model = tx - 5.0 * o->n / LN10 * pb->ln_d2[i];
-
-		gsl_vector_set(f, i, (o->rssi_dbm - model) / p->sigma_db);
-	}
-	gsl_vector_set(f, i++, wall(x, p->x_min, p->x_max, &slope));
-	gsl_vector_set(f, i++, wall(y, p->y_min, p->y_max, &slope));
-	if (pb->solve_tx)
-		gsl_vector_set(f, i, (tx - p->tx_power_dbm) / p->tx_prior_db);
-	return GSL_SUCCESS;
-}
-
-/* How far the answer is uncertain at this J: the trace of the inverse of
- * the (x, y) information, summed over the readings and the power prior
- * (the projected rows give the information with the power marginalised
- * out). Infinite when the geometry fixes no point. */
-static double
-spread2(const struct problem *pb, const gsl_matrix *J)
-{
-	double I00 = 0.0, I01 = 0.0, I11 = 0.0, det;
-	size_t rows = pb->n + 2 + (pb->solve_tx ? 1 : 0);
-
-	for (size_t r = 0; r < rows; r++) {
-		double a, b;
-
-		if (r == pb->n || r == pb->n + 1) /* the walls are not data */
-			continue;
-		a = gsl_matrix_get(J, r, 0);
-		b = gsl_matrix_get(J, r, 1);
-		I00 += a * a;
-		I01 += a * b;
-		I11 += b * b;
-	}
-	det = I00 * I11 - I01 * I01;
-	return det > 0.0 ? (I00 + I11) / det : INFINITY;
-}
-
-/* The Jacobian of the residuals at the best power: the (x, y) columns of
- * the joint problem projected off its power column. That column is a
- * constant (-1/sigma for each reading, 1/tau for the prior), so the
- * projection is exact: each reading's row loses the shared term
- * sum_j(g_j) / (sigma^2 W), with W = n / sigma^2 + 1 / tau^2, and the
- * prior's row gains sum_j(g_j) / (sigma tau W). */
-static int
-jacobian(const gsl_vector *v, void *data, gsl_matrix *J)
-{
-	struct problem *pb = data;
-	const track_solve_params *p = pb->p;
-	double x = gsl_vector_get(v, 0), y = gsl_vector_get(v, 1);
-	double sum[2] = { 0.0, 0.0 };
-	double slope;
-	size_t i;
-
-	for (i = 0; i < pb->n; i++) {
-		const track_obs *o = &pb->obs[i];
-		/* d(residual)/dx = 10 n (x - xi) / (ln10 d^2 sigma) */
-		double a = 10.0 * o->n / (LN10 * dist2(o, x, y) * p->sigma_db);
-		double gx = a * (x - o->x), gy = a * (y - o->y);
-
-		gsl_matrix_set(J, i, 0, gx);
-		gsl_matrix_set(J, i, 1, gy);
-		sum[0] += gx;
-		sum[1] += gy;
-	}
-	if (pb->solve_tx) {
-		double s2 = p->sigma_db * p->sigma_db;
-		double W = (double)pb->n / s2 +
-		           1.0 / (p->tx_prior_db * p->tx_prior_db);
-
-		for (size_t r = 0; r < pb->n; r++)
-			for (int c = 0; c < 2; c++)
-				gsl_matrix_set(J, r, c,
-				               gsl_matrix_get(J, r, c) -
-				                       sum[c] / (s2 * W));
-		for (int c = 0; c < 2; c++)
-			gsl_matrix_set(J, pb->n + 2, c,
-			               sum[c] / (p->sigma_db *
-			                         p->tx_prior_db * W));
-	}
-	pb->spread2 = spread2(pb, J);
-	wall(x, p->x_min, p->x_max, &slope);
-	gsl_matrix_set(J, i, 0, slope);
-	gsl_matrix_set(J, i++, 1, 0.0);
-	wall(y, p->y_min, p->y_max, &slope);
-	gsl_matrix_set(J, i, 0, 0.0);
-	gsl_matrix_set(J, i++, 1, slope);
-	return GSL_SUCCESS;
-}
-
 track_status
 track_solver_create(size_t max_obs, track_solver **out)
 {
-	gsl_multifit_nlinear_parameters params =
-		gsl_multifit_nlinear_default_parameters();
+	gsl_multilarge_nlinear_parameters params =
+		gsl_multilarge_nlinear_default_parameters();
 	track_solver *s;
 
 	if (!out || max_obs < 1 || max_obs > 4096)
@@ -246,27 +64,34 @@ track_solver_create(size_t max_obs, track_solver **out)
 	s->max_obs = max_obs;
 	s->ln_d2 = calloc(max_obs, sizeof *s->ln_d2);
 	s->res = calloc(max_obs, sizeof *s->res);
-	if (!s->ln_d2 || !s->res)
+	s->jac = calloc(2 * max_obs, sizeof *s->jac);
+	if (!s->ln_d2 || !s->res || !s->jac)
 		goto fail;
-	/* Cholesky on the 2x2 normal equations is 1.4x faster than
-	 * GSL's default QR here. Both report a singular step matrix through
-	 * GSL's error handler, which aborts by default (and the library may
-	 * not change it): LM's damping keeps the matrix positive definite
-	 * once the first Jacobian is not all zero, which start_is_flat()
-	 * guarantees. The dogleg methods solve undamped: keep LM, and keep
-	 * More's scaling: with D = I (Levenberg's) the damping fades away
-	 * over a column that stays zero, as it does for scanners in a line
-	 * through the tag, and the random degenerate inputs of the tests
-	 * then reach the abort. */
-	params.solver = gsl_multifit_nlinear_solver_cholesky;
+	/* The large-problem driver: the callback hands GSL J^T J and J^T f
+	 * (track__solve_normal) and GSL solves the 2x2 normal equations by
+	 * Cholesky, with none of the n x 2 matrix work of
+	 * gsl_multifit_nlinear (dgemv, dsyrk, dnrm2 on columns): the same
+	 * steps to rounding, 25% fewer instructions a solve. A singular
+	 * step matrix is reported through GSL's error handler, which aborts
+	 * by default (and the library may not change it): LM's damping
+	 * keeps the matrix positive definite once the first Jacobian is not
+	 * all zero, which start_is_flat() guarantees. The dogleg methods
+	 * solve undamped: keep LM, and keep More's scaling: with D = I
+	 * (Levenberg's) the damping fades away over a column that stays
+	 * zero, as it does for scanners in a line through the tag, and the
+	 * random degenerate inputs of the tests then reach the abort. These
+	 * are GSL's defaults; said here so that they stay. */
+	params.trs = gsl_multilarge_nlinear_trs_lm;
+	params.scale = gsl_multilarge_nlinear_scale_more;
+	params.solver = gsl_multilarge_nlinear_solver_cholesky;
 	for (int k = 0; k < 2; k++) {
 		s->ws[k] = calloc(max_obs + 1, sizeof *s->ws[k]);
 		if (!s->ws[k])
 			goto fail;
 		for (size_t n = 3; n <= max_obs; n++) {
-			s->ws[k][n] = gsl_multifit_nlinear_alloc(
-				gsl_multifit_nlinear_trust, &params,
-				n_residuals(n, k == 1), SEARCH_PARAMS);
+			s->ws[k][n] = gsl_multilarge_nlinear_alloc(
+				gsl_multilarge_nlinear_trust, &params,
+				track__solve_rows(n, k == 1), SEARCH_PARAMS);
 			if (!s->ws[k][n])
 				goto fail;
 		}
@@ -278,21 +103,61 @@ fail:
 	return TRACK_ENOMEM;
 }
 
+static void
+free_ref(track_solver *s)
+{
+	for (int k = 0; k < 2; k++) {
+		for (size_t n = 0; s->ref[k] && n <= s->max_obs; n++)
+			if (s->ref[k][n])
+				gsl_multifit_nlinear_free(s->ref[k][n]);
+		free(s->ref[k]);
+		s->ref[k] = NULL;
+	}
+}
+
+track_status
+track__solver_use_multifit(track_solver *s)
+{
+	gsl_multifit_nlinear_parameters params =
+		gsl_multifit_nlinear_default_parameters();
+
+	if (!s)
+		return TRACK_EINVAL;
+	/* main's choices for this driver: Cholesky, More's scaling, LM. */
+	params.solver = gsl_multifit_nlinear_solver_cholesky;
+	for (int k = 0; k < 2 && !s->ref[1]; k++) {
+		s->ref[k] = calloc(s->max_obs + 1, sizeof *s->ref[k]);
+		if (!s->ref[k])
+			goto fail;
+		for (size_t n = 3; n <= s->max_obs; n++) {
+			s->ref[k][n] = gsl_multifit_nlinear_alloc(
+				gsl_multifit_nlinear_trust, &params,
+				track__solve_rows(n, k == 1), SEARCH_PARAMS);
+			if (!s->ref[k][n])
+				goto fail;
+		}
+	}
+	return TRACK_OK;
+fail:
+	free_ref(s);
+	return TRACK_ENOMEM;
+}
+
 void
 track_solver_destroy(track_solver *s)
 {
 	if (!s)
 		return;
 	for (int k = 0; k < 2; k++) {
-		if (!s->ws[k])
-			continue;
-		for (size_t n = 0; n <= s->max_obs; n++)
+		for (size_t n = 0; s->ws[k] && n <= s->max_obs; n++)
 			if (s->ws[k][n])
-				gsl_multifit_nlinear_free(s->ws[k][n]);
+				gsl_multilarge_nlinear_free(s->ws[k][n]);
 		free(s->ws[k]);
 	}
+	free_ref(s);
 	free(s->ln_d2);
 	free(s->res);
+	free(s->jac);
 	free(s);
 }
 
@@ -360,7 +225,7 @@ centroid(const track_obs *obs, size_t n, const track_solve_params *p,
  * the residuals show more noise than sigma, scale up (never down: a lucky
  * small residual does not make the geometry better). */
 static bool
-covariance(const struct problem *pb, double x, double y, double tx,
+covariance(const struct track__solve_problem *pb, double x, double y, double tx,
            track_solution *out)
 {
 	const track_solve_params *p = pb->p;
@@ -370,8 +235,8 @@ covariance(const struct problem *pb, double x, double y, double tx,
 
 	for (size_t i = 0; i < pb->n; i++) {
 		const track_obs *o = &pb->obs[i];
-		double d = dist(o, x, y);
-		double a = 10.0 * o->n / (LN10 * d * d);
+		double d = sqrt(track__solve_dist2(o, x, y));
+		double a = 10.0 * o->n / (TRACK__LN10 * d * d);
 		double g[3] = { a * (x - o->x), a * (y - o->y), -1.0 };
 		double res = o->rssi_dbm - (tx - 10.0 * o->n * log10(d));
 
@@ -442,7 +307,7 @@ covariance(const struct problem *pb, double x, double y, double tx,
  * the process by default. Such a start tells nothing about direction
  * anyway. */
 static bool
-start_is_flat(const struct problem *pb, double x, double y)
+start_is_flat(const struct track__solve_problem *pb, double x, double y)
 {
 	for (size_t i = 0; i < pb->n; i++)
 		if (x != pb->obs[i].x || y != pb->obs[i].y)
@@ -480,25 +345,33 @@ params_valid(const track_obs *obs, size_t n, const track_solve_params *p)
 #define STOP_MAX_M 0.25
 #define MAX_ITER 50
 
+/* pb->spread2 is from the Jacobian at the new point. */
+static bool
+step_is_small(const struct track__solve_problem *pb, const gsl_vector *step)
+{
+	double stop = clampd(STOP_FRACTION * sqrt(pb->spread2), STOP_MIN_M,
+	                     STOP_MAX_M);
+	double dx = gsl_vector_get(step, 0), dy = gsl_vector_get(step, 1);
+
+	return dx * dx + dy * dy < stop * stop;
+}
+
+/* ref: the reference driver (track__solver_use_multifit) instead of w. */
 static int
-iterate(gsl_multifit_nlinear_workspace *w, const struct problem *pb,
-        unsigned *iter)
+iterate(gsl_multilarge_nlinear_workspace *w,
+        gsl_multifit_nlinear_workspace *ref,
+        const struct track__solve_problem *pb, unsigned *iter)
 {
 	for (*iter = 1; *iter <= MAX_ITER; (*iter)++) {
-		int rc = gsl_multifit_nlinear_iterate(w);
-		double dx, dy, stop;
+		int rc = ref ? gsl_multifit_nlinear_iterate(ref) :
+		               gsl_multilarge_nlinear_iterate(w);
 
 		/* No better point to be found near here: this one is it. */
 		if (rc == GSL_ENOPROG)
 			return GSL_SUCCESS;
 		if (rc != GSL_SUCCESS)
 			return rc;
-		/* pb->spread2 is from the Jacobian at the new point. */
-		stop = clampd(STOP_FRACTION * sqrt(pb->spread2), STOP_MIN_M,
-		              STOP_MAX_M);
-		dx = gsl_vector_get(w->dx, 0);
-		dy = gsl_vector_get(w->dx, 1);
-		if (dx * dx + dy * dy < stop * stop)
+		if (step_is_small(pb, ref ? ref->dx : w->dx))
 			return GSL_SUCCESS;
 	}
 	/* Out of iterations: the point reached is still the best found. */
@@ -506,18 +379,54 @@ iterate(gsl_multifit_nlinear_workspace *w, const struct problem *pb,
 	return GSL_SUCCESS;
 }
 
+/* The search from x0 with the solver's driver; the point it reached in
+ * x0. A GSL status. */
+static int
+search(track_solver *s, double x0[SEARCH_PARAMS], unsigned *iter)
+{
+	struct track__solve_problem *pb = &s->prob;
+	gsl_vector_view x0v = gsl_vector_view_array(x0, SEARCH_PARAMS);
+	size_t rows = track__solve_rows(pb->n, pb->solve_tx);
+	const gsl_vector *x;
+	int rc;
+
+	if (s->ref[1]) {
+		gsl_multifit_nlinear_workspace *ref =
+			s->ref[pb->solve_tx][pb->n];
+		gsl_multifit_nlinear_fdf fdf = {
+			.f = track__solve_f, .df = track__solve_jacobian,
+			.n = rows, .p = SEARCH_PARAMS, .params = pb,
+		};
+
+		rc = gsl_multifit_nlinear_init(&x0v.vector, &fdf, ref);
+		if (rc == GSL_SUCCESS)
+			rc = iterate(NULL, ref, pb, iter);
+		x = gsl_multifit_nlinear_position(ref);
+	} else {
+		gsl_multilarge_nlinear_workspace *w = s->ws[pb->solve_tx][pb->n];
+		gsl_multilarge_nlinear_fdf fdf = {
+			.f = track__solve_f, .df = track__solve_normal,
+			.n = rows, .p = SEARCH_PARAMS, .params = pb,
+		};
+
+		rc = gsl_multilarge_nlinear_init(&x0v.vector, &fdf, w);
+		if (rc == GSL_SUCCESS)
+			rc = iterate(w, NULL, pb, iter);
+		x = gsl_multilarge_nlinear_position(w);
+	}
+	x0[0] = gsl_vector_get(x, 0);
+	x0[1] = gsl_vector_get(x, 1);
+	return rc;
+}
+
 track_status
 track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
                    const track_solve_params *p, const double *guess_xy,
                    track_solution *out)
 {
-	gsl_multifit_nlinear_fdf fdf;
-	gsl_multifit_nlinear_workspace *w;
 	track_solution sol, start;
-	double x0[SEARCH_PARAMS];
-	gsl_vector_view x0v;
+	double x[SEARCH_PARAMS];
 	bool solve_tx;
-	int rc;
 
 	if (!s || !obs || !p || !out || n == 0 || n > s->max_obs ||
 	    !params_valid(obs, n, p))
@@ -531,46 +440,26 @@ track_solver_solve(track_solver *s, const track_obs *obs, size_t n,
 	}
 	solve_tx = p->tx_prior_db > 0.0 && n >= p->min_scanners_tx &&
 	           p->min_scanners_tx >= 3;
-	w = s->ws[solve_tx][n];
-	s->prob = (struct problem){ obs, n, p, solve_tx, s->ln_d2, s->res,
-	                            INFINITY };
+	s->prob = (struct track__solve_problem){ obs, n, p, solve_tx,
+	                                         s->ln_d2, s->res, s->jac,
+	                                         INFINITY };
 
-	x0[0] = start.x;
-	x0[1] = start.y;
+	x[0] = start.x;
+	x[1] = start.y;
 	if (guess_xy && isfinite(guess_xy[0]) && isfinite(guess_xy[1])) {
-		x0[0] = clampd(guess_xy[0], p->x_min, p->x_max);
-		x0[1] = clampd(guess_xy[1], p->y_min, p->y_max);
+		x[0] = clampd(guess_xy[0], p->x_min, p->x_max);
+		x[1] = clampd(guess_xy[1], p->y_min, p->y_max);
 	}
-	x0v = gsl_vector_view_array(x0, SEARCH_PARAMS);
-	if (start_is_flat(&s->prob, x0[0], x0[1])) {
+	if (start_is_flat(&s->prob, x[0], x[1]) ||
+	    search(s, x, &sol.iterations) != GSL_SUCCESS) {
 		*out = start;
 		out->method = TRACK_METHOD_CENTROID;
 		return TRACK_OK;
 	}
-
-	memset(&fdf, 0, sizeof fdf);
-	fdf.f = residuals;
-	fdf.df = jacobian;
-	fdf.n = n_residuals(n, solve_tx);
-	fdf.p = SEARCH_PARAMS;
-	fdf.params = &s->prob;
-
-	rc = gsl_multifit_nlinear_init(&x0v.vector, &fdf, w);
-	if (rc == GSL_SUCCESS)
-		rc = iterate(w, &s->prob, &sol.iterations);
-	if (rc != GSL_SUCCESS) {
-		*out = start;
-		out->method = TRACK_METHOD_CENTROID;
-		return TRACK_OK;
-	}
-	{
-		const gsl_vector *x = gsl_multifit_nlinear_position(w);
-
-		log_dist2(&s->prob, gsl_vector_get(x, 0), gsl_vector_get(x, 1));
-		sol.tx_power_dbm = best_power(&s->prob);
-		sol.x = clampd(gsl_vector_get(x, 0), p->x_min, p->x_max);
-		sol.y = clampd(gsl_vector_get(x, 1), p->y_min, p->y_max);
-	}
+	track__solve_log_dist2(&s->prob, x[0], x[1]);
+	sol.tx_power_dbm = track__solve_best_power(&s->prob);
+	sol.x = clampd(x[0], p->x_min, p->x_max);
+	sol.y = clampd(x[1], p->y_min, p->y_max);
 	sol.method = solve_tx ? TRACK_METHOD_SOLVE_TX : TRACK_METHOD_SOLVE;
 	if (!isfinite(sol.x) || !isfinite(sol.y) ||
 	    !covariance(&s->prob, sol.x, sol.y, sol.tx_power_dbm, &sol)) {

@@ -70,4 +70,10 @@ int track__segments_meet(const double a[2], const double b[2],
 /* The area of a simple polygon of n points. */
 double track__polygon_area(const double (*pt)[2], size_t n);
 
+/* ---- solve.c: search with gsl_multifit_nlinear's driver from now on
+ * instead of gsl_multilarge_nlinear's, the same model, to compare the
+ * two (tests). Allocates its workspaces; TRACK_ENOMEM leaves the solver
+ * on its own driver. */
+track_status track__solver_use_multifit(track_solver *s);
+
 #endif /* TRACK_PRIVATE_H */
