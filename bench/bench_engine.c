@@ -66,7 +66,7 @@ static void
 target(const char *what, double value, bool met)
 {
 	printf("# target %-44s %s\n", what,
-	       isnan(value) ? "unknown" : met ? "met" : "MISSED");
+	       isnan(value) ? "unknown" : met ? "ok" : "MISS");
 }
 
 /* ---- engine pipeline ----------------------------------------------------- */
@@ -164,6 +164,11 @@ bench_engine(size_t n_tags, unsigned rate, unsigned warmup_s,
 		metric(mname(prefix, "fixes_per_s"), solves / t_update, "fixes/s");
 		metric(mname(prefix, "update_ns_per_fix"), t_update * 1e9 / solves,
 		       "ns");
+		/* Every solve run, the second start's too. */
+		metric(mname(prefix, "lm_iterations_per_fix"),
+		       (double)(after.solve_iterations -
+		                before.solve_iterations) / solves,
+		       "iterations");
 		metric(mname(prefix, "allocs_per_report"), res.allocs_per_report,
 		       "allocs");
 		metric(mname(prefix, "allocs_timed"), alloc_rate(allocs, 1.0),
@@ -293,8 +298,8 @@ bench_solver(size_t n_obs, size_t n_solves, unsigned long seed)
 	res.solves_per_s = (double)n_solves / t;
 	snprintf(name, sizeof name, "solve_per_s_%zu_scanners", n_obs);
 	metric(name, res.solves_per_s, "solves/s");
-	snprintf(name, sizeof name, "solve_us_%zu_scanners", n_obs);
-	metric(name, t * 1e6 / (double)n_solves, "us");
+	snprintf(name, sizeof name, "solve_ns_%zu_scanners", n_obs);
+	metric(name, t * 1e9 / (double)n_solves, "ns");
 	snprintf(name, sizeof name, "solve_iterations_%zu_scanners", n_obs);
 	metric(name, (double)iterations / (double)n_solves, "iterations");
 	snprintf(name, sizeof name, "solve_allocs_%zu_scanners", n_obs);
@@ -466,8 +471,8 @@ main(int argc, char **argv)
 		if (sr.solves_per_s < worst_solves)
 			worst_solves = sr.solves_per_s;
 	}
-	target("engine_reports_per_s >= 1000000 (1 Hz tags)", er.reports_per_s,
-	       er.reports_per_s >= 1e6);
+	target("engine_reports_per_s >= 2000000 (1 Hz tags)", er.reports_per_s,
+	       er.reports_per_s >= 2e6);
 	target("solve_per_s >= 100000 (every case)", worst_solves,
 	       worst_solves >= 1e5);
 	target("engine_allocs_per_report == 0", er.allocs_per_report,

@@ -129,6 +129,7 @@ solve_from_both(track_engine *e, struct tag *t, size_t n,
 	if (track_solver_solve(e->solver, e->obs, n, sp, NULL, sol) != TRACK_OK)
 		return false;
 	e->stats.solves++;
+	e->stats.solve_iterations += sol->iterations;
 	res = track_solver_residuals(e->solver);
 	if (res)
 		memcpy(e->obs_res, res, n * sizeof *res);
@@ -137,11 +138,13 @@ solve_from_both(track_engine *e, struct tag *t, size_t n,
 	    hypot(sol->x - last[0], sol->y - last[1]) > sol->r) {
 		e->stats.solves_twice++;
 		if (track_solver_solve(e->solver, e->obs, n, sp, last,
-		                       &other) == TRACK_OK &&
-		    (res = track_solver_residuals(e->solver)) &&
-		    other.cost < sol->cost) {
-			*sol = other;
-			memcpy(e->obs_res, res, n * sizeof *res);
+		                       &other) == TRACK_OK) {
+			e->stats.solve_iterations += other.iterations;
+			res = track_solver_residuals(e->solver);
+			if (res && other.cost < sol->cost) {
+				*sol = other;
+				memcpy(e->obs_res, res, n * sizeof *res);
+			}
 		}
 	}
 	t->fix_solved = sol->method == TRACK_METHOD_SOLVE ||

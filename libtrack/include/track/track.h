@@ -410,6 +410,7 @@ typedef struct {
 	uint64_t rejected[16];       /* by -status */
 	uint64_t solves;             /* fixes solved */
 	uint64_t solves_twice;       /* of them, solved from the last fix too */
+	uint64_t solve_iterations;   /* LM steps, every solve run */
 	uint64_t fallbacks;          /* fixes from 1-2 scanners */
 	uint64_t gated;              /* fixes the Kalman gate refused */
 	uint64_t track_resets;       /* after silence, a move, a floor change */
