@@ -177,8 +177,9 @@ track__solve_normal(CBLAS_TRANSPOSE_t trans, const gsl_vector *v,
 			t0 += a * gsl_vector_get(u, i);
 			t1 += b * gsl_vector_get(u, i);
 		} else if (out) {
-			gsl_vector_set(out, i, a * gsl_vector_get(u, 0) +
-			                               b * gsl_vector_get(u, 1));
+			gsl_vector_set(out, i,
+			               a * gsl_vector_get(u, 0) +
+			                       b * gsl_vector_get(u, 1));
 		}
 	}
 	I00 += q[0] * q[0];

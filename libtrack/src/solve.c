@@ -71,7 +71,7 @@ track_solver_create(size_t max_obs, track_solver **out)
 	 * (track__solve_normal) and GSL solves the 2x2 normal equations by
 	 * Cholesky, with none of the n x 2 matrix work of
 	 * gsl_multifit_nlinear (dgemv, dsyrk, dnrm2 on columns): the same
-	 * steps to rounding, 25% fewer instructions a solve. A singular
+	 * steps to rounding, 21-27% fewer instructions a solve. A singular
 	 * step matrix is reported through GSL's error handler, which aborts
 	 * by default (and the library may not change it): LM's damping
 	 * keeps the matrix positive definite once the first Jacobian is not
@@ -403,7 +403,8 @@ search(track_solver *s, double x0[SEARCH_PARAMS], unsigned *iter)
 			rc = iterate(NULL, ref, pb, iter);
 		x = gsl_multifit_nlinear_position(ref);
 	} else {
-		gsl_multilarge_nlinear_workspace *w = s->ws[pb->solve_tx][pb->n];
+		gsl_multilarge_nlinear_workspace *w =
+			s->ws[pb->solve_tx][pb->n];
 		gsl_multilarge_nlinear_fdf fdf = {
 			.f = track__solve_f, .df = track__solve_normal,
 			.n = rows, .p = SEARCH_PARAMS, .params = pb,
