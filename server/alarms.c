@@ -75,6 +75,7 @@ alarms_distress(struct alarms *t, const char *tag, bool listed, int64_t t_us)
 	al->listed = listed;
 	al->opened_us = al->pressed_us = t_us;
 	al->open = true;
+	al->provisional = true;
 	al->seq = ++t->seq;
 	c.al = al;
 	c.opened = true;
@@ -92,6 +93,7 @@ alarms_restore(struct alarms *t, const struct alarm *from)
 	*al = *from;
 	al->seq = ++t->seq;
 	al->seq_pos = 0;
+	al->provisional = false;
 	if (al->id > t->ids)
 		t->ids = al->id;
 	c.al = al;
@@ -131,6 +133,49 @@ alarms_ack_end(struct alarms *t, struct alarm *al, const struct alarm *acked)
 {
 	*al = *acked;
 	al->seq = ++t->seq;
+}
+
+void
+alarms_set_id(struct alarms *t, struct alarm *al, uint64_t id)
+{
+	if (id > t->ids)
+		t->ids = id;
+	for (size_t i = 0; i < t->n; i++) {
+		struct alarm *o = &t->list[i];
+
+		/* Only a provisional number can clash with the database's:
+		 * another trackd handed it out meanwhile. */
+		if (o != al && o->id == id && o->provisional) {
+			o->id = ++t->ids;
+			o->seq = ++t->seq;
+		}
+	}
+	al->provisional = false;
+	if (al->id != id) {
+		al->id = id;
+		al->seq = ++t->seq;
+	}
+}
+
+struct alarm *
+alarms_acked_elsewhere(struct alarms *t, const struct alarm *stored)
+{
+	struct alarm *al;
+
+	if (stored->open)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		al = &t->list[i];
+		if (al->id != stored->id || al->provisional || !al->open)
+			continue;
+		al->open = false;
+		snprintf(al->acked_by, sizeof al->acked_by, "%s",
+		         stored->acked_by);
+		al->acked_us = stored->acked_us;
+		al->seq = ++t->seq;
+		return al;
+	}
+	return NULL;
 }
 
 size_t

@@ -31,12 +31,18 @@ struct alarm {
 	int64_t acked_us;
 	uint64_t seq;          /* changes, for the live stream */
 	uint64_t seq_pos;      /* the tag's position seq last followed */
+	/* The id is this trackd's own number, not yet the database's: with
+	 * --db, a new alarm's press is stored by (tag, opened_us), and the
+	 * row's id, whichever trackd stored the press first, replaces it
+	 * (alarms_set_id). Always false for a restored alarm. */
+	bool provisional;
 };
 
 struct alarms {
 	struct alarm *list;    /* cap of them, n in use */
 	size_t n, cap;
-	uint64_t ids;          /* the newest alarm's id */
+	uint64_t ids;          /* the largest id known: new ones go on after
+	                        * it */
 	uint64_t seq;          /* the newest change */
 };
 
@@ -60,7 +66,8 @@ struct alarms_change {
 };
 
 /* A distress press of tag (listed: the site names it) at t_us: a new
- * press on the tag's open alarm, or a new alarm with the next id. */
+ * press on the tag's open alarm, or a new alarm with the next id, a
+ * provisional one. */
 struct alarms_change alarms_distress(struct alarms *t, const char *tag,
                                      bool listed, int64_t t_us);
 /* At start: a stored alarm back into the table, open or acknowledged as
@@ -78,6 +85,21 @@ void alarms_ack_begin(const struct alarm *al, const char *by, int64_t now_us,
 /* ... and, once stored, al becomes *acked, with a new seq. */
 void alarms_ack_end(struct alarms *t, struct alarm *al,
                     const struct alarm *acked);
+
+/* The store says al (provisional) is alarm id: the press as stored by
+ * whichever trackd on the database stored it first. al takes id (a new
+ * seq when it changed) and is no longer provisional; a provisional alarm
+ * that held id already takes the next one, so that ids stay unique in the
+ * table. */
+void alarms_set_id(struct alarms *t, struct alarm *al, uint64_t id);
+/* The store says alarm stored->id was acknowledged (by another trackd on
+ * the same database, or before this one claimed the press): the open
+ * alarm of that id takes its acknowledgement (acked_by, acked_us), with a
+ * new seq. The alarm changed, or NULL when there is no open alarm of that
+ * id here (unknown, or acknowledged already: the first acknowledgement
+ * stored stands) or stored is not acknowledged. */
+struct alarm *alarms_acked_elsewhere(struct alarms *t,
+                                     const struct alarm *stored);
 
 /* How many are open (for /metrics). */
 size_t alarms_open(const struct alarms *t);

@@ -11,9 +11,9 @@
 #include "persist.h"
 #include "webhook.h"
 
-/* A distress event into the alarms, and what they did to the history, the
- * log and the webhook. True when it opened an alarm, which must be stored
- * before the update ends. */
+/* A distress event into the alarms, and a new press of a stored alarm
+ * into the history. True when it opened an alarm, which must be stored
+ * (announce_opened) before the update ends. */
 static bool
 distress(struct app *a, const track_event *ev)
 {
@@ -29,13 +29,37 @@ distress(struct app *a, const track_event *ev)
 		        ev->tag);
 		return false;
 	}
-	persist_alarm(a, c.al);
-	if (!c.opened)
-		return false;
-	log_user("alarm %llu opened: distress from %s\n",
-	         (unsigned long long)c.al->id, c.al->tag);
-	webhook_alarm(a, c.al, "opened");
-	return true;
+	/* A provisional alarm's newest press goes with its claim. */
+	if (!c.al->provisional)
+		persist_alarm(a, c.al);
+	return c.opened;
+}
+
+/* The alarms this update opened (provisional, numbered after ids0)
+ * stored by their press, which gives them the database's id, then logged
+ * and posted. With two trackd on one database both open the alarm of a
+ * press; the one that stored it first posts it. One that could not be
+ * stored is posted all the same, under its own number (a call for help
+ * goes out whatever the database does), and stored later by
+ * persist_tick(). */
+static void
+announce_opened(struct app *a, uint64_t ids0)
+{
+	for (size_t i = 0; i < a->alarms.n; i++) {
+		struct alarm *al = &a->alarms.list[i];
+		int first;
+
+		if (!al->open || !al->provisional || al->id <= ids0)
+			continue;
+		first = persist_claim(a, al);
+		log_user("alarm %llu opened: distress from %s%s\n",
+		         (unsigned long long)al->id, al->tag,
+		         first == 0   ? " (stored first by another trackd)"
+		         : first < 0 ? " (not stored yet: its number may change)"
+		                     : "");
+		if (first != 0)
+			webhook_alarm(a, al, "opened");
+	}
 }
 
 void
@@ -44,8 +68,10 @@ app_update(struct app *a, int64_t now_us)
 	track_position batch[256];
 	track_event ev[256];
 	bool opened = false;
+	uint64_t ids0 = a->alarms.ids;
 	size_t n;
 
+	persist_alarm_changes(a);
 	track_engine_update(a->engine, now_us);
 	while ((n = track_engine_changed(a->engine, batch, 256)) > 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -79,8 +105,10 @@ app_update(struct app *a, int64_t now_us)
 	/* Stored before anyone is told (the live stream, the webhook go out
 	 * after this update): an alarm that was shown comes back after a
 	 * crash, and its id is never handed out again. */
-	if (opened)
+	if (opened) {
+		announce_opened(a, ids0);
 		persist_now(a);
+	}
 }
 
 int
@@ -90,6 +118,12 @@ app_alarm_ack(struct app *a, struct alarm *al, const char *by,
 	struct alarm acked;
 	char note[4 * sizeof al->acked_by], name[4 * 64];
 
+	if (!al->open)
+		return 1;
+	/* Its press first: the acknowledgement is stored under the id every
+	 * trackd knows it by. */
+	if (al->provisional && persist_claim(a, al) < 0)
+		return -1;
 	if (!al->open)
 		return 1;
 	alarms_ack_begin(al, by, app_now_us(), &acked);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "restore.h"
 
@@ -158,6 +159,85 @@ persist_alarm_now(struct app *a, const struct alarm *al)
 		return -1;
 	}
 	return 0;
+}
+
+int
+persist_claim(struct app *a, struct alarm *al)
+{
+	struct store_alarm row;
+	int rc;
+
+	if (!a->store) {
+		alarms_set_id(&a->alarms, al, al->id);
+		return 1;
+	}
+	row = alarm_row(al);
+	rc = store_claim_alarm(a->store, &row);
+	if (rc < 0) {
+		note_failure(a, "cannot store an alarm (kept, retried each "
+		                "second)");
+		return -1;
+	}
+	alarms_set_id(&a->alarms, al, row.id);
+	if (row.acked) {
+		/* Acknowledged on another trackd before this one stored it. */
+		struct alarm stored = *al;
+
+		stored.open = false;
+		snprintf(stored.acked_by, sizeof stored.acked_by, "%s",
+		         row.acked_by);
+		stored.acked_us = row.acked_us;
+		alarms_acked_elsewhere(&a->alarms, &stored);
+	}
+	return rc;
+}
+
+/* Open alarms whose press could not be stored when they opened: once a
+ * second, until the database takes them. */
+static void
+claim_pending(struct app *a)
+{
+	for (size_t i = 0; i < a->alarms.n; i++) {
+		struct alarm *al = &a->alarms.list[i];
+		uint64_t was = al->id;
+
+		if (!al->open || !al->provisional)
+			continue;
+		if (persist_claim(a, al) < 0)
+			return;
+		log_user("alarm %llu stored, as alarm %llu\n",
+		         (unsigned long long)was, (unsigned long long)al->id);
+	}
+}
+
+static int
+changed_alarm(void *ud, const struct store_alarm *row)
+{
+	struct app *a = ud;
+	struct alarm stored = { .id = row->id, .open = !row->acked,
+		                .acked_us = row->acked_us };
+	const struct alarm *al;
+	char note[4 * sizeof stored.acked_by];
+
+	snprintf(stored.acked_by, sizeof stored.acked_by, "%s",
+	         row->acked_by);
+	al = alarms_acked_elsewhere(&a->alarms, &stored);
+	if (!al)
+		return 0;
+	/* Typed by a person: escaped, so that it forges no log line. */
+	escape_log(note, sizeof note, al->acked_by);
+	log_user("alarm %llu acknowledged on another trackd (note \"%s\")\n",
+	         (unsigned long long)al->id, note);
+	return 0;
+}
+
+void
+persist_alarm_changes(struct app *a)
+{
+	/* A failure is the lost connection, which the writes report (and
+	 * make again) each second: not logged here too. */
+	if (a->store)
+		store_alarm_changes(a->store, changed_alarm, a);
 }
 
 static void
@@ -363,6 +443,7 @@ persist_tick(struct app *a, int64_t now_us)
 	if (!a->store)
 		return;
 	keep_occupancy(a, now_us);
+	claim_pending(a);
 	flush(a, false);
 	snapshot(a, now_us, false);
 	purge(a, now_us);

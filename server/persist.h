@@ -43,5 +43,18 @@ void persist_now(struct app *a);
 /* An acknowledgement: written and synced now. 0, or -1 when it could not
  * be stored (the caller must then not acknowledge). */
 int persist_alarm_now(struct app *a, const struct alarm *al);
+/* A new alarm (al open, provisional) stored now, synced, by its press
+ * (store_claim_alarm): al takes the database's id, that of whichever
+ * trackd on the database stored the press first (alarms_set_id), and an
+ * acknowledgement already stored there. 1: this trackd stored it first
+ * (or runs without --db, where its own id stands); 0: another trackd
+ * had; -1: not stored (al stays provisional; persist_tick() tries
+ * again). */
+int persist_claim(struct app *a, struct alarm *al);
+/* Acknowledgements other trackd stored in the database since the last
+ * call (store_alarm_changes), into the alarm table (each a new seq for
+ * the live stream) and the log. Never waits; the loop calls it at every
+ * update. */
+void persist_alarm_changes(struct app *a);
 
 #endif

@@ -114,6 +114,15 @@ store_pg__prepare(store *s)
 		return -1;
 	}
 	PQclear(r);
+	/* On every connection: another trackd's acknowledgements are told
+	 * to this one (store_alarm_changes). */
+	r = PQexec(q->conn, "LISTEN " PG_ALARM_CHANNEL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		store_pg__fail(s, "LISTEN", r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
 	for (int i = 0; i < N_PG_STMT; i++) {
 		r = PQprepare(q->conn, stmt_name[i], stmt_sql[i], 0, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -124,6 +133,7 @@ store_pg__prepare(store *s)
 		PQclear(r);
 	}
 	q->prepared = true;
+	q->connections++;
 	return 0;
 }
 

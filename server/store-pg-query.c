@@ -3,6 +3,7 @@
  * caller's callback. A result is read whole (each is bounded by its
  * limit, or by the tags and zones there are), then handed on. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store-pg.h"
 
@@ -195,4 +196,65 @@ store_pg__occupancy(store *s, const char *zone, int64_t from_us,
 	}
 	PQclear(r);
 	return 0;
+}
+
+/* What store_alarm_changes() reads again on a new connection: every open
+ * alarm and this many of the newest acknowledged ones (as many as trackd
+ * keeps in memory, ALARMS_ACKED_KEPT). */
+#define CATCH_UP_ACKED 256
+
+static int
+alarm_by_id(store *s, uint64_t id, store_alarm_cb cb, void *ud)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+
+	store_pg__int(&p, (int64_t)id);
+	if (!(r = store_pg__run(s, PG_ALARM, &p)))
+		return -1;
+	if (PQntuples(r) == 1) {
+		struct store_alarm a = {
+			.id = (uint64_t)num(r, 0, 0),
+			.opened_us = num(r, 0, 2),
+			.pressed_us = num(r, 0, 3),
+			.acked = !PQgetisnull(r, 0, 5),
+			.acked_us = num(r, 0, 5),
+		};
+
+		copy_id(a.tag, text(r, 0, 1));
+		copy_id(a.acked_by, text(r, 0, 4));
+		cb(ud, &a);
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+store_pg__alarm_changes(store *s, store_alarm_cb cb, void *ud)
+{
+	struct store_pg *q = store_pg_of(s);
+	PGnotify *n;
+	int rc = 0;
+
+	/* A lost connection is made again by the next write (each second),
+	 * not here, several times a second. */
+	if (PQstatus(q->conn) != CONNECTION_OK)
+		return store_pg__fail(s, "notifications", NULL);
+	/* Reads what the socket holds; never waits. */
+	if (!PQconsumeInput(q->conn))
+		return store_pg__fail(s, "notifications", NULL);
+	if (q->listened != q->connections) {
+		q->listened = q->connections;
+		while ((n = PQnotifies(q->conn)))
+			PQfreemem(n);
+		return store_pg__alarms(s, CATCH_UP_ACKED, NULL, cb, ud);
+	}
+	while ((n = PQnotifies(q->conn))) {
+		uint64_t id = strtoull(n->extra, NULL, 10);
+
+		PQfreemem(n);
+		if (rc == 0 && id)
+			rc = alarm_by_id(s, id, cb, ud);
+	}
+	return rc;
 }

@@ -5,6 +5,7 @@
  * not one each; and an alarm committed on its own. */
 #include "store-pg.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Statements sent before their results are read: bounds what waits in
@@ -214,4 +215,68 @@ int
 store_pg__put_alarm(store *s, const struct store_alarm *a)
 {
 	return commit(s, NULL, a, true);
+}
+
+/* The press's row, inside the transaction: 1 made here, 0 there already
+ * (its row into *a), -1. */
+static int
+claim(store *s, struct store_alarm *a)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+	int made;
+
+	store_pg__text(&p, a->tag);
+	store_pg__int(&p, a->opened_us);
+	store_pg__int(&p, a->pressed_us);
+	if (!(r = store_pg__run(s, PG_CLAIM_ALARM, &p)))
+		return -1;
+	made = PQntuples(r) == 1;
+	if (made)
+		a->id = (uint64_t)store_pg__col_int(r, 0, 0);
+	PQclear(r);
+	if (made)
+		return 1;
+	if (!(r = store_pg__run(s, PG_CLAIMED_ALARM, &p)))
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		store__set_err(s, "alarm of %s at %lld: not stored", a->tag,
+		               (long long)a->opened_us);
+		return -1;
+	}
+	a->id = (uint64_t)store_pg__col_int(r, 0, 0);
+	a->pressed_us = store_pg__col_int(r, 0, 1);
+	a->acked = !PQgetisnull(r, 0, 3);
+	a->acked_us = a->acked ? store_pg__col_int(r, 0, 3) : 0;
+	snprintf(a->acked_by, sizeof a->acked_by, "%s",
+	         a->acked && store_pg__col_text(r, 0, 2)
+	                 ? store_pg__col_text(r, 0, 2)
+	                 : "");
+	PQclear(r);
+	return 0;
+}
+
+int
+store_pg__claim_alarm(store *s, struct store_alarm *a)
+{
+	struct store_alarm row = *a;
+	int rc;
+
+	if (store_pg__exec(s, BEGIN_SYNCED) < 0)
+		return -1;
+	rc = claim(s, &row);
+	if (rc < 0) {
+		char why[sizeof s->err];
+
+		memcpy(why, s->err, sizeof why);
+		if (PQstatus(store_pg_of(s)->conn) == CONNECTION_OK)
+			store_pg__exec(s, "ROLLBACK");
+		memcpy(s->err, why, sizeof why);
+		return -1;
+	}
+	if (store_pg__exec(s, "COMMIT") < 0)
+		return -1;
+	*a = row;
+	return rc;
 }

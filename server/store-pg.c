@@ -81,6 +81,23 @@ static const char *const migrations[] = {
 	"ALTER TABLE last_positions ADD COLUMN scanners integer;",
 	/* 5: a person signed in with the OpenID provider: its subject. */
 	"ALTER TABLE audit ADD COLUMN subject text;",
+	/* 6: two trackd on one database. An alarm is its press, (tag,
+	 * opened), which both agree on; its id comes from a sequence, taken
+	 * by whichever stores the press first (store_claim_alarm). An
+	 * acknowledgement is told to every connection listening
+	 * (store_alarm_changes) when it commits. */
+	"CREATE SEQUENCE alarms_id_seq OWNED BY alarms.id;"
+	"SELECT setval('alarms_id_seq', coalesce(max(id), 0) + 1, false)"
+	"  FROM alarms;"
+	"ALTER TABLE alarms ALTER COLUMN id"
+	"  SET DEFAULT nextval('alarms_id_seq');"
+	"CREATE UNIQUE INDEX alarms_press ON alarms (tag, opened);"
+	"CREATE FUNCTION alarm_acked() RETURNS trigger LANGUAGE plpgsql"
+	"  AS $$BEGIN PERFORM pg_notify('" PG_ALARM_CHANNEL "', NEW.id::text);"
+	"  RETURN NULL; END$$;"
+	"CREATE TRIGGER alarms_acked AFTER UPDATE ON alarms FOR EACH ROW"
+	"  WHEN (OLD.acked IS NULL AND NEW.acked IS NOT NULL)"
+	"  EXECUTE FUNCTION alarm_acked();",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -200,6 +217,8 @@ const struct store_ops store_pg__ops = {
 	.close = disconnect,
 	.write = store_pg__write,
 	.put_alarm = store_pg__put_alarm,
+	.claim_alarm = store_pg__claim_alarm,
+	.alarm_changes = store_pg__alarm_changes,
 	.positions_page = store_pg__positions_page,
 	.has_tag = store_pg__has_tag,
 	.last_positions = store_pg__last_positions,

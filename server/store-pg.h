@@ -71,6 +71,16 @@
 	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
 	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT $1) ORDER BY id") \
 	XX(MAX_ALARM, "SELECT coalesce(max(id), 0) FROM alarms")             \
+	XX(ALARM, "SELECT id, tag, opened, pressed, acked_by, acked "        \
+	   "FROM alarms WHERE id = $1")                                      \
+	/* A new press, or nothing when another trackd stored it (this     \
+	 * waits for the other's transaction to end first) ... */           \
+	XX(CLAIM_ALARM, "INSERT INTO alarms (tag, opened, pressed) VALUES "  \
+	   "($1, $2, $3) ON CONFLICT (tag, opened) DO NOTHING RETURNING id") \
+	/* ... and then the row there, brought the newest press. */         \
+	XX(CLAIMED_ALARM, "UPDATE alarms SET pressed = greatest(pressed, "   \
+	   "$3) WHERE tag = $1 AND opened = $2 RETURNING id, pressed, "       \
+	   "acked_by, acked")                                                \
 	/* Retention: oldest first, a slice at a time (ctid: the row's     \
 	 * place, so that positions need no index on id). */                \
 	XX(PURGE_POSITIONS, "DELETE FROM positions WHERE ctid = ANY (ARRAY " \
@@ -112,6 +122,10 @@
 	   "revoked IS NULL")                                                \
 	XX(TOKEN_CHANGES, "SELECT n FROM token_changes")
 
+/* What the trigger on alarms (migration 6) notifies of an
+ * acknowledgement, its id as the payload; every connection LISTENs. */
+#define PG_ALARM_CHANNEL "trackd_alarm_acked"
+
 enum pg_stmt {
 #define XX(name, sql) PG_##name,
 	PG_STATEMENTS(XX)
@@ -125,6 +139,10 @@ struct store_pg {
 	/* Whether the statements are prepared on this connection (a new
 	 * one, after the server restarted, has none). */
 	bool prepared;
+	/* Connections made (store_pg__prepare counts them), and the one
+	 * store_alarm_changes() last read: a new one may have missed
+	 * notifications while there was none. */
+	uint64_t connections, listened;
 };
 
 static inline struct store_pg *
@@ -188,6 +206,8 @@ unsigned store_pg__col_unsigned(const PGresult *r, int row, int col);
  * store-pg-tokens.c. */
 int store_pg__write(store *s, const struct store_batch *b, bool synced);
 int store_pg__put_alarm(store *s, const struct store_alarm *a);
+int store_pg__claim_alarm(store *s, struct store_alarm *a);
+int store_pg__alarm_changes(store *s, store_alarm_cb cb, void *ud);
 int store_pg__positions_page(store *s, bool by_floor, const char *key,
                              struct store_key after, int64_t to_us,
                              size_t limit, store_position_cb cb, void *ud);

@@ -51,6 +51,8 @@ struct store_ops {
 	void (*close)(store *s);
 	int (*write)(store *s, const struct store_batch *b, bool synced);
 	int (*put_alarm)(store *s, const struct store_alarm *a);
+	int (*claim_alarm)(store *s, struct store_alarm *a);
+	int (*alarm_changes)(store *s, store_alarm_cb cb, void *ud);
 	/* store_history_page() (by_floor false: key is a tag) and
 	 * store_floor_history_page() (true: key is a floor). */
 	int (*positions_page)(store *s, bool by_floor, const char *key,

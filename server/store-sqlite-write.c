@@ -1,6 +1,7 @@
 /* trackd's SQLite history, the writes (see store.h): a batch in one
  * transaction, and an alarm synced on its own. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,5 +211,71 @@ store_sqlite__put_alarm(store *s, const struct store_alarm *a)
 	}
 	if (store_sqlite__run(s, ST_SYNC_NORMAL) < 0 && rc == 0)
 		rc = -1;
+	return rc;
+}
+
+/* The press's row: 1 made here, 0 there already, -1. */
+static int
+claim(store *s, struct store_alarm *a)
+{
+	static const enum stmt both[] = { ST_CLAIM_ALARM, ST_CLAIMED_ALARM };
+	int rc = 0;
+
+	for (size_t k = 0; k < 2; k++) {
+		enum stmt i = both[k];
+		sqlite3_stmt *st = store_sqlite_stmt(s, i);
+
+		store_sqlite__bind_text(st, 1, a->tag);
+		sqlite3_bind_int64(st, 2, a->opened_us);
+		sqlite3_bind_int64(st, 3, a->pressed_us);
+		rc = store_sqlite__next_row(s, i);
+		if (rc > 0 && i == ST_CLAIM_ALARM) {
+			a->id = (uint64_t)sqlite3_column_int64(st, 0);
+			store_sqlite__finish(s, i, rc);
+			return 1;
+		}
+		if (rc > 0) {
+			const char *by = (const char *)sqlite3_column_text(st,
+			                                                   2);
+
+			a->id = (uint64_t)sqlite3_column_int64(st, 0);
+			a->pressed_us = sqlite3_column_int64(st, 1);
+			a->acked = sqlite3_column_type(st, 3) != SQLITE_NULL;
+			a->acked_us = a->acked ? sqlite3_column_int64(st, 3) : 0;
+			snprintf(a->acked_by, sizeof a->acked_by, "%s",
+			         a->acked && by ? by : "");
+		}
+		if (store_sqlite__finish(s, i, rc) < 0)
+			return -1;
+		if (rc > 0)
+			return 0;
+	}
+	/* Neither made nor found: cannot be, short of a trigger's doing. */
+	store__set_err(s, "alarm of %s at %lld: not stored", a->tag,
+	               (long long)a->opened_us);
+	return -1;
+}
+
+int
+store_sqlite__claim_alarm(store *s, struct store_alarm *a)
+{
+	struct store_alarm row = *a;
+	int rc = -1;
+
+	/* FULL, as an acknowledgement: a press that was shown must outlive
+	 * a power cut. */
+	if (store_sqlite__run(s, ST_SYNC_FULL) < 0)
+		return -1;
+	if (store_sqlite__run(s, ST_BEGIN) == 0) {
+		rc = claim(s, &row);
+		if (rc < 0 || store_sqlite__run(s, ST_COMMIT) < 0) {
+			abandon(s);
+			rc = -1;
+		}
+	}
+	if (store_sqlite__run(s, ST_SYNC_NORMAL) < 0 && rc >= 0)
+		rc = -1;
+	if (rc >= 0)
+		*a = row;
 	return rc;
 }

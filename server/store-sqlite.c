@@ -84,6 +84,10 @@ static const char *const migrations[] = {
 	/* 5: a look-up by a person signed in with the OpenID provider
 	 * names them: the provider's subject (name: their name or email). */
 	"ALTER TABLE audit ADD COLUMN subject TEXT;",
+	/* 6: an alarm is its press, (tag, opened): what two trackd on one
+	 * database agree on (store_claim_alarm). PostgreSQL's, really; one
+	 * trackd per SQLite file has the same schema. */
+	"CREATE UNIQUE INDEX alarms_press ON alarms (tag, opened);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -210,6 +214,8 @@ const struct store_ops store_sqlite__ops = {
 	.close = close_file,
 	.write = store_sqlite__write,
 	.put_alarm = store_sqlite__put_alarm,
+	.claim_alarm = store_sqlite__claim_alarm,
+	.alarm_changes = store_sqlite__alarm_changes,
 	.positions_page = store_sqlite__positions_page,
 	.has_tag = store_sqlite__has_tag,
 	.last_positions = store_sqlite__last_positions,

@@ -91,6 +91,14 @@
 	   "FROM alarms WHERE acked IS NULL OR id IN (SELECT id FROM alarms " \
 	   "WHERE acked IS NOT NULL ORDER BY id DESC LIMIT ?1) ORDER BY id") \
 	XX(MAX_ALARM, "SELECT coalesce(max(id), 0) FROM alarms")             \
+	/* A new press (id NULL: the largest rowid plus one), or nothing    \
+	 * when the press is stored already ... */                         \
+	XX(CLAIM_ALARM, "INSERT INTO alarms (tag, opened, pressed) VALUES "  \
+	   "(?1, ?2, ?3) ON CONFLICT (tag, opened) DO NOTHING RETURNING id") \
+	/* ... and then the row there, brought the newest press. */         \
+	XX(CLAIMED_ALARM, "UPDATE alarms SET pressed = max(pressed, ?3) "    \
+	   "WHERE tag = ?1 AND opened = ?2 RETURNING id, pressed, acked_by, " \
+	   "acked")                                                          \
 	/* Retention: oldest first, a slice at a time; positions by the  \
 	 * bucket expression, which their index starts with. */              \
 	XX(PURGE_POSITIONS, "DELETE FROM positions WHERE rowid IN (SELECT "  \
@@ -181,6 +189,8 @@ int store_sqlite__prepare(store *s);
  * store-sqlite-tokens.c. */
 int store_sqlite__write(store *s, const struct store_batch *b, bool synced);
 int store_sqlite__put_alarm(store *s, const struct store_alarm *a);
+int store_sqlite__claim_alarm(store *s, struct store_alarm *a);
+int store_sqlite__alarm_changes(store *s, store_alarm_cb cb, void *ud);
 int store_sqlite__positions_page(store *s, bool by_floor, const char *key,
                                  struct store_key after, int64_t to_us,
                                  size_t limit, store_position_cb cb, void *ud);

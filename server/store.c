@@ -233,6 +233,23 @@ store_put_alarm(store *s, const struct store_alarm *a)
 	return s->ops->put_alarm(s, a);
 }
 
+int
+store_claim_alarm(store *s, struct store_alarm *a)
+{
+	s->err[0] = '\0';
+	if (!a->tag[0]) {
+		store__set_err(s, "an alarm without a tag");
+		return -1;
+	}
+	return s->ops->claim_alarm(s, a);
+}
+
+int
+store_alarm_changes(store *s, store_alarm_cb cb, void *ud)
+{
+	return s->ops->alarm_changes(s, cb, ud);
+}
+
 /* ---- reads -------------------------------------------------------------- */
 
 /* A history read's cost grows with its window: refused beyond the

@@ -204,6 +204,17 @@ int store_write_synced(store *s, const struct store_batch *b);
  * rule as store_write(). 0, or -1. */
 int store_put_alarm(store *s, const struct store_alarm *a);
 
+/* A new alarm's press, stored by its key (a->tag, a->opened_us), which
+ * every trackd on the database agrees on (the engine is deterministic:
+ * two fed the same reports see the same press at the same time): the row
+ * is made when no one has made it yet, with an id the database picks;
+ * else the row there takes a->pressed_us when it is newer. Either way *a
+ * becomes the row as stored (its id, newest press, acknowledgement), in
+ * a transaction of its own synced to disk like an acknowledgement. 1:
+ * this call made the row; 0: another trackd (or an earlier call) had;
+ * -1: error, *a unchanged. a->id is not read. */
+int store_claim_alarm(store *s, struct store_alarm *a);
+
 /* Query callbacks get rows whose strings are valid during the call only;
  * returning nonzero stops the query (the query then returns 0). */
 typedef int (*store_position_cb)(void *ud, const struct store_position *p);
@@ -211,6 +222,16 @@ typedef int (*store_event_cb)(void *ud, const struct store_event *e);
 typedef int (*store_alarm_cb)(void *ud, const struct store_alarm *a);
 typedef int (*store_occupancy_cb)(void *ud,
                                   const struct store_occupancy *o);
+
+/* Alarms another process acknowledged in the database since the last
+ * call, each handed to cb as stored (cb may get an alarm it knows
+ * already, or open rows, and ignores them). Does not wait: PostgreSQL's
+ * notifications (LISTEN) are read from what the connection has, and on a
+ * new connection (the first, or one made again after a loss) every open
+ * alarm and the newest acknowledged ones stand for what was missed;
+ * SQLite has none (one trackd per file). 0, or -1 (the connection is
+ * lost: the next write makes it again). */
+int store_alarm_changes(store *s, store_alarm_cb cb, void *ud);
 
 /* The longest window store_history() takes (its cost grows with the
  * window, not only with the rows in it). */

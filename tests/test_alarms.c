@@ -199,6 +199,122 @@ Test(alarms, a_restored_alarm_keeps_its_state_and_ids_go_on_after_it)
 	cr_assert_eq(alarms_distress(&t, "badge-2", true, 7 * S).al->id, 42);
 }
 
+Test(alarms, a_new_alarm_is_provisional_and_a_restored_one_is_not)
+{
+	struct alarm stored = { .id = 7, .tag = "badge-1", .open = true,
+		                .provisional = true };
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	cr_assert(!alarms_restore(&t, &stored).al->provisional);
+	cr_assert(alarms_distress(&t, "badge-2", true, S).al->provisional);
+}
+
+Test(alarms, the_stores_id_replaces_the_provisional_one_with_a_new_seq)
+{
+	struct alarm *al;
+	uint64_t seq;
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	al = alarms_distress(&t, "badge-1", true, 10 * S).al;
+	cr_assert_eq(al->id, 1);
+	seq = al->seq;
+	alarms_set_id(&t, al, 9);
+	cr_assert_eq(al->id, 9);
+	cr_assert(!al->provisional);
+	cr_assert_gt(al->seq, seq, "sent again with its id");
+	cr_assert_eq(alarms_find(&t, 9), al);
+	cr_assert_null(alarms_find(&t, 1));
+	cr_assert_eq(alarms_distress(&t, "badge-2", true, 11 * S).al->id, 10,
+	             "ids go on after the store's");
+}
+
+Test(alarms, the_same_id_changes_nothing_but_the_provisional_mark)
+{
+	struct alarm *al;
+	uint64_t seq;
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	al = alarms_distress(&t, "badge-1", true, 10 * S).al;
+	seq = t.seq;
+	alarms_set_id(&t, al, al->id);
+	cr_assert(!al->provisional);
+	cr_assert_eq(t.seq, seq, "nothing new to send");
+}
+
+Test(alarms, a_provisional_alarm_holding_the_stores_id_takes_the_next)
+{
+	struct alarm *a1, *a2;
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	a1 = alarms_distress(&t, "badge-1", true, 10 * S).al;
+	a2 = alarms_distress(&t, "badge-2", true, 11 * S).al;
+	cr_assert_eq(a2->id, 2);
+	/* Another trackd stored badge-1's press as alarm 2. */
+	alarms_set_id(&t, a1, 2);
+	cr_assert_eq(a1->id, 2);
+	cr_assert_eq(a2->id, 3);
+	cr_assert(a2->provisional, "its own id is still to come");
+	cr_assert_eq(alarms_find(&t, 2), a1);
+	cr_assert_eq(alarms_find(&t, 3), a2);
+}
+
+Test(alarms, an_acknowledgement_stored_elsewhere_closes_the_open_alarm)
+{
+	struct alarm *al, stored;
+	uint64_t seq;
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	al = alarms_distress(&t, "badge-1", true, 10 * S).al;
+	alarms_set_id(&t, al, 5);
+	seq = t.seq;
+	stored = *al;
+	stored.open = false;
+	snprintf(stored.acked_by, sizeof stored.acked_by, "guard on B");
+	stored.acked_us = 20 * S;
+	cr_assert_eq(alarms_acked_elsewhere(&t, &stored), al);
+	cr_assert(!al->open);
+	cr_assert_str_eq(al->acked_by, "guard on B");
+	cr_assert_eq(al->acked_us, 20 * S);
+	cr_assert_gt(al->seq, seq, "sent to the live clients");
+	cr_assert_eq(alarms_open(&t), 0);
+}
+
+Test(alarms, an_acknowledgement_elsewhere_never_replaces_the_first_one)
+{
+	struct alarm *al, stored;
+	uint64_t seq;
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	al = alarms_distress(&t, "badge-1", true, 10 * S).al;
+	alarms_set_id(&t, al, 5);
+	ack(al, "guard on A", 15);
+	seq = t.seq;
+	stored = *al;
+	snprintf(stored.acked_by, sizeof stored.acked_by, "guard on B");
+	cr_assert_null(alarms_acked_elsewhere(&t, &stored));
+	cr_assert_str_eq(al->acked_by, "guard on A");
+	cr_assert_eq(t.seq, seq);
+}
+
+Test(alarms, an_acknowledgement_elsewhere_of_an_unknown_or_open_row_is_none)
+{
+	struct alarm *al, stored;
+
+	cr_assert_eq(alarms_init(&t, 4), 0);
+	al = alarms_distress(&t, "badge-1", true, 10 * S).al;
+	stored = *al;
+	stored.open = false;
+	cr_assert_null(alarms_acked_elsewhere(&t, &stored),
+	               "a provisional id is not the store's");
+	alarms_set_id(&t, al, 5);
+	stored.id = 6;
+	cr_assert_null(alarms_acked_elsewhere(&t, &stored));
+	stored.id = 5;
+	stored.open = true;
+	cr_assert_null(alarms_acked_elsewhere(&t, &stored));
+	cr_assert(al->open);
+}
+
 Test(alarms, freeing_a_zeroed_or_freed_table_is_a_no_op)
 {
 	struct alarms z = { 0 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -128,16 +129,16 @@ batch_of(size_t cap)
 
 /* ---- schema ------------------------------------------------------------- */
 
-Test(store, open_creates_the_schema_at_version_5_in_wal_mode)
+Test(store, open_creates_the_schema_at_version_6_in_wal_mode)
 {
 	store *s = open_ok();
 	struct raw *db;
 
-	cr_expect_eq(store_schema_version(s), 5);
-	cr_expect_eq(store_migrations_applied(s), 5);
+	cr_expect_eq(store_schema_version(s), 6);
+	cr_expect_eq(store_migrations_applied(s), 6);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(raw_scalar(db, "PRAGMA user_version"), 5);
+	cr_expect_eq(raw_scalar(db, "PRAGMA user_version"), 6);
 	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
@@ -158,13 +159,13 @@ STORE_TEST(the_migration_runs_once)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_migrations_applied(s), 5);
+	cr_expect_eq(store_migrations_applied(s), 6);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		s = open_ok();
 		cr_expect_eq(store_migrations_applied(s), 0,
 		             "reopen %d migrated again", i + 1);
-		cr_expect_eq(store_schema_version(s), 5);
+		cr_expect_eq(store_schema_version(s), 6);
 		store_close(s);
 	}
 }
@@ -198,8 +199,8 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	         "PRAGMA user_version = 1");
 	raw_close(db);
 	s = open_ok();
-	cr_expect_eq(store_migrations_applied(s), 4);
-	cr_expect_eq(store_schema_version(s), 5);
+	cr_expect_eq(store_migrations_applied(s), 5);
+	cr_expect_eq(store_schema_version(s), 6);
 	store_close(s);
 	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7"), 1);
 	cr_expect_eq(count("SELECT count(*) FROM tokens"), 0);
@@ -226,7 +227,7 @@ Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 	db = raw();
 	raw_exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
-	cr_expect_eq(store_schema_version(s), 5);
+	cr_expect_eq(store_schema_version(s), 6);
 	store_close(s);
 	raw_exec(db, "COMMIT");
 	raw_close(db);
@@ -879,6 +880,144 @@ STORE_TEST(an_empty_database_has_no_alarms_and_max_id_0)
 	store_close(s);
 }
 
+/* store_put_alarm() of a, acknowledged by by at t_s. */
+static int
+put_acked(store *s, struct store_alarm a, const char *by, double t_s)
+{
+	a = alarm_acked(a, by, t_s);
+	return store_put_alarm(s, &a);
+}
+
+STORE_TEST(a_press_is_stored_once_and_every_claim_of_it_gets_its_id)
+{
+	store *s = open_ok(), *other = open_ok();
+	struct store_alarm a = alarm_open(0, "badge-16", 10);
+	struct store_alarm b = a, c = alarm_open(0, "badge-16", 30);
+	struct got g = { 0 };
+
+	cr_assert_eq(store_claim_alarm(s, &a), 1, "%s", store_error(s));
+	cr_expect_gt(a.id, 0);
+	/* The same press from a second trackd, which saw a later press of
+	 * it too: the first's row, brought that press. */
+	b.id = 999;
+	b.pressed_us = 12 * S;
+	cr_assert_eq(store_claim_alarm(other, &b), 0, "%s",
+	             store_error(other));
+	cr_expect_eq(b.id, a.id);
+	cr_expect_eq(b.pressed_us, 12 * S);
+	cr_expect_not(b.acked);
+	/* An older press changes nothing. */
+	b.pressed_us = 11 * S;
+	cr_assert_eq(store_claim_alarm(s, &b), 0);
+	cr_expect_eq(b.pressed_us, 12 * S);
+	/* Another press of the same tag is another alarm. */
+	cr_assert_eq(store_claim_alarm(other, &c), 1);
+	cr_expect_neq(c.id, a.id);
+	cr_expect_eq(store_alarms(s, 10, NULL, got_alarm, &g), 0);
+	cr_expect_eq(g.n, 2);
+	store_close(other);
+	store_close(s);
+}
+
+STORE_TEST(a_claim_after_the_acknowledgement_gets_the_acknowledgement)
+{
+	store *s = open_ok();
+	struct store_alarm a = alarm_open(0, "badge-17", 10), b;
+
+	cr_assert_eq(store_claim_alarm(s, &a), 1, "%s", store_error(s));
+	b = a;
+	cr_assert_eq(put_acked(s, a, "guard 2", 20), 0, "%s", store_error(s));
+	b.acked = false;
+	cr_assert_eq(store_claim_alarm(s, &b), 0);
+	cr_expect(b.acked);
+	cr_expect_str_eq(b.acked_by, "guard 2");
+	cr_expect_eq(b.acked_us, 20 * S);
+	store_close(s);
+}
+
+STORE_TEST(a_claim_that_fails_leaves_the_alarm_as_it_was)
+{
+	store *s = open_ok();
+	struct store_alarm a = alarm_open(77, "", 10);
+
+	cr_expect_eq(store_claim_alarm(s, &a), -1);
+	cr_expect_str_eq(store_error(s), "an alarm without a tag");
+	cr_expect_eq(a.id, 77);
+	store_close(s);
+}
+
+Test(store, sqlite_has_no_acknowledgements_from_elsewhere)
+{
+	store *s = open_ok(), *other = open_ok();
+	struct store_alarm a = alarm_open(0, "badge-18", 10);
+	struct got g = { 0 };
+
+	cr_assert_eq(store_claim_alarm(other, &a), 1);
+	cr_assert_eq(put_acked(other, a, "x", 11), 0);
+	cr_expect_eq(store_alarm_changes(s, got_alarm, &g), 0);
+	cr_expect_eq(g.n, 0);
+	store_close(other);
+	store_close(s);
+}
+
+static void
+nap_ms(long ms)
+{
+	nanosleep(&(struct timespec){ 0, ms * 1000000 }, NULL);
+}
+
+/* store_alarm_changes() until it hands something (or max_s). */
+static void
+changes_within(store *s, struct got *g, double max_s)
+{
+	for (int i = 0; i < (int)(max_s * 100) && g->n == 0; i++) {
+		cr_assert_eq(store_alarm_changes(s, got_alarm, g), 0, "%s",
+		             store_error(s));
+		if (g->n == 0)
+			nap_ms(10);
+	}
+}
+
+Test(store_pg, another_connections_acknowledgement_is_told_at_once)
+{
+	store *s = open_ok(), *other = open_ok();
+	struct store_alarm a = alarm_open(0, "badge-19", 10);
+	struct got g = { 0 };
+
+	/* The first call on a connection hands what it may have missed:
+	 * every open alarm and the newest acknowledged ones. */
+	cr_assert_eq(store_claim_alarm(other, &a), 1);
+	cr_assert_eq(store_alarm_changes(s, got_alarm, &g), 0);
+	cr_expect_eq(g.n, 1);
+	cr_expect_not(g.al[0].acked);
+	g.n = 0;
+	cr_expect_eq(store_alarm_changes(s, got_alarm, &g), 0);
+	cr_expect_eq(g.n, 0, "nothing new");
+	/* A new press is not told (each trackd sees the press itself) ... */
+	a = alarm_open(0, "badge-19", 20);
+	cr_assert_eq(store_claim_alarm(other, &a), 1);
+	nap_ms(100);
+	cr_expect_eq(store_alarm_changes(s, got_alarm, &g), 0);
+	cr_expect_eq(g.n, 0);
+	/* ... its acknowledgement is. */
+	cr_assert_eq(put_acked(other, a, "guard 3", 21), 0, "%s",
+	             store_error(other));
+	changes_within(s, &g, 2);
+	cr_assert_eq(g.n, 1);
+	cr_expect_eq(g.al[0].id, a.id);
+	cr_expect(g.al[0].acked);
+	cr_expect_str_eq(g.al[0].acked_by, "guard 3");
+	cr_expect_eq(g.al[0].acked_us, 21 * S);
+	/* Stored again (a second copy, a new press): told no more. */
+	g.n = 0;
+	cr_assert_eq(put_acked(other, a, "guard 4", 22), 0);
+	nap_ms(100);
+	cr_expect_eq(store_alarm_changes(s, got_alarm, &g), 0);
+	cr_expect_eq(g.n, 0);
+	store_close(other);
+	store_close(s);
+}
+
 STORE_TEST(occupancy_buckets_are_one_row_per_zone_and_start)
 {
 	store *s = open_ok();
@@ -1129,14 +1268,14 @@ STORE_TEST(a_backup_is_a_private_copy)
 
 /* ---- PostgreSQL only ---------------------------------------------------- */
 
-Test(store_pg, open_creates_the_schema_at_version_5)
+Test(store_pg, open_creates_the_schema_at_version_6)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_schema_version(s), 5);
-	cr_expect_eq(store_migrations_applied(s), 5);
+	cr_expect_eq(store_schema_version(s), 6);
+	cr_expect_eq(store_migrations_applied(s), 6);
 	store_close(s);
-	cr_expect_eq(count("SELECT version FROM schema_version"), 5);
+	cr_expect_eq(count("SELECT version FROM schema_version"), 6);
 	cr_expect_eq(count("SELECT count(*) FROM pg_tables WHERE tablename IN "
 	                   "('positions', 'last_positions', 'events', "
 	                   "'alarms', 'occupancy', 'tokens', 'audit', "
