@@ -77,8 +77,8 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (tag, day, run));",
 	/* 4: a scanner token's scanners (JSON array; NULL: any), and how
 	 * many scanners made a tag's last fix (NULL: not known). */
-	"ALTER TABLE tokens ADD COLUMN scanners text;"
-	"ALTER TABLE last_positions ADD COLUMN scanners integer;",
+	("ALTER TABLE tokens ADD COLUMN scanners text;"
+	 "ALTER TABLE last_positions ADD COLUMN scanners integer;"),
 	/* 5: a person signed in with the OpenID provider: its subject. */
 	"ALTER TABLE audit ADD COLUMN subject text;",
 	/* 6: two trackd on one database. An alarm is its press, (tag,
