@@ -3,8 +3,9 @@
 // that lets trackd read every reports topic of the site and each
 // scanner's user write its own topic only, with persistence so that a
 // session (its subscription and the QoS 1 messages waiting for it)
-// survives a restart of the broker: the setup of mqtt.test.mjs, for
-// pair.test.mjs (mqtt.test.mjs still has its own copy).
+// survives a restart of the broker: for mqtt.test.mjs and pair.test.mjs.
+// The ESPresense side too: its nodes' user writes espresense/devices/#,
+// trackbridge's reads it and speaks for the site's scanners.
 //
 // Environment: MOSQUITTO (the broker, default /usr/sbin/mosquitto); the
 // clients mosquitto_pub and mosquitto_passwd on the PATH.
@@ -60,7 +61,8 @@ export class Broker {
 		const passwd = path.join(dir, 'passwd');
 		const scanners = loadSite().scanners.map((s) => s.id);
 		writeFileSync(passwd, '');
-		for (const user of ['trackd', 'tracksim', ...scanners])
+		for (const user of ['trackd', 'tracksim', 'trackbridge',
+			'espresense', ...scanners])
 			execFileSync('mosquitto_passwd', ['-b', passwd, user, PASSWORD]);
 		writeFileSync(this.passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
 		writeFileSync(path.join(dir, 'acl'), [
@@ -69,6 +71,13 @@ export class Broker {
 			'',
 			// The simulator speaks for every scanner.
 			'user tracksim',
+			`topic write libtrack/${SITE_ID}/reports/+`,
+			'',
+			'user espresense',
+			'topic write espresense/devices/#',
+			'',
+			'user trackbridge',
+			'topic read espresense/devices/#',
 			`topic write libtrack/${SITE_ID}/reports/+`,
 			'',
 			`pattern write libtrack/${SITE_ID}/reports/%u`,

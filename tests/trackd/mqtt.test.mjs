@@ -11,162 +11,40 @@
 // TRACKSIM, TRACKSCAN and TRACKBRIDGE (default build/scanners/...); the
 // clients mosquitto_pub and mosquitto_passwd on the PATH.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { ROOT, SITE, framesFor, loadSite, now, sleep, startTrackd, tempDir,
-	until } from './trackd.mjs';
+import { Broker, PASSWORD, SITE_ID, TOPIC, noBroker } from './broker.mjs';
+import { ROOT, SITE, framesFor, loadSite, now, sleep, startTrackd, until } from './trackd.mjs';
 import { UUID, adIbeacon, legacyEvent, writeBtsnoop } from '../scanners/hci.mjs';
 import { TRACKBRIDGE, TRACKSCAN, run, runToEnd } from '../scanners/procs.mjs';
 
-const MOSQUITTO = process.env.MOSQUITTO || '/usr/sbin/mosquitto';
-const SITE_ID = loadSite().site;
-const TOPIC = (scanner) => `libtrack/${SITE_ID}/reports/${scanner}`;
-const PASSWORD = 'not-a-real-secret';
-// Without the broker (scripts/install-deps.sh installs it) each test says
-// it was skipped and why.
-const skip = !existsSync(MOSQUITTO) && `no mosquitto broker at ${MOSQUITTO}`;
 // trackscan is built where libbluetooth is.
+const skip = noBroker;
 const skipScan = skip || (!existsSync(TRACKSCAN) && `no trackscan at ${TRACKSCAN}`);
 const skipBridge = skip ||
 	(!existsSync(TRACKBRIDGE) && `no trackbridge at ${TRACKBRIDGE}`);
 
-const dir = tempDir('trackd-mqtt-');
-let broker, brokerPort, trackd;
-
-async function freePort() {
-	for (;;) {
-		const port = 20000 + Math.floor(Math.random() * 20000);
-		const ok = await new Promise((resolve) => {
-			const s = net.createServer();
-			s.once('error', () => resolve(false));
-			s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-		});
-		if (ok)
-			return port;
-	}
-}
-
-// The broker's files: trackd's user may read every reports topic of the
-// site; a scanner's user (named as the scanner) may write its own topic.
-function writeBrokerConfig() {
-	const passwd = path.join(dir, 'passwd');
-	const scanners = loadSite().scanners.map((s) => s.id);
-	writeFileSync(passwd, '');
-	for (const user of ['trackd', 'tracksim', 'trackbridge', 'espresense',
-		...scanners])
-		execFileSync('mosquitto_passwd', ['-b', passwd, user, PASSWORD]);
-	writeFileSync(path.join(dir, 'acl'), [
-		'user trackd',
-		`topic read libtrack/${SITE_ID}/reports/+`,
-		'',
-		// The simulator speaks for every scanner.
-		'user tracksim',
-		`topic write libtrack/${SITE_ID}/reports/+`,
-		'',
-		// ESPresense nodes publish what they hear; the bridge reads it and
-		// speaks for the site scanners of their rooms.
-		'user espresense',
-		'topic write espresense/devices/#',
-		'',
-		'user trackbridge',
-		'topic read espresense/devices/#',
-		`topic write libtrack/${SITE_ID}/reports/+`,
-		'',
-		`pattern write libtrack/${SITE_ID}/reports/%u`,
-		'',
-	].join('\n'));
-	writeFileSync(path.join(dir, 'mosquitto.conf'), [
-		`listener ${brokerPort} 127.0.0.1`,
-		'allow_anonymous false',
-		`password_file ${passwd}`,
-		`acl_file ${path.join(dir, 'acl')}`,
-		// Sessions and queued messages kept across a restart; as root the
-		// broker would otherwise switch to a user that cannot write here.
-		'persistence true',
-		`persistence_location ${dir}/`,
-		`user ${os.userInfo().username}`,
-		'log_dest stderr',
-		'log_type error',
-		'log_type warning',
-		'',
-	].join('\n'));
-}
-
-async function startBroker() {
-	const proc = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')],
-		{ stdio: ['ignore', 'ignore', 'pipe'] });
-	let err = '';
-	proc.stderr.setEncoding('utf8');
-	proc.stderr.on('data', (d) => { err += d; });
-	const exited = new Promise((r) => proc.once('exit', r));
-	process.on('exit', () => proc.kill('SIGKILL'));
-	const end = Date.now() + 10000;
-	for (;;) {
-		const ok = await new Promise((resolve) => {
-			const s = net.connect(brokerPort, '127.0.0.1',
-				() => { s.end(); resolve(true); });
-			s.once('error', () => resolve(false));
-		});
-		if (ok)
-			return { proc, exited, stderr: () => err };
-		if (Date.now() > end)
-			throw new Error(`mosquitto did not start\n${err}`);
-		await sleep(50);
-	}
-}
-
-// SIGTERM: the broker writes its sessions to disk as it goes.
-async function stopBroker() {
-	broker.proc.kill('SIGTERM');
-	await broker.exited;
-}
-
-// Publish text on topic as user (QoS 1), as a scanner would; from stdin,
-// which takes a document larger than one argument may be.
-function publish(topic, text, { user = topic.split('/').at(-1), retain = false } = {}) {
-	const args = ['-h', '127.0.0.1', '-p', String(brokerPort), '-q', '1',
-		'-u', user, '-P', PASSWORD, '-t', topic, '-s'];
-	if (retain)
-		args.push('-r');
-	return new Promise((resolve, reject) => {
-		const p = execFile('mosquitto_pub', args, (e, stdout, stderr) =>
-			(e ? reject(new Error(`mosquitto_pub: ${stderr}`)) : resolve()));
-		p.stdin.end(text);
-	});
-}
-
-// Every scanner's document for placements, each on its own topic.
-async function publishPlacements(placements, t = now()) {
-	const docs = framesFor(placements, t);
-	await Promise.all(docs.map((d) => publish(TOPIC(d.scanner),
-		JSON.stringify(d))));
-	return docs;
-}
+let broker, brokerPort, dir, trackd;
+const publish = (...args) => broker.publish(...args);
+const publishPlacements = (...args) => broker.publishPlacements(...args);
 
 async function health() {
 	return (await trackd.get('/healthz')).json();
 }
 
 function startTrackdOnBroker() {
-	return startTrackd(['--mqtt', `mqtt://127.0.0.1:${brokerPort}`,
-		'--mqtt-user', 'trackd',
-		'--mqtt-password-file', path.join(dir, 'trackd.password'),
-		'--mqtt-client-id', 'trackd-test']);
+	return startTrackd(broker.trackdArgs('trackd-test'));
 }
 
 before(async () => {
 	if (skip)
 		return;
-	brokerPort = await freePort();
-	writeBrokerConfig();
-	writeFileSync(path.join(dir, 'trackd.password'), `${PASSWORD}\n`,
-		{ mode: 0o600 });
-	broker = await startBroker();
+	broker = await Broker.start('trackd-mqtt-');
+	brokerPort = broker.port;
+	dir = broker.dir;
 	trackd = await startTrackdOnBroker();
 	await until(async () => (await health()).mqtt === 'connected', 5000,
 		'trackd connected to the broker');
@@ -175,7 +53,7 @@ before(async () => {
 after(async () => {
 	await trackd?.stopClean();
 	if (broker)
-		await stopBroker();
+		await broker.stop();
 });
 
 test('reports published on the broker place the tag', { skip }, async () => {
@@ -253,13 +131,13 @@ test('the broker restarted under trackd: it reconnects, its session kept', { ski
 	const [doc] = framesFor([{ tag: 'mqtt-0007', floor: 'f0', x: 30, y: 11 }]);
 	await publish(TOPIC(doc.scanner), JSON.stringify(doc), { retain: true });
 	await trackd.waitLocated('mqtt-0007');
-	await stopBroker();
+	await broker.stop();
 	await until(async () => (await health()).status === 'degraded', 5000,
 		'/healthz degraded without the broker');
 	assert.match((await health()).mqtt, /^disconnected: /);
 	assert.equal(await trackd.metric('trackd_mqtt_connected'), 0);
 	await sleep(1500); // a few attempts refused: trackd backs off
-	broker = await startBroker();
+	await broker.start();
 	// Published before trackd is back, perhaps: the broker keeps them for
 	// its session (QoS 1, clean session off, persistence). They are
 	// counted when they come; by then (the backoff may last seconds) they
