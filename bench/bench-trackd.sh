@@ -10,8 +10,10 @@
 # options for trackd (e.g. "--tick-ms 250").
 #
 # Each run gets a fresh trackd, so that its memory figures are its own (the
-# peak RSS of a process cannot be reset). Both programs share this machine's
-# cores: read the CPU figures with that in mind.
+# peak RSS of a process cannot be reset). Where the machine has two cores or
+# more and taskset(1), trackd runs on core 0 and trackd-load on core 1, so
+# that the load tool's own work does not delay trackd (PIN=no turns it off);
+# otherwise both share the cores: read the CPU figures with that in mind.
 #
 # Output: "name value unit" lines; lines starting with '#' are context.
 set -eu
@@ -22,6 +24,14 @@ clients=${3:-100}
 duration=${DURATION:-30}
 warmup=${WARMUP:-5}
 extra=${TRACKD_ARGS:-}
+pin_trackd=
+pin_load=
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+if [ "${PIN:-yes}" != no ] && [ "$cores" -ge 2 ] 2>/dev/null &&
+	command -v taskset >/dev/null 2>&1; then
+	pin_trackd="taskset -c 0"
+	pin_load="taskset -c 1"
+fi
 site=floorplans/demo/site.json
 trackd=$build/server/trackd
 load=$build/bench/trackd-load
@@ -68,11 +78,11 @@ start_trackd() {
 		# TRACKD_ARGS is a list of words: split on purpose.
 		if [ -n "$with_db" ]; then
 			# shellcheck disable=SC2086
-			(exec "$trackd" --site "$site" --port "$port" \
+			(exec $pin_trackd "$trackd" --site "$site" --port "$port" \
 				--db "$dir/trackd-$1.db" $extra) >"$log" 2>&1 &
 		else
 			# shellcheck disable=SC2086
-			(exec "$trackd" --site "$site" --port "$port" \
+			(exec $pin_trackd "$trackd" --site "$site" --port "$port" \
 				$extra) >"$log" 2>&1 &
 		fi
 		pid=$!
@@ -139,7 +149,8 @@ run() {
 	echo "bench-trackd: $1: trackd on port $port; $2 tags, $3 live" \
 		"clients, ${warmup} s + ${duration} s" >&2
 	# shellcheck disable=SC2086
-	if ! "$load" --url "$scheme://127.0.0.1:$port" --site "$site" \
+	# shellcheck disable=SC2086
+	if ! $pin_load "$load" --url "$scheme://127.0.0.1:$port" --site "$site" \
 		--tags "$2" --rate 1 --clients "$3" --duration "$duration" \
 		--warmup "$warmup" --pid "$pid" $auth >"$dir/$1.txt"; then
 		echo "bench-trackd: $1: trackd-load failed" >&2
@@ -155,8 +166,12 @@ if [ -n "$with_db" ] && command -v openssl >/dev/null 2>&1; then
 	run secure 2000 10 secure
 fi
 
-cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
-echo "# bench-trackd: $cores cores, shared by trackd and trackd-load;" \
+if [ -n "$pin_trackd" ]; then
+	shared="trackd on core 0, trackd-load on core 1"
+else
+	shared="shared by trackd and trackd-load"
+fi
+echo "# bench-trackd: $cores cores, $shared;" \
 	"targets (DESIGN.md): 60000 reports/s with 100 live clients," \
 	"latency p99 < 100 ms, RSS < 200 MB"
 if [ -n "$extra" ]; then
