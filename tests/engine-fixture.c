@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_randist.h>
 
-static char scanner_ids[30][16];
+static char scanner_ids[30][32];
 track_scanner scanners[30];
 track_floor floors[2] = {
 	{ .id = "f0", .z = 0.0, .width = 40, .height = 20 },
