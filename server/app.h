@@ -94,6 +94,7 @@ struct app {
 	struct ingest ingest;   /* documents into the engine (ingest.h) */
 	long max_clients;       /* live clients at once */
 	const char *allow_origin; /* --allow-origin (origin.h); NULL: none */
+	const char *peer;         /* --peer (peers.h); NULL: none */
 	bool tls;               /* --tls-cert: https only (cookies Secure) */
 	uint64_t live_refused;  /* live clients refused by it */
 

@@ -9,6 +9,7 @@
 #include "floorimg.h"
 #include "metrics.h"
 #include "mqtt-ingest.h"
+#include "peers.h"
 #include "reports.h"
 
 /* The site file; its roster of people (names, wards, beds) only for roles
@@ -180,7 +181,8 @@ get_floor_image(struct app *a, struct http_pss *p, const char *floor)
 }
 
 /* Who the caller is: the web page asks this to know what to show. While
- * no token exists everyone is an admin. */
+ * no token exists everyone is an admin. peers: where the page goes when
+ * this trackd goes away. */
 static void
 get_whoami(struct app *a, struct http_pss *p)
 {
@@ -188,9 +190,10 @@ get_whoami(struct app *a, struct http_pss *p)
 
 	if (!http__allow(p, 0))
 		return;
-	doc = json_pack("{s:s, s:s?, s:b}", "role", p->who.role, "name",
+	doc = json_pack("{s:s, s:s?, s:b, s:o}", "role", p->who.role, "name",
 	                p->who.token || p->who.subject[0] ? p->who.name : NULL,
-	                "auth_required", access_required(a, app_now_us()));
+	                "auth_required", access_required(a, app_now_us()),
+	                "peers", peers_json(a->peer));
 	/* A person signed in with the OpenID provider: who, and how. */
 	if (doc && p->who.subject[0]) {
 		json_object_set_new(doc, "subject", json_string(p->who.subject));

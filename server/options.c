@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "mqtt-topic.h"
+#include "peers.h"
 #include "options.h"
 
 static const struct option longopts[] = {
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "allow-origin", required_argument, NULL, 'O' },
+	{ "peer", required_argument, NULL, 'e' },
 	{ "oidc-issuer", required_argument, NULL, 'I' },
 	{ "oidc-client-id", required_argument, NULL, 'L' },
 	{ "oidc-client-secret", required_argument, NULL, 'Y' },
@@ -66,6 +68,7 @@ usage(FILE *f)
 	      "              [--max-skew 10]\n"
 	      "              [--tls-cert PEM --tls-key PEM]\n"
 	      "              [--allow-origin https://host[:port],...]\n"
+	      "              [--peer URL,...]\n"
 	      "              [--oidc-issuer URL --oidc-client-id ID\n"
 	      "               [--oidc-client-secret S] [--oidc-role-claim "
 	      "groups]\n"
@@ -126,6 +129,11 @@ usage(FILE *f)
 	      "page only,\n"
 	      "and from the pages of --allow-origin (comma-separated "
 	      "origins).\n"
+	      "--peer names the pages of the other trackd of a pair "
+	      "(comma-separated\n"
+	      "URLs, or --peer once for each): a map whose trackd goes away "
+	      "moves to\n"
+	      "the first of them that answers.\n"
 	      "With --oidc-issuer, people sign in with the OpenID provider "
 	      "(code flow\n"
 	      "with PKCE); their role is the first of --oidc-role-map whose "
@@ -152,7 +160,7 @@ usage(FILE *f)
 	      "bind, tick-ms, web, db, webhook, retention-days, scanner-rate,\n"
 	      "press-rate, "
 	      "max-clients, max-tags, max-skew, tls-cert, tls-key, "
-	      "allow-origin, oidc-*, mqtt-*; paths "
+	      "allow-origin, peer, oidc-*, mqtt-*; paths "
 	      "relative to "
 	      "the file); "
 	      "options given\n"
@@ -187,6 +195,42 @@ set_text(char **out, const char *text)
 	}
 	free(*out);
 	*out = copy;
+	return 0;
+}
+
+/* --peer given again adds to the list; a bad URL says why. */
+static int
+add_peer(struct trackd_options *o, const char *text, const char *where)
+{
+	const char *why = peers_check(text);
+	char *list;
+
+	if (why) {
+		fprintf(stderr, "trackd: %speer: %s, got '%s'\n", where, why,
+		        text);
+		return -1;
+	}
+	if (strcmp(where, "--") != 0)
+		return set_text(&o->peer, text);
+	/* The command line wins over the file; given again, it adds. */
+	if (!o->peer_on_command_line) {
+		o->peer_on_command_line = true;
+		return set_text(&o->peer, text);
+	}
+	list = malloc(strlen(o->peer) + strlen(text) + 2);
+	if (!list) {
+		fprintf(stderr, "trackd: out of memory\n");
+		return -1;
+	}
+	sprintf(list, "%s,%s", o->peer, text);
+	why = peers_check(list);
+	if (why) {
+		fprintf(stderr, "trackd: --peer: %s\n", why);
+		free(list);
+		return -1;
+	}
+	free(o->peer);
+	o->peer = list;
 	return 0;
 }
 
@@ -231,6 +275,8 @@ set(struct trackd_options *o, const char *name, const char *text,
 		return set_text(&o->tls_key, text);
 	if (strcmp(name, "allow-origin") == 0)
 		return set_text(&o->allow_origin, text);
+	if (strcmp(name, "peer") == 0)
+		return add_peer(o, text, where);
 	if (strcmp(name, "site") == 0)
 		return set_text(&o->site, text);
 	if (strcmp(name, "web") == 0)
@@ -277,7 +323,7 @@ set(struct trackd_options *o, const char *name, const char *text,
 	fprintf(stderr, "trackd: %s%s: unknown setting (expected site, port, "
 	                "bind, tick-ms, web, db, webhook, retention-days, "
 	                "scanner-rate, press-rate, max-clients, max-tags, "
-	                "max-skew, tls-cert, tls-key, allow-origin, oidc-issuer, "
+	                "max-skew, tls-cert, tls-key, allow-origin, peer, oidc-issuer, "
 	                "oidc-client-id, oidc-client-secret, oidc-role-claim, "
 	                "oidc-role-map, oidc-audience, oidc-redirect-url, "
 	                "oidc-scope, mqtt, mqtt-cafile, mqtt-user, "
@@ -443,6 +489,7 @@ options_free(struct trackd_options *o)
 	free(o->tls_cert);
 	free(o->tls_key);
 	free(o->allow_origin);
+	free(o->peer);
 	free(o->oidc_issuer);
 	free(o->oidc_client_id);
 	free(o->oidc_client_secret);

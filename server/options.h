@@ -3,6 +3,8 @@
 #ifndef TRACKD_OPTIONS_H
 #define TRACKD_OPTIONS_H
 
+#include <stdbool.h>
+
 struct trackd_options {
 	char *site;     /* required */
 	long port;      /* 8080 */
@@ -19,6 +21,8 @@ struct trackd_options {
 	long max_tags;       /* 16384 tags tracked at once */
 	long max_skew_s;     /* 10: reports further ahead are refused */
 	char *allow_origin;  /* other pages that may use trackd (origin.h) */
+	char *peer;          /* the other instances' pages (peers.h) */
+	bool peer_on_command_line; /* then a later --peer adds to it */
 	char *tls_cert;      /* both set: https and wss only */
 	char *tls_key;
 	long page_rows;      /* 0: the built-in page (hidden, for tests) */

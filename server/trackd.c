@@ -25,6 +25,7 @@
 #include "alarms.h"
 #include "app.h"
 #include "floorimg.h"
+#include "headers.h"
 #include "mqtt-ingest.h"
 #include "oidc-client.h"
 #include "oidc-session.h"
@@ -191,6 +192,7 @@ run(struct loop *l, const struct trackd_options *o)
 	char db_name[512] = "none";
 	struct lws_http_mount api = { 0 }, web = { 0 }, health = { 0 },
 	                      metrics = { 0 };
+	struct security_headers headers;
 	const track_site *site;
 	const track_site_tag *site_tags;
 	size_t n_site_tags;
@@ -235,6 +237,7 @@ run(struct loop *l, const struct trackd_options *o)
 	a->max_clients = o->max_clients;
 	a->page_rows = (size_t)o->page_rows;
 	a->allow_origin = o->allow_origin;
+	a->peer = o->peer;
 	a->site_tag_index = json_object();
 	n_site_tags = track_site_tags(a->site, &site_tags);
 	for (size_t i = 0; a->site_tag_index && i < n_site_tags; i++)
@@ -322,6 +325,8 @@ run(struct loop *l, const struct trackd_options *o)
 	info.iface = options_bind(o);
 	info.protocols = protocols;
 	info.mounts = &web;
+	security_headers_init(&headers, o->peer);
+	info.headers = &headers.list[0];
 	info.vhost_name = "trackd";
 	info.user = a;
 	info.pt_serv_buf_size = 64 * 1024;
@@ -330,8 +335,7 @@ run(struct loop *l, const struct trackd_options *o)
 	if (o->oidc_issuer)
 		info.max_http_header_data = 16384;
 	/* OpenSSL for https webhooks. */
-	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
-		       LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	/* An IPv4 address to bind: on an IPv6 socket lws would listen on
 	 * every interface instead. */
 	if (info.iface && !strchr(info.iface, ':'))

@@ -3,6 +3,7 @@
 import { enc, getJson, may, takeTokenFromUrl, whoami } from './api.js';
 import { showSignIn, signOut, signedIn, watchUnauthorized } from './signin.js';
 import { LiveStream } from './live.js';
+import { Failover, takeHandoff } from './failover.js';
 import { drawFloor, fitFloor, frame, newMap } from './floorplan.js';
 import { TagLayer, ageOf, ageText, isStale, shortName, zoneText } from './map.js';
 import { Alarms } from './alarms.js';
@@ -13,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 const FOLLOW_POLL_MS = 3000;
 const MAX_EVENTS = 15;
 
-let site, me, map, tags, live, alarms, playback;
+let site, me, map, tags, live, alarms, playback, failover;
 let floor = null;
 let drawn = null;
 let drawSeq = 0;
@@ -367,6 +368,8 @@ function showWho() {
 
 async function main() {
 	takeTokenFromUrl();
+	// From another instance of a pair that went away (failover.js).
+	const handoff = takeHandoff();
 	watchUnauthorized();
 	try {
 		me = await whoami();
@@ -417,13 +420,23 @@ async function main() {
 	keyboard();
 	setupSearch({ input: $('q'), list: $('results'), status: $('search-status'),
 		filter: visible, onChoose: locate });
-	live = new LiveStream({ onMessage, onState: setConn });
+	failover = new Failover({ peers: me.peers,
+		state: () => ({ floor, alarm: alarms.current()?.open ? alarms.handling : null }),
+		onLooking: () => setConn('down', 'this server is gone: looking for another…') });
+	live = new LiveStream({ onMessage, onState: (state, text) => {
+		setConn(state, text);
+		failover.streamState(state);
+	} });
 	floorButtons();
-	const wanted = decodeURIComponent(location.hash.slice(1));
+	const wanted = handoff.floor;
 	await showFloor(frames.has(wanted) ? wanted : site.floors[0].id);
 	live.connect();
-	if (may.alarms(me.role))
-		alarms.load().catch((e) => console.warn('alarms:', e.message));
+	if (may.alarms(me.role)) {
+		alarms.load().then(() => {
+			if (handoff.alarm != null)
+				alarms.switchTo(handoff.alarm);
+		}).catch((e) => console.warn('alarms:', e.message));
+	}
 	setInterval(() => {
 		renderZoneCounts();
 		renderInfo();
