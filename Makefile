@@ -81,6 +81,8 @@ bench: build
 	sh bench/bench-replay.sh $(BUILD)
 	sh bench/bench-trackd.sh $(BUILD)
 	sh bench/bench-trackscan.sh $(BUILD)
+	TRACKD=$(BUILD)/server/trackd TRACKSIM=$(BUILD)/scanners/tracksim \
+		node --experimental-websocket --no-warnings bench/bench-failover.mjs
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out
