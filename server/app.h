@@ -83,6 +83,11 @@ struct app {
 	int64_t purge_next_us;
 	uint64_t purged_rows;
 	int64_t snap_last_us;   /* heatmap and utilization kept up to here */
+	/* Whether this trackd writes the history (store_history_writer):
+	 * the other of a pair keeps only its last seconds. */
+	bool history_writer;
+	bool history_known;     /* asked at least once */
+	bool db_shared;         /* a database other trackd may share */
 
 	struct webhook *webhook;  /* NULL without --webhook */
 	struct mqtt_ingest *mqtt; /* NULL without --mqtt (mqtt-ingest.h) */

@@ -500,6 +500,12 @@ mqtt_ingest_free(struct app *a)
 	a->mqtt = NULL;
 }
 
+const char *
+mqtt_ingest_client_id(const struct app *a)
+{
+	return a->mqtt ? a->mqtt->client_id : "";
+}
+
 struct mqtt_ingest_stats
 mqtt_ingest_stats(const struct app *a)
 {

@@ -63,6 +63,10 @@ void mqtt_ingest_start(struct app *a);
 void mqtt_ingest_stop(struct app *a);
 void mqtt_ingest_free(struct app *a);
 
+/* The MQTT client id (--mqtt-client-id, or trackd-<site>-<host>): the
+ * instance's name among those of a pair; "" without --mqtt. */
+const char *mqtt_ingest_client_id(const struct app *a);
+
 /* All zero (on false) without --mqtt. */
 struct mqtt_ingest_stats mqtt_ingest_stats(const struct app *a);
 

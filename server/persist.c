@@ -290,20 +290,73 @@ keep_occupancy(struct app *a, int64_t now_us)
 	}
 }
 
+/* What the instance of a pair that does not write the history keeps of
+ * it: the last seconds, which it writes when it takes over (past the
+ * lease, STORE_WRITER_LEASE_S, and what the other wrote last). An
+ * occupancy bucket is closed later than a position (a minute, and the
+ * zones' settling): its rows are kept longer. */
+#define HELD_US (30 * INT64_C(1000000))
+#define HELD_OCCUPANCY_US (180 * INT64_C(1000000))
+
+/* Whether this trackd writes the history now (store_history_writer), and
+ * what changes when that changes: 1, 0, or -1 (the database is away). */
+static int
+writer_now(struct app *a)
+{
+	int w = store_history_writer(a->store);
+	int64_t pos_us, ev_us;
+
+	if (w < 0)
+		return -1;
+	if (w && !a->history_writer) {
+		/* Taking over (or starting): what the instance before wrote
+		 * is left out. */
+		if (store_history_newest(a->store, &pos_us, &ev_us) < 0)
+			return -1;
+		store_batch_forget(&a->batch, pos_us + 1, ev_us + 1, 0);
+	}
+	if (a->db_shared && (!a->history_known || w != a->history_writer))
+		log_user("db: %s\n", w ? "this trackd writes the history now"
+		                       : "another trackd writes the history; "
+		                         "this one keeps its last seconds");
+	a->history_writer = w;
+	a->history_known = true;
+	return w;
+}
+
 /* Write the batch: on success it is emptied; on failure it is kept for the
- * next run, and trackd reports itself degraded until a write succeeds. */
+ * next run, and trackd reports itself degraded until a write succeeds.
+ * While another instance writes the history, only the alarms are written
+ * (each instance stores its own presses and acknowledgements). */
 static void
 flush(struct app *a, bool synced)
 {
 	size_t rows = store_batch_rows(&a->batch);
 	uint64_t dropped = a->batch.dropped;
+	struct store_batch alarms_only;
+	const struct store_batch *b = &a->batch;
+	int w;
 	double t0;
 
 	if (rows == 0)
 		return;
 	t0 = app_mono_s();
-	if ((synced ? store_write_synced(a->store, &a->batch)
-	            : store_write(a->store, &a->batch)) < 0) {
+	if ((w = writer_now(a)) < 0) {
+		note_failure(a, "cannot reach the database (rows kept, "
+		                "retried each second)");
+		return;
+	}
+	if (!w) {
+		int64_t now = app_now_us();
+
+		store_batch_forget(&a->batch, now - HELD_US, now - HELD_US,
+		                   now - HELD_OCCUPANCY_US);
+		alarms_only = store_batch_alarms(&a->batch);
+		b = &alarms_only;
+		rows = store_batch_rows(b);
+	}
+	if (rows && (synced ? store_write_synced(a->store, b)
+	                    : store_write(a->store, b)) < 0) {
 		char what[96];
 
 		snprintf(what, sizeof what,
@@ -313,9 +366,12 @@ flush(struct app *a, bool synced)
 		return;
 	}
 	a->db_write_seconds += app_mono_s() - t0;
-	a->db_batches++;
+	a->db_batches += rows > 0;
 	a->db_rows += rows;
-	store_batch_clear(&a->batch);
+	if (w)
+		store_batch_clear(&a->batch);
+	else
+		store_batch_clear_alarms(&a->batch);
 	if (a->db_degraded)
 		log_user("db: written again (%zu rows; %llu positions dropped "
 		         "in all)\n", rows, (unsigned long long)dropped);
@@ -465,7 +521,7 @@ persist_close(struct app *a)
 }
 
 int
-persist_open(struct app *a, const char *path)
+persist_open(struct app *a, const char *path, const char *instance)
 {
 	char err[512];
 	int64_t bu = a->cfg.stats_bucket_us;
@@ -478,6 +534,8 @@ persist_open(struct app *a, const char *path)
 		fprintf(stderr, "trackd: --db %s\n", err);
 		return -1;
 	}
+	store_set_instance(a->store, instance, a->started_us);
+	a->db_shared = store_is_url(path);
 	if (store_batch_init(&a->batch, MAX_PENDING_POSITIONS) < 0) {
 		fprintf(stderr, "trackd: out of memory\n");
 		goto fail;

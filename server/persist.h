@@ -17,9 +17,10 @@
 
 /* Open the database at path and bring back what it knows: open alarms
  * (and the newest acknowledged ones) and every tag's last position, into
- * the live table, stale by age. Before the lws context exists. 0, or -1
- * after saying why on stderr. */
-int persist_open(struct app *a, const char *path);
+ * the live table, stale by age. instance: this trackd's name among those
+ * sharing the database (store_set_instance). Before the lws context
+ * exists. 0, or -1 after saying why on stderr. */
+int persist_open(struct app *a, const char *path, const char *instance);
 /* What is due at now_us: the pending batch written, the closed occupancy
  * buckets, the statistics snapshot, a slice of the retention purge. The
  * loop calls it every PERSIST_EVERY_US. */

@@ -111,3 +111,43 @@ store_batch_add_occupancy(struct store_batch *b,
 	b->occ[b->occ_n++] = *o;
 	return 0;
 }
+
+void
+store_batch_forget(struct store_batch *b, int64_t pos_us, int64_t ev_us,
+                   int64_t occ_us)
+{
+	size_t kept = 0;
+
+	/* Kept in their order, from the ring's head on. */
+	for (size_t i = 0; i < b->pos_n; i++) {
+		const struct store_position *p =
+			&b->pos[(b->pos_head + i) % b->pos_cap];
+
+		if (p->t_us >= pos_us)
+			b->pos[(b->pos_head + kept++) % b->pos_cap] = *p;
+	}
+	b->pos_n = kept;
+	kept = 0;
+	for (size_t i = 0; i < b->ev_n; i++)
+		if (b->ev[i].t_us >= ev_us)
+			b->ev[kept++] = b->ev[i];
+	b->ev_n = kept;
+	kept = 0;
+	for (size_t i = 0; i < b->occ_n; i++)
+		if (b->occ[i].t_us >= occ_us)
+			b->occ[kept++] = b->occ[i];
+	b->occ_n = kept;
+}
+
+struct store_batch
+store_batch_alarms(const struct store_batch *b)
+{
+	return (struct store_batch){ .al = b->al, .al_n = b->al_n,
+		                     .al_cap = b->al_cap };
+}
+
+void
+store_batch_clear_alarms(struct store_batch *b)
+{
+	b->al_n = 0;
+}

@@ -47,6 +47,7 @@ store_pg__put_heatmap(store *s, const char *floor, int64_t t_us, int64_t run,
 	store_pg__int(&p, (int64_t)cols);
 	store_pg__int(&p, (int64_t)rows);
 	store_pg__bytes(&p, cells, cols * rows * sizeof *cells);
+	store_pg__text(&p, s->instance);
 	return store_pg__command(s, PG_PUT_HEAT, &p) < 0 ? -1 : 0;
 }
 
@@ -62,6 +63,7 @@ store_pg__add_heatmap(store *s, const char *floor, int64_t from_us,
 	store_pg__int(&p, from_us);
 	store_pg__int(&p, to_us);
 	store_pg__int(&p, run);
+	store_pg__text(&p, s->instance);
 	if (!(r = store_pg__run(s, PG_HEAT, &p)))
 		return -1;
 	for (int k = 0; k < PQntuples(r); k++) {
@@ -97,6 +99,7 @@ store_pg__put_utilization(store *s, const char *tag, int64_t day_us,
 	store_pg__int(&p, run);
 	store_pg__real(&p, moving_s);
 	store_pg__real(&p, idle_s);
+	store_pg__text(&p, s->instance);
 	return store_pg__command(s, PG_PUT_UTIL, &p) < 0 ? -1 : 0;
 }
 
@@ -112,6 +115,7 @@ store_pg__utilization(store *s, const char *tag, int64_t from_day_us,
 	store_pg__int(&p, from_day_us);
 	store_pg__int(&p, to_us);
 	store_pg__int(&p, run);
+	store_pg__text(&p, s->instance);
 	if (!(r = store_pg__run(s, PG_UTIL, &p)))
 		return -1;
 	*moving_s += store_pg__col_real(r, 0, 0);

@@ -280,3 +280,32 @@ store_pg__claim_alarm(store *s, struct store_alarm *a)
 	*a = row;
 	return rc;
 }
+
+int
+store_pg__history_writer(store *s)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+	bool held;
+
+	store_pg__text(&p, s->holder);
+	store_pg__int(&p, STORE_WRITER_LEASE_S);
+	if (!(r = store_pg__run(s, PG_LEASE, &p)))
+		return -1;
+	held = PQntuples(r) == 1;
+	PQclear(r);
+	return held;
+}
+
+int
+store_pg__history_newest(store *s, int64_t *position_us, int64_t *event_us)
+{
+	PGresult *r = store_pg__run(s, PG_NEWEST, NULL);
+
+	if (!r)
+		return -1;
+	*position_us = store_pg__col_int(r, 0, 0);
+	*event_us = store_pg__col_int(r, 0, 1);
+	PQclear(r);
+	return 0;
+}

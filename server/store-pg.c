@@ -98,6 +98,15 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER alarms_acked AFTER UPDATE ON alarms FOR EACH ROW"
 	"  WHEN (OLD.acked IS NULL AND NEW.acked IS NOT NULL)"
 	"  EXECUTE FUNCTION alarm_acked();",
+	/* 7: the history written once by a pair: the lease of the instance
+	 * that writes it (store_history_writer; one row), and statistics
+	 * kept per instance ('': before instances had names). */
+	"CREATE TABLE history_writer ("
+	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+	"  holder text NOT NULL, until timestamptz NOT NULL);"
+	"ALTER TABLE heatmap ADD COLUMN instance text NOT NULL DEFAULT '';"
+	"ALTER TABLE utilization ADD COLUMN instance text NOT NULL"
+	"  DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -200,7 +209,18 @@ connect_to(const char *url, store **out, char *err, size_t errlen)
 static void
 disconnect(store *s)
 {
-	PQfinish(store_pg_of(s)->conn);
+	PGconn *c = store_pg_of(s)->conn;
+
+	/* A trackd stopped on purpose (an upgrade, one at a time) hands
+	 * the history over at once, not after its lease. */
+	if (s->holder[0] && PQstatus(c) == CONNECTION_OK) {
+		const char *v[1] = { s->holder };
+
+		PQclear(PQexecParams(c, "DELETE FROM history_writer WHERE "
+		                        "holder = $1", 1, NULL, v, NULL, NULL,
+		                     0));
+	}
+	PQfinish(c);
 	free(s);
 }
 
@@ -232,6 +252,8 @@ const struct store_ops store_pg__ops = {
 	.put_utilization = store_pg__put_utilization,
 	.utilization = store_pg__utilization,
 	.purge = store_pg__purge,
+	.history_writer = store_pg__history_writer,
+	.history_newest = store_pg__history_newest,
 	.data_version = store_pg__data_version,
 	.tokens = store_pg__tokens,
 	.token_add = store_pg__token_add,

@@ -95,17 +95,28 @@
 	   "'restricted_entry') AND e.t <= x.t) FROM events x WHERE "        \
 	   "x.type = 'zone_exit' AND x.zone = $1 AND x.t >= $2 AND x.t < $3") \
 	XX(PUT_HEAT, "INSERT INTO heatmap (floor, t, run, cols, rows, "      \
-	   "cells) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (floor, t, "   \
-	   "run) DO UPDATE SET cols = excluded.cols, rows = excluded.rows, "  \
-	   "cells = excluded.cells")                                        \
+	   "cells, instance) VALUES ($1, $2, $3, $4, $5, $6, $7) "           \
+	   "ON CONFLICT (floor, t, run) DO UPDATE SET cols = excluded.cols, " \
+	   "rows = excluded.rows, cells = excluded.cells")                  \
 	XX(HEAT, "SELECT cols, rows, cells FROM heatmap WHERE floor = $1 "    \
-	   "AND t >= $2 AND t < $3 AND run <> $4")                            \
-	XX(PUT_UTIL, "INSERT INTO utilization (tag, day, run, moving, idle) " \
-	   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tag, day, run) DO "      \
-	   "UPDATE SET moving = excluded.moving, idle = excluded.idle")      \
+	   "AND t >= $2 AND t < $3 AND run <> $4 AND "                       \
+	   "(instance = $5 OR instance = '')")                               \
+	XX(PUT_UTIL, "INSERT INTO utilization (tag, day, run, moving, idle, " \
+	   "instance) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tag, day, " \
+	   "run) DO UPDATE SET moving = excluded.moving, idle = excluded.idle")\
 	XX(UTIL, "SELECT coalesce(sum(moving), 0), coalesce(sum(idle), 0) "   \
 	   "FROM utilization WHERE tag = $1 AND day >= $2 AND day < $3 AND "  \
-	   "run <> $4")                                                      \
+	   "run <> $4 AND (instance = $5 OR instance = '')")                 \
+	/* The history writer's lease: taken when free or run out, renewed \
+	 * by its holder; a row back when this instance holds it. By the   \
+	 * database's clock, so that the instances' clocks do not matter. */ \
+	XX(LEASE, "INSERT INTO history_writer (holder, until) VALUES ($1, "   \
+	   "clock_timestamp() + $2 * interval '1 second') ON CONFLICT (one) " \
+	   "DO UPDATE SET holder = excluded.holder, until = excluded.until "  \
+	   "WHERE history_writer.holder = excluded.holder OR "               \
+	   "history_writer.until < clock_timestamp() RETURNING holder")      \
+	XX(NEWEST, "SELECT (SELECT coalesce(max(t), 0) FROM last_positions), " \
+	   "(SELECT coalesce(max(t), 0) FROM events)")                       \
 	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
 	   "peak_person, peak_asset FROM occupancy "                         \
 	   "WHERE zone = $1 AND t >= $2 AND t < $3 ORDER BY t")               \
@@ -234,6 +245,9 @@ int store_pg__utilization(store *s, const char *tag, int64_t from_day_us,
                           int64_t to_us, int64_t run, double *moving_s,
                           double *idle_s);
 int store_pg__purge(store *s, int64_t before_us, size_t max_rows);
+int store_pg__history_writer(store *s);
+int store_pg__history_newest(store *s, int64_t *position_us,
+                             int64_t *event_us);
 int store_pg__purge_stray_last(store *s, const char *listed_json,
                                unsigned min_scanners);
 int64_t store_pg__data_version(store *s);

@@ -17,6 +17,8 @@ struct store {
 	int version;
 	int migrated;
 	char err[256];
+	char instance[STORE_ID_MAX];  /* store_set_instance() */
+	char holder[STORE_ID_MAX + 24]; /* the lease's: instance/run */
 };
 
 /* One backend. Each entry does what store.h says of the function of the
@@ -83,6 +85,11 @@ struct store_ops {
 	                   int64_t to_us, int64_t run, double *moving_s,
 	                   double *idle_s);
 	int (*purge)(store *s, int64_t before_us, size_t max_rows);
+	/* NULL where one trackd has the database to itself: always the
+	 * writer, and nothing written before it to leave out. */
+	int (*history_writer)(store *s);
+	int (*history_newest)(store *s, int64_t *position_us,
+	                      int64_t *event_us);
 	int64_t (*data_version)(store *s);
 	int (*tokens)(store *s, store_token_cb cb, void *ud);
 	int (*token_add)(store *s, const char *name, const char *role,

@@ -58,6 +58,7 @@ store_sqlite__put_heatmap(store *s, const char *floor, int64_t t_us,
 	sqlite3_bind_int64(st, 5, (int64_t)rows);
 	sqlite3_bind_blob(st, 6, cells, (int)(cols * rows * sizeof *cells),
 	                  SQLITE_STATIC);
+	store_sqlite__bind_text(st, 7, s->instance);
 	return store_sqlite__run(s, ST_PUT_HEAT);
 }
 
@@ -73,6 +74,7 @@ store_sqlite__add_heatmap(store *s, const char *floor, int64_t from_us,
 	sqlite3_bind_int64(st, 2, from_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, run);
+	store_sqlite__bind_text(st, 5, s->instance);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const float *v = sqlite3_column_blob(st, 2);
 
@@ -110,6 +112,7 @@ store_sqlite__put_utilization(store *s, const char *tag, int64_t day_us,
 	sqlite3_bind_int64(st, 3, run);
 	sqlite3_bind_double(st, 4, moving_s);
 	sqlite3_bind_double(st, 5, idle_s);
+	store_sqlite__bind_text(st, 6, s->instance);
 	return store_sqlite__run(s, ST_PUT_UTIL);
 }
 
@@ -125,6 +128,7 @@ store_sqlite__utilization(store *s, const char *tag, int64_t from_day_us,
 	sqlite3_bind_int64(st, 2, from_day_us);
 	sqlite3_bind_int64(st, 3, to_us);
 	sqlite3_bind_int64(st, 4, run);
+	store_sqlite__bind_text(st, 5, s->instance);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*moving_s += sqlite3_column_double(st, 0);

@@ -88,6 +88,11 @@ static const char *const migrations[] = {
 	 * database agree on (store_claim_alarm). PostgreSQL's, really; one
 	 * trackd per SQLite file has the same schema. */
 	"CREATE UNIQUE INDEX alarms_press ON alarms (tag, opened);",
+	/* 7: statistics kept per instance of a pair (store_set_instance;
+	 * '': before instances had names). PostgreSQL's, really, like 6. */
+	"ALTER TABLE heatmap ADD COLUMN instance TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE utilization ADD COLUMN instance TEXT NOT NULL"
+	"  DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -114,14 +114,15 @@
 	   "'restricted_entry') AND e.t <= x.t) FROM events x WHERE "        \
 	   "x.type = 'zone_exit' AND x.zone = ?1 AND x.t >= ?2 AND x.t < ?3") \
 	XX(PUT_HEAT, "INSERT OR REPLACE INTO heatmap (floor, t, run, cols, "  \
-	   "rows, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                   \
+	   "rows, cells, instance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")     \
 	XX(HEAT, "SELECT cols, rows, cells FROM heatmap WHERE floor = ?1 "    \
-	   "AND t >= ?2 AND t < ?3 AND run <> ?4")                            \
+	   "AND t >= ?2 AND t < ?3 AND run <> ?4 AND "                       \
+	   "(instance = ?5 OR instance = '')")                               \
 	XX(PUT_UTIL, "INSERT OR REPLACE INTO utilization (tag, day, run, "   \
-	   "moving, idle) VALUES (?1, ?2, ?3, ?4, ?5)")                      \
+	   "moving, idle, instance) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")        \
 	XX(UTIL, "SELECT coalesce(sum(moving), 0), coalesce(sum(idle), 0) "   \
 	   "FROM utilization WHERE tag = ?1 AND day >= ?2 AND day < ?3 AND "  \
-	   "run <> ?4")                                                      \
+	   "run <> ?4 AND (instance = ?5 OR instance = '')")                 \
 	XX(OCCUPANCY, "SELECT t, mean, peak, mean_person, mean_asset, "      \
 	   "peak_person, peak_asset FROM occupancy "                         \
 	   "WHERE zone = ?1 AND t >= ?2 AND t < ?3 ORDER BY t")               \

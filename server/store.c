@@ -388,6 +388,29 @@ store_utilization(store *s, const char *tag, int64_t from_day_us,
 	                           idle_s);
 }
 
+void
+store_set_instance(store *s, const char *name, int64_t run)
+{
+	snprintf(s->instance, sizeof s->instance, "%s", name ? name : "");
+	snprintf(s->holder, sizeof s->holder, "%s/%lld", s->instance,
+	         (long long)run);
+}
+
+int
+store_history_writer(store *s)
+{
+	return s->ops->history_writer ? s->ops->history_writer(s) : 1;
+}
+
+int
+store_history_newest(store *s, int64_t *position_us, int64_t *event_us)
+{
+	*position_us = *event_us = 0;
+	return s->ops->history_newest
+	       ? s->ops->history_newest(s, position_us, event_us)
+	       : 0;
+}
+
 /* The write lock now: a busy database fails here rather than half way
  * through the snapshot. */
 int

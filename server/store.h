@@ -108,6 +108,19 @@ void store_batch_clear(struct store_batch *b);
 /* Rows waiting. */
 size_t store_batch_rows(const struct store_batch *b);
 
+/* Forget the positions before pos_us, the events before ev_us and the
+ * occupancy buckets starting before occ_us (not counted as dropped):
+ * what an instance that does not write the history keeps is its last
+ * seconds, for when it takes over, and one taking over leaves out what
+ * the one before it wrote. */
+void store_batch_forget(struct store_batch *b, int64_t pos_us, int64_t ev_us,
+                        int64_t occ_us);
+/* A batch of b's alarm rows alone (borrowed from b: no init, no free),
+ * for an instance that does not write the history; and, once written,
+ * b without them. */
+struct store_batch store_batch_alarms(const struct store_batch *b);
+void store_batch_clear_alarms(struct store_batch *b);
+
 /* Add a row (copied; see each row type for what is borrowed): 0, or -1
  * when it is not added, being out of memory or a row the schema refuses
  * (no tag, type or zone; a position or mean that is not finite). A valid
@@ -171,6 +184,34 @@ int store_put_utilization(store *s, const char *tag, int64_t day_us,
 int store_utilization(store *s, const char *tag, int64_t from_day_us,
                       int64_t to_us, int64_t run, double *moving_s,
                       double *idle_s);
+
+/* This trackd's name among the instances that share the database (its
+ * --mqtt-client-id; "" for one alone) and its run (its start time). The
+ * statistics are each instance's own: store_put_heatmap and
+ * store_put_utilization write under the name, store_add_heatmap and
+ * store_utilization read the rows of that name (and those written before
+ * instances had names) only, so that the two of a pair, which count the
+ * same tags, are never added up. The history writer's lease is held in
+ * the name and run. Call it before those; a longer name is cut. */
+void store_set_instance(store *s, const char *name, int64_t run);
+
+/* How long the history writer's lease lasts unrenewed (seconds). */
+#define STORE_WRITER_LEASE_S 5
+
+/* Whether this trackd writes the history (positions, last positions,
+ * events, occupancy), which would otherwise be written once by each
+ * instance of a pair: 1, 0 while another instance does, or -1
+ * (store_error()). SQLite: always (one trackd per file). PostgreSQL: a
+ * lease in the database, which each call renews (trackd calls it every
+ * second) and another instance takes once it has gone unrenewed for
+ * STORE_WRITER_LEASE_S by the database's clock: an instance that died in
+ * any way, its machine with it, hands the history over within that. */
+int store_history_writer(store *s);
+
+/* The newest last-position time and event time stored (0 when none), so
+ * that an instance taking the history over leaves out what the one
+ * before it wrote already. 0, or -1. */
+int store_history_newest(store *s, int64_t *position_us, int64_t *event_us);
 
 /* The statistics snapshot (store_put_heatmap and store_put_utilization
  * of one run's hours and days) goes in whole or not at all: begin, the

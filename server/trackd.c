@@ -283,7 +283,7 @@ run(struct loop *l, const struct trackd_options *o)
 	 * signal would kill the server instead. */
 	signal(SIGXFSZ, SIG_IGN);
 	lws_set_log_level(LLL_USER | LLL_ERR | LLL_WARN, NULL);
-	if (o->db && persist_open(a, o->db) < 0)
+	if (o->db && persist_open(a, o->db, mqtt_ingest_client_id(a)) < 0)
 		return 1;
 	if (access_open(a, o->oidc_issuer != NULL, app_now_us()) < 0) {
 		persist_close(a);

@@ -23,16 +23,16 @@ TestSuite(store, .init = fixture_sqlite_init, .fini = fixture_sqlite_fini);
 TestSuite(store_pg, .init = fixture_pg_init, .fini = fixture_pg_fini);
 
 
-Test(store, open_creates_the_schema_at_version_6_in_wal_mode)
+Test(store, open_creates_the_schema_at_version_7_in_wal_mode)
 {
 	store *s = open_ok();
 	struct raw *db;
 
-	cr_expect_eq(store_schema_version(s), 6);
-	cr_expect_eq(store_migrations_applied(s), 6);
+	cr_expect_eq(store_schema_version(s), 7);
+	cr_expect_eq(store_migrations_applied(s), 7);
 	cr_expect_str_eq(store_error(s), "");
 	db = raw();
-	cr_expect_eq(raw_scalar(db, "PRAGMA user_version"), 6);
+	cr_expect_eq(raw_scalar(db, "PRAGMA user_version"), 7);
 	cr_expect_eq(raw_scalar(db, "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type = 'table' AND name IN ('positions', "
 	                        "'last_positions', 'events', 'alarms', "
@@ -53,13 +53,13 @@ STORE_TEST(the_migration_runs_once)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_migrations_applied(s), 6);
+	cr_expect_eq(store_migrations_applied(s), 7);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		s = open_ok();
 		cr_expect_eq(store_migrations_applied(s), 0,
 		             "reopen %d migrated again", i + 1);
-		cr_expect_eq(store_schema_version(s), 6);
+		cr_expect_eq(store_schema_version(s), 7);
 		store_close(s);
 	}
 }
@@ -93,8 +93,8 @@ Test(store, a_version_1_file_is_brought_up_to_date_keeping_its_rows)
 	         "PRAGMA user_version = 1");
 	raw_close(db);
 	s = open_ok();
-	cr_expect_eq(store_migrations_applied(s), 5);
-	cr_expect_eq(store_schema_version(s), 6);
+	cr_expect_eq(store_migrations_applied(s), 6);
+	cr_expect_eq(store_schema_version(s), 7);
 	store_close(s);
 	cr_expect_eq(count("SELECT count(*) FROM alarms WHERE id = 7"), 1);
 	cr_expect_eq(count("SELECT count(*) FROM tokens"), 0);
@@ -121,7 +121,7 @@ Test(store, an_up_to_date_file_opens_while_another_writer_holds_the_lock)
 	db = raw();
 	raw_exec(db, "BEGIN IMMEDIATE");
 	s = open_ok();
-	cr_expect_eq(store_schema_version(s), 6);
+	cr_expect_eq(store_schema_version(s), 7);
 	store_close(s);
 	raw_exec(db, "COMMIT");
 	raw_close(db);

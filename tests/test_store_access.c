@@ -125,14 +125,14 @@ STORE_TEST(a_backup_is_a_private_copy)
 
 /* ---- PostgreSQL only ---------------------------------------------------- */
 
-Test(store_pg, open_creates_the_schema_at_version_6)
+Test(store_pg, open_creates_the_schema_at_version_7)
 {
 	store *s = open_ok();
 
-	cr_expect_eq(store_schema_version(s), 6);
-	cr_expect_eq(store_migrations_applied(s), 6);
+	cr_expect_eq(store_schema_version(s), 7);
+	cr_expect_eq(store_migrations_applied(s), 7);
 	store_close(s);
-	cr_expect_eq(count("SELECT version FROM schema_version"), 6);
+	cr_expect_eq(count("SELECT version FROM schema_version"), 7);
 	cr_expect_eq(count("SELECT count(*) FROM pg_tables WHERE tablename IN "
 	                   "('positions', 'last_positions', 'events', "
 	                   "'alarms', 'occupancy', 'tokens', 'audit', "

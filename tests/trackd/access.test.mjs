@@ -82,7 +82,7 @@ test('no token, a wrong token: 401 as JSON; /healthz and the page stay open', as
 test('whoami names the role and the token', async () => {
 	for (const role of ROLES)
 		assert.deepEqual((await trackd.get('/api/v1/whoami', token[role])).json(),
-			{ role, name: `${role} one`, auth_required: true });
+			{ role, name: `${role} one`, auth_required: true, peers: [] });
 });
 
 test('people are left out for roles that may not see them', async () => {

@@ -52,7 +52,7 @@ test('GET /api/v1/site/floors/{id}/image: the floor drawing', async () => {
 test('GET /api/v1/whoami: who the caller is', async () => {
 	const res = await trackd.get('/api/v1/whoami');
 	assert.equal(res.status, 200);
-	assert.deepEqual(res.json(), { role: 'admin', name: null, auth_required: false });
+	assert.deepEqual(res.json(), { role: 'admin', name: null, auth_required: false, peers: [] });
 });
 
 test('GET /api/v1/tags: every located tag', async () => {
