@@ -7,7 +7,8 @@
 # usage: sh bench/bench-trackd.sh [BUILD] [TAGS] [CLIENTS]
 #        (defaults: build 10000 100; run it from the repository root)
 # Environment: DURATION (30) and WARMUP (5), in seconds; TRACKD_ARGS, more
-# options for trackd (e.g. "--tick-ms 250").
+# options for trackd (e.g. "--tick-ms 250"); MQTT=no leaves out the run
+# with the reports through a mosquitto broker (MOSQUITTO: its path).
 #
 # Each run gets a fresh trackd, so that its memory figures are its own (the
 # peak RSS of a process cannot be reset). Where the machine has two cores or
@@ -51,6 +52,9 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-trackd.XXXXXX")
 pid=
 cleanup() {
+	if [ -n "${broker_pid:-}" ]; then
+		kill "$broker_pid" 2>/dev/null || :
+	fi
 	if [ -n "$pid" ]; then
 		kill "$pid" 2>/dev/null || :
 		wait "$pid" 2>/dev/null || :
@@ -128,12 +132,37 @@ stop_trackd() {
 	fi
 }
 
+# A mosquitto broker on a free loopback port for the "mqtt" run (with
+# trackd-load's core where cores are pinned). Sets broker_pid, broker_port.
+start_broker() {
+	broker_port=$((20000 + ($$ * 13 + 977) % 40000))
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n' \
+		"$broker_port" >"$dir/mosquitto.conf"
+	# shellcheck disable=SC2086
+	(exec $pin_load "$mosquitto" -c "$dir/mosquitto.conf") \
+		>"$dir/mosquitto.log" 2>&1 &
+	broker_pid=$!
+	sleep 0.5
+	if ! kill -0 "$broker_pid" 2>/dev/null; then
+		echo "bench-trackd: mosquitto did not start:" >&2
+		cat "$dir/mosquitto.log" >&2
+		broker_pid=
+		return 1
+	fi
+}
+
 # One run: $1 name, $2 tags, $3 live clients, $4 "secure" for tokens and
-# TLS (an admin token for every connection, a certificate made here).
+# TLS (an admin token for every connection, a certificate made here), or
+# "mqtt" for the scanners' reports through the broker.
 run() {
 	scheme=ws
 	auth=
+	via=
 	saved_extra=$extra
+	if [ "${4:-}" = mqtt ]; then
+		extra="$extra --mqtt mqtt://127.0.0.1:$broker_port --mqtt-client-id bench-trackd"
+		via="--mqtt mqtt://127.0.0.1:$broker_port"
+	fi
 	if [ "${4:-}" = secure ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 			-nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 \
@@ -152,7 +181,7 @@ run() {
 	# shellcheck disable=SC2086
 	if ! $pin_load "$load" --url "$scheme://127.0.0.1:$port" --site "$site" \
 		--tags "$2" --rate 1 --clients "$3" --duration "$duration" \
-		--warmup "$warmup" --pid "$pid" $auth >"$dir/$1.txt"; then
+		--warmup "$warmup" --pid "$pid" $auth $via >"$dir/$1.txt"; then
 		echo "bench-trackd: $1: trackd-load failed" >&2
 		failed=yes
 	fi
@@ -164,6 +193,15 @@ run heavy "$tags" "$clients"
 run light 2000 10
 if [ -n "$with_db" ] && command -v openssl >/dev/null 2>&1; then
 	run secure 2000 10 secure
+fi
+mosquitto=${MOSQUITTO:-/usr/sbin/mosquitto}
+broker_pid=
+if [ "${MQTT:-yes}" != no ] && [ -x "$mosquitto" ] &&
+	"$trackd" --help 2>&1 | grep -q -e '--mqtt' && start_broker; then
+	run mqtt "$tags" "$clients" mqtt
+	kill "$broker_pid" 2>/dev/null || :
+	wait "$broker_pid" 2>/dev/null || :
+	broker_pid=
 fi
 
 if [ -n "$pin_trackd" ]; then
@@ -183,6 +221,12 @@ cat "$dir/heavy.txt"
 echo
 echo "## lighter: 2000 tags x 1 Hz, 10 live clients"
 cat "$dir/light.txt"
+if [ -f "$dir/mqtt.txt" ]; then
+	echo
+	echo "## $tags tags x 1 Hz, $clients live clients, the reports through a mosquitto broker"
+	echo "# (trackd --mqtt; accepted: acknowledged by the broker, which shares trackd-load's core)"
+	cat "$dir/mqtt.txt"
+fi
 if [ -f "$dir/secure.txt" ]; then
 	echo
 	echo "## the lighter load with tokens and TLS (wss, https)"

@@ -13,7 +13,7 @@ usage(FILE *f)
 	fputs("usage: trackd-load --url ws[s]://HOST:PORT --site site.json\n"
 	      "         [--tags 10000] [--rate 1] [--clients 100]\n"
 	      "         [--duration 30] [--warmup 5] [--pid PID] [--seed 1]\n"
-	      "         [--probes 100] [--token T]\n"
+	      "         [--probes 100] [--token T] [--mqtt mqtt://HOST:PORT]\n"
 	      "Loads a running trackd: --tags tags advertising --rate times "
 	      "a second,\n"
 	      "each heard by its 6 nearest scanners, sent over one "
@@ -26,7 +26,12 @@ usage(FILE *f)
 	      "parked and\n"
 	      "heard once every 10 s, time report-to-client latency. Prints "
 	      "\"name value\n"
-	      "unit\" lines.\n", f);
+	      "unit\" lines. With --mqtt the scanners' documents are "
+	      "published to the\n"
+	      "broker instead (QoS 1, libtrack/<site>/reports/<scanner>), "
+	      "for a trackd\n"
+	      "started with --mqtt; accepted then means acknowledged by the "
+	      "broker.\n", f);
 }
 
 static int
@@ -89,6 +94,30 @@ bad:
 	return -1;
 }
 
+/* mqtt://HOST[:PORT] (1883) into mqtt_host and mqtt_port. */
+static int
+parse_mqtt_url(struct options *o)
+{
+	const char *h = o->mqtt + 7, *colon;
+	size_t n;
+	double port = 1883;
+
+	if (strncmp(o->mqtt, "mqtt://", 7) != 0 || !*h) {
+		fprintf(stderr, "trackd-load: --mqtt: expected mqtt://HOST:PORT, "
+		                "got '%s'\n", o->mqtt);
+		return -1;
+	}
+	colon = strrchr(h, ':');
+	n = colon ? (size_t)(colon - h) : strcspn(h, "/");
+	if (n == 0 || n >= sizeof o->mqtt_host ||
+	    (colon && parse_number("mqtt", colon + 1, 1, 65535, &port) < 0))
+		return -1;
+	memcpy(o->mqtt_host, h, n);
+	o->mqtt_host[n] = '\0';
+	o->mqtt_port = (int)port;
+	return 0;
+}
+
 int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -104,6 +133,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "token", required_argument, NULL, 't' },
+		{ "mqtt", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -123,6 +153,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			o->token = optarg;
+			break;
+		case 'm':
+			o->mqtt = optarg;
 			break;
 		case 'n':
 			if (parse_number("tags", optarg, 1, TAGS_MAX, &v) < 0)
@@ -181,5 +214,7 @@ parse_options(int argc, char **argv, struct options *o)
 		                "%d\n", TAGS_MAX);
 		return -1;
 	}
+	if (o->mqtt && parse_mqtt_url(o) < 0)
+		return -1;
 	return parse_url(o);
 }

@@ -31,7 +31,12 @@ scanner_cb(lws_sorted_usec_list_t *sul)
 			start_closing(L);
 			return;
 		}
-		if (s->head)
+		if (L->mq && s->head && mqtt_publish(s) < 0) {
+			L->rc = EXIT_FAILURE;
+			start_closing(L);
+			return;
+		}
+		if (!L->mq && s->head)
 			lws_callback_on_writable(s->wsi);
 	}
 	s->last_us = now;
@@ -109,6 +114,8 @@ void
 start_closing(struct load *L)
 {
 	stop_generating(L);
+	if (L->mq && L->phase != CLOSING) /* the broker's: nothing to close */
+		L->open -= L->open >= L->n_scanners ? L->n_scanners : L->open;
 	L->phase = CLOSING;
 	for (size_t k = 0; k < L->n_scanners; k++) {
 		struct scanner *s = &L->scanners[k];

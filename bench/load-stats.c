@@ -63,8 +63,10 @@ report(struct load *L)
 	       L->o.url, track_site_id(L->doc), L->site->n_floors,
 	       L->n_scanners);
 	printf("# %ld tags x %g Hz, each heard by its %d nearest scanners; "
-	       "%zu ingest connections (a message each per %d ms); %zu live "
-	       "clients\n", L->o.tags, L->o.rate, HEARD_BY, L->n_scanners,
+	       "%zu %s (a message each per %d ms); %zu live clients\n",
+	       L->o.tags, L->o.rate, HEARD_BY, L->n_scanners,
+	       L->mq ? "scanners' topics on one broker connection, QoS 1"
+	             : "ingest connections",
 	       (int)(BATCH_US / LWS_US_PER_MS), L->n_clients);
 	printf("# counted over %.1f s after a %g s warm-up (rejected_total "
 	       "and client_errors: the whole run); 1 ms buckets, upper edges"

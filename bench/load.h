@@ -7,6 +7,7 @@
  *   load-conn.c      the connections: their lws callbacks and connecting
  *   load-run.c       the phases, and each scanner's batch timer
  *   load-clients.c   live messages walked for their tags; the latencies
+ *   load-mqtt.c      with --mqtt: the scanners' messages published instead
  *   load-scanners.c  ingest messages built and queued; answers counted
  *   load-tags.c      tags walking, and which scanners hear them how loud
  *   load-stats.c     the histograms, and the results printed
@@ -30,6 +31,8 @@
 
 #include "track/site.h"
 
+
+struct mosquitto;
 
 #define INGEST "track-ingest.v1"
 #define LIVE "track-live.v1"
@@ -78,6 +81,9 @@ struct proc_sample {
 
 struct options {
 	const char *url, *site, *token;
+	const char *mqtt;  /* --mqtt mqtt://HOST:PORT; NULL: WebSockets */
+	char mqtt_host[256];
+	int mqtt_port;
 	bool tls;     /* wss:// */
 	char host[256], hostport[300], path[256];
 	int port;
@@ -222,6 +228,12 @@ struct load {
 	struct hist probe;     /* probe burst - first position showing it */
 	struct hist interval;  /* between one client's positions messages */
 	struct proc_sample p0, p1;
+	/* --mqtt (load-mqtt.c) */
+	struct mosquitto *mq;
+	int mq_state;          /* 0 connecting, 1 up, -1 refused */
+	char mq_topic[160];    /* libtrack/<site>/reports/ */
+	size_t *mq_reports;    /* reports of each message in flight */
+	int mq_last_mid;
 	double wall0, wall1, self0, self1;
 	int rc;
 };
@@ -267,6 +279,13 @@ void start_closing(struct load *L);
  * it over; client_message counts the whole one, then resets the walker. */
 void walk(struct client *c, const char *p, size_t n);
 void client_message(struct load *L, struct client *c);
+
+/* load-mqtt.c: mqtt_open connects (and waits for the broker); then
+ * mqtt_publish sends what s has queued; counted as accepted when the
+ * broker acknowledges it. 0, or -1 after saying why. */
+int mqtt_open(struct load *L);
+int mqtt_publish(struct scanner *s);
+void mqtt_close(struct load *L);
 
 /* load-scanners.c: scanner_batch queues the reports of what s heard in
  * (from, to], stamped with L->t_json (-1: out of memory);

@@ -271,12 +271,28 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "trackd-load: %ld tags, %zu scanners, %zu live "
 	        "clients -> %s; %g s warm-up, %g s counted\n", L->o.tags,
-	        L->n_scanners, L->n_clients, L->o.url, L->o.warmup,
+	        L->n_scanners, L->n_clients, L->o.mqtt ? L->o.mqtt : L->o.url,
+	        L->o.warmup,
 	        L->o.duration);
 	L->phase = CONNECTING;
 	lws_sul_schedule(L->ctx, 0, &L->phase_sul, phase_cb, CONNECT_WAIT_US);
-	for (size_t k = 0; k < L->n_scanners; k++)
-		connect_one(L, INGEST, &L->scanners[k].wsi, &L->scanners[k]);
+	if (L->o.mqtt) {
+		/* One broker connection speaks for every scanner. */
+		if (mqtt_open(L) < 0) {
+			L->rc = EXIT_FAILURE;
+			goto out_ctx;
+		}
+		for (size_t k = 0; k < L->n_scanners; k++)
+			L->scanners[k].up = true;
+		L->open += L->n_scanners;
+		L->resolved += L->n_scanners;
+		if (L->n_clients == 0)
+			start_run(L);
+	} else {
+		for (size_t k = 0; k < L->n_scanners; k++)
+			connect_one(L, INGEST, &L->scanners[k].wsi,
+			            &L->scanners[k]);
+	}
 	for (size_t j = 0; j < L->n_clients; j++)
 		connect_one(L, LIVE, &L->clients[j].wsi, &L->clients[j]);
 
@@ -300,12 +316,14 @@ main(int argc, char **argv)
 		}
 	}
 	stop_generating(L);
+out_ctx:
 	lws_sul_cancel(&L->phase_sul);
 	lws_context_destroy(L->ctx);
 	if (L->wall1 > L->wall0)
 		report(L);
 	else if (L->rc == EXIT_SUCCESS)
 		L->rc = EXIT_FAILURE;
+	mqtt_close(L);
 out:
 	rc = L->rc;
 	teardown(L);

@@ -119,7 +119,8 @@ get_methods(struct app *a, struct http_pss *p)
 }
 
 /* A path on this server to come back to: "/..." and nothing that a
- * browser would take for another host. */
+ * browser would take for another host (the fragment may hand on the
+ * floor and an alarm: "#f0&alarm=12", web/failover.js). */
 static void
 return_path(struct lws *wsi, char *out, size_t size)
 {
@@ -131,7 +132,7 @@ return_path(struct lws *wsi, char *out, size_t size)
 		return;
 	for (const char *c = r; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || strchr("/._-#", *c)))
+		      (*c >= '0' && *c <= '9') || strchr("/._-#&=", *c)))
 			return;
 	snprintf(out, size, "%s", r);
 }

@@ -1,9 +1,10 @@
 // The live page: wires the map, the live stream, search, alarms and replay
 // together, and shows only what the caller's role may see.
 import { enc, getJson, may, takeTokenFromUrl, whoami } from './api.js';
-import { showSignIn, signOut, signedIn, watchUnauthorized } from './signin.js';
+import { showSignIn, signInWithProvider, signOut, signedIn, watchUnauthorized }
+	from './signin.js';
 import { LiveStream } from './live.js';
-import { Failover, takeHandoff } from './failover.js';
+import { Failover, handoffHash, takeHandoff } from './failover.js';
 import { drawFloor, fitFloor, frame, newMap } from './floorplan.js';
 import { TagLayer, ageOf, ageText, isStale, shortName, zoneText } from './map.js';
 import { Alarms } from './alarms.js';
@@ -377,7 +378,12 @@ async function main() {
 	} catch (e) {
 		if (e.status === 401) {
 			setConn('down', 'signed out');
-			showSignIn();
+			// Handed on with a provider's session: through the provider
+			// again, the floor and the alarm kept for the way back.
+			const back = location.pathname + handoffHash({ floor: handoff.floor,
+				alarm: handoff.alarm });
+			if (!handoff.sso || !(await signInWithProvider(back)))
+				showSignIn();
 		} else {
 			setConn('down', `cannot reach the server (${e.message}); reload to retry`);
 		}
@@ -421,7 +427,8 @@ async function main() {
 	setupSearch({ input: $('q'), list: $('results'), status: $('search-status'),
 		filter: visible, onChoose: locate });
 	failover = new Failover({ peers: me.peers,
-		state: () => ({ floor, alarm: alarms.current()?.open ? alarms.handling : null }),
+		state: () => ({ floor, alarm: alarms.current()?.open ? alarms.handling : null,
+			sso: Boolean(me.session) }),
 		onLooking: () => setConn('down', 'this server is gone: looking for another…') });
 	live = new LiveStream({ onMessage, onState: (state, text) => {
 		setConn(state, text);

@@ -35,22 +35,28 @@ async function answers(peer) {
 	}
 }
 
-// The fragment: the floor, then what the page hands on (&alarm=, &token=).
-export function handoffHash({ floor, alarm, token }) {
+// The fragment: the floor, then what the page hands on (&alarm=, &token=,
+// &sso=1 for a person signed in with the identity provider, whose session
+// is the other instance's to make: the page there goes through the
+// provider again, which knows them still and sends them straight back).
+export function handoffHash({ floor, alarm, token, sso }) {
 	let h = '#' + encodeURIComponent(floor ?? '');
 	if (alarm != null)
 		h += `&alarm=${encodeURIComponent(alarm)}`;
 	if (token)
 		h += `&token=${encodeURIComponent(token)}`;
+	else if (sso)
+		h += '&sso=1';
 	return h;
 }
 
 // What a page that failed over to this one was handed: the token goes to
 // this tab's storage and, with the rest, out of the address bar and the
-// history. { floor, alarm } (either may be null).
+// history. { floor, alarm, sso } (floor and alarm may be null).
 export function takeHandoff() {
 	const [first, ...rest] = location.hash.slice(1).split('&');
-	const got = { floor: first ? decodeURIComponent(first) : null, alarm: null };
+	const got = { floor: first ? decodeURIComponent(first) : null, alarm: null,
+		sso: false };
 	if (!rest.length)
 		return got;
 	for (const kv of rest) {
@@ -59,6 +65,8 @@ export function takeHandoff() {
 			setToken(decodeURIComponent(v));
 		else if (k === 'alarm' && /^\d+$/.test(v))
 			got.alarm = Number(v);
+		else if (k === 'sso' && v === '1')
+			got.sso = true;
 	}
 	history.replaceState(history.state, '', location.pathname + location.search +
 		(first ? `#${first}` : ''));

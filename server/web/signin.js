@@ -37,6 +37,20 @@ function ssoButton(dlg, oidc) {
 		a.title = `The identity provider is not reachable yet: ${oidc.error || ''}`;
 }
 
+// Straight to the identity provider, coming back to back (a path and a
+// fragment of this page): for a page handed on by another instance of a
+// pair, whose person the provider still knows. false when trackd has no
+// provider (the caller shows the form instead).
+export async function signInWithProvider(back) {
+	const m = await methods();
+
+	if (!m?.oidc?.ready)
+		return false;
+	location.assign(new URL(`${m.oidc.login}?return=${encodeURIComponent(back)}`,
+		document.baseURI).href);
+	return true;
+}
+
 export async function showSignIn(message) {
 	const dlg = document.getElementById('signin');
 	const form = dlg.querySelector('form');
