@@ -160,7 +160,7 @@ run() {
 	via=
 	saved_extra=$extra
 	if [ "${4:-}" = mqtt ]; then
-		extra="$extra --mqtt mqtt://127.0.0.1:$broker_port --mqtt-client-id bench-trackd"
+		extra="$extra --mqtt mqtt://127.0.0.1:$broker_port --mqtt-client-id bench-$1"
 		via="--mqtt mqtt://127.0.0.1:$broker_port"
 	fi
 	if [ "${4:-}" = secure ]; then
@@ -199,6 +199,7 @@ broker_pid=
 if [ "${MQTT:-yes}" != no ] && [ -x "$mosquitto" ] &&
 	"$trackd" --help 2>&1 | grep -q -e '--mqtt' && start_broker; then
 	run mqtt "$tags" "$clients" mqtt
+	run mqtt-light 2000 10 mqtt
 	kill "$broker_pid" 2>/dev/null || :
 	wait "$broker_pid" 2>/dev/null || :
 	broker_pid=
@@ -226,6 +227,9 @@ if [ -f "$dir/mqtt.txt" ]; then
 	echo "## $tags tags x 1 Hz, $clients live clients, the reports through a mosquitto broker"
 	echo "# (trackd --mqtt; accepted: acknowledged by the broker, which shares trackd-load's core)"
 	cat "$dir/mqtt.txt"
+	echo
+	echo "## lighter, through the broker: 2000 tags x 1 Hz, 10 live clients"
+	cat "$dir/mqtt-light.txt"
 fi
 if [ -f "$dir/secure.txt" ]; then
 	echo

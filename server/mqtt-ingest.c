@@ -339,6 +339,15 @@ turn(lws_sorted_usec_list_t *sul)
 		lws_sul_schedule(q->a->context, 0, &q->timer, turn, next);
 }
 
+void
+mqtt_ingest_drain(struct app *a)
+{
+	struct mqtt_ingest *q = a->mqtt;
+
+	if (q && q->started && q->socket_up && !q->stopping)
+		turn(&q->timer);
+}
+
 /* ---- life ---------------------------------------------------------------- */
 
 /* The password: the first line of file, else $TRACK_MQTT_PASSWORD, else

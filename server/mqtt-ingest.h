@@ -58,6 +58,10 @@ int mqtt_ingest_init(struct app *a, const struct mqtt_ingest_config *cfg);
 /* Connect and keep connected, from the loop (after the lws context is
  * made). Without --mqtt these and the calls below do nothing. */
 void mqtt_ingest_start(struct app *a);
+/* Reads what the broker's socket holds now (the loop also looks every
+ * 50 ms): called before each engine update, so that a report that came in
+ * is in it. Nothing without --mqtt. */
+void mqtt_ingest_drain(struct app *a);
 /* At shutdown, before the lws context goes: disconnect (the session and
  * its subscription stay on the broker). */
 void mqtt_ingest_stop(struct app *a);

@@ -51,6 +51,8 @@ update(struct app *a)
 {
 	double t0 = app_mono_s();
 
+	/* What the broker holds goes into this update, not the next. */
+	mqtt_ingest_drain(a);
 	app_update(a, app_now_us());
 	live_update(a);
 	a->update_seconds += app_mono_s() - t0;
