@@ -266,6 +266,10 @@ lost(struct mqtt_ingest *q, int rc)
 		          rc == MOSQ_ERR_ERRNO ? strerror(errno)
 		          : rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_NO_CONN
 		                  ? "no connection to the broker"
+		          : rc == MOSQ_ERR_TLS
+		                  ? "TLS failed (is the broker's certificate "
+		                    "signed by a CA in --mqtt-cafile, and for "
+		                    "its name?)"
 		                  : mosquitto_strerror(rc));
 	log_warn("mqtt: %s:%d: %s; retrying in %.1f s\n", q->url.host,
 	         q->url.port, q->state, us / 1e6);

@@ -7,6 +7,9 @@
 // The ESPresense side too: its nodes' user writes espresense/devices/#,
 // trackbridge's reads it and speaks for the site's scanners.
 //
+// With { tls: true } it listens for mqtts:// only, with a certificate
+// from a CA made for it (openssl), which its clients are given.
+//
 // Environment: MOSQUITTO (the broker, default /usr/sbin/mosquitto); the
 // clients mosquitto_pub and mosquitto_passwd on the PATH.
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -42,18 +45,38 @@ export async function freePort() {
 export class Broker {
 	// A broker's files in a new temporary directory, and the broker
 	// started on them.
-	static async start(prefix = 'trackd-mqtt-') {
-		const b = new Broker(tempDir(prefix), await freePort());
+	static async start(prefix = 'trackd-mqtt-', { tls = false } = {}) {
+		const b = new Broker(tempDir(prefix), await freePort(), tls);
 		b.writeConfig();
 		await b.start();
 		return b;
 	}
 
-	constructor(dir, port) {
+	constructor(dir, port, tls = false) {
 		this.dir = dir;
 		this.port = port;
-		this.url = `mqtt://127.0.0.1:${port}`;
+		this.tls = tls;
+		this.url = `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
 		this.passwordFile = path.join(dir, 'trackd.password');
+		this.cafile = path.join(dir, 'ca.pem');
+	}
+
+	// A CA and the broker's certificate from it, for 127.0.0.1.
+	makeCertificates() {
+		const f = (name) => path.join(this.dir, name);
+		const ssl = (...args) => execFileSync('openssl', args, { stdio: 'ignore' });
+		ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+			'-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1',
+			'-subj', '/CN=libtrack test CA');
+		ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+			'-nodes', '-keyout', f('server.key'), '-out', f('server.csr'),
+			'-subj', '/CN=127.0.0.1');
+		writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+		ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'),
+			'-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'),
+			'-days', '1', '-extfile', f('san.ext'));
+		return [`cafile ${f('ca.pem')}`, `certfile ${f('server.pem')}`,
+			`keyfile ${f('server.key')}`];
 	}
 
 	writeConfig() {
@@ -85,6 +108,7 @@ export class Broker {
 		].join('\n'));
 		writeFileSync(path.join(dir, 'mosquitto.conf'), [
 			`listener ${this.port} 127.0.0.1`,
+			...(this.tls ? this.makeCertificates() : []),
 			'allow_anonymous false',
 			`password_file ${passwd}`,
 			`acl_file ${path.join(dir, 'acl')}`,
@@ -137,7 +161,8 @@ export class Broker {
 	trackdArgs(clientId = 'trackd-test') {
 		return ['--mqtt', this.url, '--mqtt-user', 'trackd',
 			'--mqtt-password-file', this.passwordFile,
-			'--mqtt-client-id', clientId];
+			'--mqtt-client-id', clientId,
+			...(this.tls ? ['--mqtt-cafile', this.cafile] : [])];
 	}
 
 	// Publish text on topic as user (QoS 1), as a scanner would; from
@@ -147,6 +172,8 @@ export class Broker {
 			'-u', user, '-P', PASSWORD, '-t', topic, '-s'];
 		if (retain)
 			args.push('-r');
+		if (this.tls)
+			args.push('--cafile', this.cafile);
 		return new Promise((resolve, reject) => {
 			const p = execFile('mosquitto_pub', args, (e, stdout, stderr) =>
 				(e ? reject(new Error(`mosquitto_pub: ${stderr}`)) : resolve()));
