@@ -4,15 +4,57 @@
  * as parameters. */
 #include "store-pg.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* How long a statement waits for another connection's lock before it
  * fails: short, as SQLite's busy timeout, because trackd writes on its
  * one service thread; a batch that fails is tried again a second later. */
-#define LOCK_TIMEOUT "SET lock_timeout = '100ms'"
+#define SESSION "SET lock_timeout = '100ms'; LISTEN " PG_ALARM_CHANNEL
+
+/* How long the running trackd waits for PostgreSQL's answer to one
+ * statement, on its one service thread, which also serves the live map:
+ * past it the server is taken for gone (its host down or the network cut:
+ * the socket then stays silent for as long as TCP keeps trying, minutes)
+ * and the connection is dropped, to be made again without waiting. At
+ * the start it waits longer (PG_WAIT_OPENING_MS). */
+#define WAIT_RUNNING_MS 2000
+/* A new connection is taken a step further at each call for at most
+ * STEP_MS (a server that answers at once is connected within the call),
+ * and abandoned, to be started again, after CONNECT_MS. */
+#define STEP_MS 20
+#define STEP_BUDGET_MS 100
+#define CONNECT_MS 5000
+
+/* Defaults first: the URL's own parameters override them. A server that
+ * does not answer fails the first connection after 2 s, not the system's
+ * minutes. */
+const char *const store_pg__keys[] = { "connect_timeout",
+	                               "fallback_application_name", "dbname",
+	                               NULL };
+
+void
+store_pg__values(const char *url, const char *values[])
+{
+	values[0] = "2";
+	values[1] = "trackd";
+	values[2] = url;
+	values[3] = NULL;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const char *const stmt_sql[N_PG_STMT] = {
 #define XX(name, sql) sql,
@@ -102,31 +144,109 @@ store_pg__fail(store *s, const char *what, const PGresult *r)
 
 /* ---- the connection ----------------------------------------------------- */
 
+void
+store_pg__no_notice(void *ud, const char *message)
+{
+	(void)ud;
+	(void)message;
+}
+
+/* The connection given up: the next call starts a new one. */
+static void
+drop(struct store_pg *q)
+{
+	PQfinish(q->conn);
+	q->conn = NULL;
+	q->prepared = false;
+	q->connecting = false;
+}
+
+int
+store_pg__await(store *s)
+{
+	struct store_pg *q = store_pg_of(s);
+	int64_t end = mono_ms() + q->wait_ms;
+
+	for (;;) {
+		int unsent = PQflush(q->conn), n;
+		struct pollfd p;
+		int64_t left;
+
+		if (unsent < 0)
+			return store_pg__fail(s, "lost the connection", NULL);
+		if (!unsent && !PQisBusy(q->conn))
+			return 0;
+		left = end - mono_ms();
+		if (left <= 0) {
+			store__set_err(s, "PostgreSQL did not answer within "
+			                  "%d ms (connection dropped, made again "
+			                  "at the next write)", q->wait_ms);
+			drop(q);
+			return -1;
+		}
+		p = (struct pollfd){ .fd = PQsocket(q->conn),
+			             .events = POLLIN | (unsent ? POLLOUT : 0) };
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno != EINTR)
+			return store_pg__fail(s, "poll", NULL);
+		if (n > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    !PQconsumeInput(q->conn))
+			return store_pg__fail(s, "lost the connection", NULL);
+	}
+}
+
+/* The result of what was just sent, as PQexec() gives it: the last one,
+ * or the first that failed; NULL when the connection failed (the error
+ * set). */
+static PGresult *
+collect(store *s, const char *what)
+{
+	PGresult *keep = NULL, *r;
+
+	for (;;) {
+		if (store_pg__await(s) < 0) {
+			PQclear(keep);
+			return NULL;
+		}
+		if (!(r = PQgetResult(store_pg_of(s)->conn)))
+			break;
+		if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+		} else {
+			PQclear(keep);
+			keep = r;
+		}
+	}
+	if (!keep)
+		store_pg__fail(s, what, NULL);
+	return keep;
+}
+
 int
 store_pg__prepare(store *s)
 {
 	struct store_pg *q = store_pg_of(s);
-	PGresult *r = PQexec(q->conn, LOCK_TIMEOUT);
+	PGresult *r;
 
+	PQsetNoticeProcessor(q->conn, store_pg__no_notice, NULL);
+	PQsetnonblocking(q->conn, 1);
+	/* On every connection: a short wait for locks, and another
+	 * trackd's acknowledgements told to this one (store_alarm_changes). */
+	r = PQsendQuery(q->conn, SESSION) ? collect(s, "session") : NULL;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		store_pg__fail(s, "lock_timeout", r);
-		PQclear(r);
-		return -1;
-	}
-	PQclear(r);
-	/* On every connection: another trackd's acknowledgements are told
-	 * to this one (store_alarm_changes). */
-	r = PQexec(q->conn, "LISTEN " PG_ALARM_CHANNEL);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		store_pg__fail(s, "LISTEN", r);
+		if (r)
+			store_pg__fail(s, "session", r);
 		PQclear(r);
 		return -1;
 	}
 	PQclear(r);
 	for (int i = 0; i < N_PG_STMT; i++) {
-		r = PQprepare(q->conn, stmt_name[i], stmt_sql[i], 0, NULL);
+		r = PQsendPrepare(q->conn, stmt_name[i], stmt_sql[i], 0, NULL)
+		    ? collect(s, stmt_name[i])
+		    : NULL;
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			store_pg__fail(s, stmt_name[i], r);
+			if (r || !q->conn)
+				store_pg__fail(s, stmt_name[i], r);
 			PQclear(r);
 			return -1;
 		}
@@ -134,6 +254,7 @@ store_pg__prepare(store *s)
 	}
 	q->prepared = true;
 	q->connections++;
+	q->wait_ms = WAIT_RUNNING_MS;
 	return 0;
 }
 
@@ -141,17 +262,64 @@ int
 store_pg__ready(store *s)
 {
 	struct store_pg *q = store_pg_of(s);
+	int64_t now = mono_ms(), budget = now + STEP_BUDGET_MS;
 
-	if (PQstatus(q->conn) == CONNECTION_OK)
+	if (!q->connecting && PQstatus(q->conn) == CONNECTION_OK)
 		return 0;
-	/* Lost (the server restarted, the network went): connect again
-	 * with the same parameters. A server still down fails here at once
-	 * (or after connect_timeout), and the next call tries again. */
-	q->prepared = false;
-	PQreset(q->conn);
-	if (PQstatus(q->conn) != CONNECTION_OK)
-		return store_pg__fail(s, "cannot reconnect to PostgreSQL",
-		                      NULL);
+	/* Lost (the server restarted, the network went): a new connection
+	 * with the same parameters, made without holding trackd's thread:
+	 * each call takes it as far as the server's answers allow within
+	 * STEP_BUDGET_MS, and fails until it is made. */
+	if (!q->connecting) {
+		const char *values[4];
+
+		store_pg__values(q->url, values);
+		PQfinish(q->conn);
+		q->prepared = false;
+		q->conn = PQconnectStartParams(store_pg__keys, values, 1);
+		if (PQstatus(q->conn) == CONNECTION_BAD) {
+			store_pg__fail(s, "cannot reconnect to PostgreSQL",
+			               NULL);
+			drop(q);
+			return -1;
+		}
+		q->connecting = true;
+		q->want = PGRES_POLLING_WRITING;
+		q->connect_from_ms = now;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = PQsocket(q->conn),
+			            .events = q->want == PGRES_POLLING_READING
+			                      ? POLLIN
+			                      : POLLOUT };
+		int64_t left = budget - mono_ms();
+		PostgresPollingStatusType st;
+
+		if (poll(&p, 1, left < STEP_MS ? (left > 0 ? (int)left : 0)
+		                                : STEP_MS) <= 0) {
+			if (mono_ms() - q->connect_from_ms > CONNECT_MS) {
+				store__set_err(s, "PostgreSQL did not take a "
+				                  "new connection within %d ms",
+				               CONNECT_MS);
+				drop(q);
+			} else {
+				store__set_err(s, "connecting to PostgreSQL "
+				                  "again");
+			}
+			return -1;
+		}
+		st = PQconnectPoll(q->conn);
+		if (st == PGRES_POLLING_OK)
+			break;
+		if (st == PGRES_POLLING_FAILED) {
+			store_pg__fail(s, "cannot reconnect to PostgreSQL",
+			               NULL);
+			drop(q);
+			return -1;
+		}
+		q->want = st;
+	}
+	q->connecting = false;
 	return store_pg__prepare(s);
 }
 
@@ -171,7 +339,10 @@ store_pg__exec(store *s, const char *sql)
 
 	if (store_pg__ready(s) < 0)
 		return -1;
-	r = PQexec(store_pg_of(s)->conn, sql);
+	if (!PQsendQuery(store_pg_of(s)->conn, sql))
+		return store_pg__fail(s, "send", NULL);
+	if (!(r = collect(s, "answer")))
+		return -1;
 	if (!succeeded(r)) {
 		/* Named by its first word (BEGIN, COMMIT, CREATE...). */
 		snprintf(what, sizeof what, "%.*s", (int)strcspn(sql, " ;("),
@@ -189,8 +360,10 @@ run_once(store *s, enum pg_stmt i, const struct pg_params *p)
 
 	if (!p)
 		p = &none;
-	return PQexecPrepared(store_pg_of(s)->conn, stmt_name[i], p->n, p->v,
-	                      p->len, p->fmt, 0);
+	if (!PQsendQueryPrepared(store_pg_of(s)->conn, stmt_name[i], p->n,
+	                         p->v, p->len, p->fmt, 0))
+		return NULL;
+	return collect(s, stmt_name[i]);
 }
 
 PGresult *
@@ -206,15 +379,19 @@ store_pg__run(store *s, enum pg_stmt i, const struct pg_params *p)
 	r = run_once(s, i, p);
 	/* The server went away since the last call: outside a transaction
 	 * nothing was done, so once more on a new connection (inside one,
-	 * the caller's transaction is lost: it fails, to be tried again). */
-	if (!succeeded(r) && idle && PQstatus(q->conn) == CONNECTION_BAD) {
+	 * the caller's transaction is lost: it fails, to be tried again).
+	 * Not when it stopped answering (the connection dropped): the next
+	 * call, a second later, tries a new one. */
+	if (!succeeded(r) && idle && q->conn &&
+	    PQstatus(q->conn) == CONNECTION_BAD) {
 		PQclear(r);
 		if (store_pg__ready(s) < 0)
 			return NULL;
 		r = run_once(s, i, p);
 	}
 	if (!succeeded(r)) {
-		store_pg__fail(s, stmt_name[i], r);
+		if (r) /* else the error is set: the connection's */
+			store_pg__fail(s, stmt_name[i], r);
 		PQclear(r);
 		return NULL;
 	}

@@ -32,19 +32,26 @@ struct pipeline {
 static int
 drain(struct pipeline *pl)
 {
-	PGconn *c = store_pg_of(pl->s)->conn;
+	struct store_pg *q = store_pg_of(pl->s);
 	int k = 0, nulls = 0;
 
-	if (!PQpipelineSync(c))
+	if (!PQpipelineSync(q->conn))
 		return pl->failed = store_pg__fail(pl->s, "pipeline", NULL);
 	for (;;) {
-		PGresult *r = PQgetResult(c);
+		PGresult *r;
 		ExecStatusType st;
 
+		/* Never waits past the store's patience (the connection is
+		 * then dropped: q->conn is read again each time). */
+		if (store_pg__await(pl->s) < 0) {
+			pl->failed = -1;
+			break;
+		}
+		r = PQgetResult(q->conn);
 		if (!r) {
 			/* One NULL ends each statement's results; two in a
 			 * row, the connection is gone. */
-			if (++nulls > 1 || PQstatus(c) == CONNECTION_BAD) {
+			if (++nulls > 1 || PQstatus(q->conn) == CONNECTION_BAD) {
 				if (pl->failed == 0)
 					pl->failed = store_pg__fail(
 						pl->s, "lost the connection",
@@ -174,12 +181,11 @@ commit(store *s, const struct store_batch *b, const struct store_alarm *a,
        bool synced)
 {
 	struct pipeline pl = { .s = s };
-	PGconn *c;
+	struct store_pg *q = store_pg_of(s);
 
 	if (store_pg__exec(s, synced ? BEGIN_SYNCED : BEGIN_BATCH) < 0)
 		return -1;
-	c = store_pg_of(s)->conn;
-	if (!PQenterPipelineMode(c)) {
+	if (!PQenterPipelineMode(q->conn)) {
 		store_pg__fail(s, "cannot start a pipeline", NULL);
 		store_pg__exec(s, "ROLLBACK");
 		return -1;
@@ -190,14 +196,14 @@ commit(store *s, const struct store_batch *b, const struct store_alarm *a,
 		put_alarm(&pl, a);
 	/* Even after a failure: what was sent is read up to its sync, so
 	 * that the connection is ready for the ROLLBACK. */
-	if (PQstatus(c) == CONNECTION_OK)
+	if (PQstatus(q->conn) == CONNECTION_OK)
 		drain(&pl);
-	PQexitPipelineMode(c);
+	PQexitPipelineMode(q->conn);
 	if (pl.failed < 0) {
 		char why[sizeof s->err];
 
 		memcpy(why, s->err, sizeof why);
-		if (PQstatus(c) == CONNECTION_OK)
+		if (PQstatus(q->conn) == CONNECTION_OK)
 			store_pg__exec(s, "ROLLBACK");
 		memcpy(s->err, why, sizeof why);
 		return -1;

@@ -166,39 +166,27 @@ set_schema_version(store *s, int v)
 	return store_pg__exec(s, sql);
 }
 
-/* The server's notices (a CREATE ... IF NOT EXISTS that had nothing to
- * do, a ROLLBACK with no transaction left) are no news to trackd's log. */
-static void
-no_notice(void *ud, const char *message)
-{
-	(void)ud;
-	(void)message;
-}
-
 static int
 connect_to(const char *url, store **out, char *err, size_t errlen)
 {
-	/* Defaults first: the URL's own parameters override them. A server
-	 * that does not answer fails a connection (and trackd's reconnect
-	 * at each write) after 2 s, not the system's minutes. */
-	static const char *const keys[] = { "connect_timeout",
-		                            "fallback_application_name",
-		                            "dbname", NULL };
-	const char *values[] = { "2", "trackd", url, NULL };
+	const char *values[4];
 	struct store_pg *q = calloc(1, sizeof *q);
 
-	if (!q) {
+	if (!q || !(q->url = strdup(url))) {
+		free(q);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	q->base.ops = &store_pg__ops;
+	q->wait_ms = PG_WAIT_OPENING_MS;
 	*out = &q->base;
-	q->conn = PQconnectdbParams(keys, values, 1);
+	store_pg__values(url, values);
+	q->conn = PQconnectdbParams(store_pg__keys, values, 1);
 	if (!q->conn) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	PQsetNoticeProcessor(q->conn, no_notice, NULL);
+	PQsetNoticeProcessor(q->conn, store_pg__no_notice, NULL);
 	if (PQstatus(q->conn) == CONNECTION_OK)
 		return 0;
 	store_pg__fail(&q->base, "cannot connect to PostgreSQL", NULL);
@@ -209,18 +197,28 @@ connect_to(const char *url, store **out, char *err, size_t errlen)
 static void
 disconnect(store *s)
 {
-	PGconn *c = store_pg_of(s)->conn;
+	struct store_pg *q = store_pg_of(s);
 
 	/* A trackd stopped on purpose (an upgrade, one at a time) hands
-	 * the history over at once, not after its lease. */
-	if (s->holder[0] && PQstatus(c) == CONNECTION_OK) {
+	 * the history over at once, not after its lease; never waiting
+	 * past the store's patience for a server that went silent. */
+	if (s->holder[0] && !q->connecting &&
+	    PQstatus(q->conn) == CONNECTION_OK) {
 		const char *v[1] = { s->holder };
 
-		PQclear(PQexecParams(c, "DELETE FROM history_writer WHERE "
-		                        "holder = $1", 1, NULL, v, NULL, NULL,
-		                     0));
+		if (PQsendQueryParams(q->conn, "DELETE FROM history_writer "
+		                               "WHERE holder = $1", 1, NULL, v,
+		                      NULL, NULL, 0))
+			while (store_pg__await(s) == 0) {
+				PGresult *r = PQgetResult(q->conn);
+
+				if (!r)
+					break;
+				PQclear(r);
+			}
 	}
-	PQfinish(c);
+	PQfinish(q->conn);
+	free(q->url);
 	free(s);
 }
 

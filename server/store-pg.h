@@ -146,7 +146,15 @@ enum pg_stmt {
 
 struct store_pg {
 	struct store base; /* first: see store-private.h */
-	PGconn *conn;
+	PGconn *conn;      /* NULL once given up (store_pg__await) */
+	char *url;         /* to connect again */
+	/* A new connection being made, step by step (store_pg__ready):
+	 * what it waits for, and since when (ms, monotonic). */
+	bool connecting;
+	PostgresPollingStatusType want;
+	int64_t connect_from_ms;
+	/* How long a statement's answer is waited for (store_pg__await). */
+	int wait_ms;
 	/* Whether the statements are prepared on this connection (a new
 	 * one, after the server restarted, has none). */
 	bool prepared;
@@ -191,6 +199,20 @@ int store_pg__ready(store *s);
 /* Prepares every statement and the session's settings on the open
  * connection. 0, or -1. */
 int store_pg__prepare(store *s);
+/* At the start (the schema's migrations, or another trackd holding the
+ * schema's lock) what is waited for an answer (store_pg__await). */
+#define PG_WAIT_OPENING_MS 30000
+/* Waits until what was sent is out and the next result is in, for at
+ * most wait_ms; past it the server is taken for gone and the connection
+ * dropped (the next call makes a new one). 0, or -1 with the error set. */
+int store_pg__await(store *s);
+/* The connection parameters every connection is made with (the URL's own
+ * win): for PQconnectdbParams and PQconnectStartParams. */
+extern const char *const store_pg__keys[];
+/* The server's notices (a CREATE ... IF NOT EXISTS that had nothing to
+ * do, a ROLLBACK with no transaction left) are no news to trackd's log. */
+void store_pg__no_notice(void *ud, const char *message);
+void store_pg__values(const char *url, const char *values[]);
 /* Runs SQL text without parameters (a migration, BEGIN, COMMIT). */
 int store_pg__exec(store *s, const char *sql);
 /* Runs statement i with p (NULL: none): its result (rows, or a command's

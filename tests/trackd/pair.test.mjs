@@ -134,16 +134,17 @@ async function stored(tag, from) {
 
 test('the history is written once, by one of them: each position and event once', { skip }, async () => {
 	const from = Math.floor(Date.now() / 1000) - 1;
-	// A badge walks along the corridor: both place it alike.
-	for (let i = 0; i < 6; i++) {
+	// A badge stands long enough to enter its zone (3 s), then walks
+	// along the corridor: both place it alike.
+	for (let i = 0; i < 14; i++) {
 		await broker.publishPlacements([{ tag: 'badge-0029', floor: 'f0',
-			x: 6 + 4 * i, y: 12 }]);
+			x: i < 8 ? 6 : 6 + 4 * (i - 8), y: 12 }]);
 		await sleep(500);
 	}
 	const got = await until(async () => {
 		const s = await stored('badge-0029', from);
 		return s.positions.length >= 2 && s.events.length >= 1 ? s : null;
-	}, 5000, 'the badge\'s history stored');
+	}, 8000, 'the badge\'s history stored');
 	await sleep(1500); // the other instance's batch, had it written one
 	const logs = a.stderr() + b.stderr();
 	assert.equal(logs.match(/db: this trackd writes the history now/g)?.length,
