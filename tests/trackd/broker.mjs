@@ -117,6 +117,9 @@ export class Broker {
 			// cannot write here.
 			'persistence true',
 			`persistence_location ${dir}/`,
+			// Seconds of every scanner's documents wait for trackd
+			// while it reconnects (the default 1000 is too few).
+			'max_queued_messages 100000',
 			`user ${os.userInfo().username}`,
 			'log_dest stderr',
 			'log_type error',

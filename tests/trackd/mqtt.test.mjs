@@ -188,6 +188,41 @@ test('tracksim --mqtt publishes one document per scanner that trackd takes', { s
 		'a site tag located');
 });
 
+// Every report trackd has taken off the broker: accepted, or refused by
+// the engine or the ingest for a reason of its own (counted either way).
+async function reportsSeen() {
+	const text = (await trackd.get('/metrics')).text;
+	let n = 0;
+	for (const m of text.matchAll(/^trackd_reports_(?:total|rejected_total\{[^}]*\}|future_total|rate_limited_total|bad_tag_total) (\d+)$/gm))
+		n += Number(m[1]);
+	return n;
+}
+
+test('the broker restarted under tracksim\'s load: every report it took reaches trackd (QoS 1)', { skip }, async (t) => {
+	const tracksim = process.env.TRACKSIM || path.join(ROOT, 'build', 'scanners', 'tracksim');
+	const before = await reportsSeen();
+	const sim = execFile(tracksim, ['--mqtt', `mqtt://127.0.0.1:${brokerPort}`,
+		'--mqtt-user', 'tracksim', '--site', SITE, '--duration', '9', '--seed', '4'],
+	{ env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
+	let stderr = '';
+	sim.stderr.on('data', (d) => { stderr += d; });
+	const exited = new Promise((r) => sim.once('exit', (code) => r(code)));
+	await sleep(3000);
+	await broker.stop();
+	await sleep(2000);
+	await broker.start();
+	assert.equal(await exited, 0, stderr);
+	const m = /(\d+) reports sent \((\d+) accepted, 0 rejected\), (\d+) dropped/.exec(stderr);
+	assert.ok(m, stderr);
+	const taken = Number(m[2]);
+	assert.ok(taken > 1000, stderr);
+	await until(async () => (await health()).mqtt === 'connected', 35000,
+		'trackd connected again');
+	await until(async () => await reportsSeen() - before >= taken, 10000,
+		`every report the broker took (${taken}) in trackd`);
+	t.diagnostic(`tracksim: ${m[0]}; trackd took ${await reportsSeen() - before}`);
+});
+
 // A tag heard every 100 ms for the last seconds, as btmon would record it.
 function captureOf(file, major, minor, seconds) {
 	const t0 = now() - seconds;
