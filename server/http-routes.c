@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "mqtt-ingest.h"
 #include "peers.h"
+#include "persist.h"
 #include "reports.h"
 
 /* The site file; its roster of people (names, wards, beds) only for roles
@@ -236,8 +237,14 @@ get_health(struct app *a, struct http_pss *p)
 	else
 		h = json_pack("{s:s, s:s, s:I, s:I}", "status", "degraded",
 		              "db", a->db_error, "pending_rows",
-		              (json_int_t)store_batch_rows(&a->batch),
+		              (json_int_t)persist_pending_rows(a),
 		              "dropped", (json_int_t)a->batch.dropped);
+	/* A pair: which of the two writes the history. */
+	if (h && a->store && a->db_shared)
+		json_object_set_new(h, "history",
+		                    json_string(persist_writes_history(a)
+		                                ? "written here"
+		                                : "written by another trackd"));
 	/* With --mqtt, reports may come only through the broker: without
 	 * it the map goes stale. */
 	if (h && mq.on) {

@@ -8,6 +8,7 @@
 
 #include "alarms.h"
 #include "mqtt-ingest.h"
+#include "persist.h"
 #include "webhook.h"
 
 /* The text so far; grows as it is written (a site's scanners each add a
@@ -178,7 +179,11 @@ metrics_text(struct app *a)
 	    "trackd_db_dropped_total %llu\n",
 	    (unsigned long long)a->batch.dropped);
 	PUT("# TYPE trackd_db_pending_rows gauge\n"
-	    "trackd_db_pending_rows %zu\n", store_batch_rows(&a->batch));
+	    "trackd_db_pending_rows %zu\n", persist_pending_rows(a));
+	PUT("# TYPE trackd_db_held_rows gauge\n"
+	    "trackd_db_held_rows %zu\n", persist_held_rows(a));
+	PUT("# TYPE trackd_db_history_writer gauge\n"
+	    "trackd_db_history_writer %d\n", persist_writes_history(a));
 	PUT("# TYPE trackd_reports_rate_limited_total counter\n"
 	    "trackd_reports_rate_limited_total %llu\n",
 	    (unsigned long long)a->ingest.n.rate_limited);

@@ -379,6 +379,28 @@ flush(struct app *a, bool synced)
 	a->db_error[0] = '\0';
 }
 
+bool
+persist_writes_history(const struct app *a)
+{
+	return a->store && (!a->db_shared || a->history_writer);
+}
+
+size_t
+persist_pending_rows(const struct app *a)
+{
+	if (!a->store)
+		return 0;
+	return persist_writes_history(a) ? store_batch_rows(&a->batch)
+	                                 : a->batch.al_n;
+}
+
+size_t
+persist_held_rows(const struct app *a)
+{
+	return a->store ? store_batch_rows(&a->batch) - persist_pending_rows(a)
+	                : 0;
+}
+
 void
 persist_now(struct app *a)
 {

@@ -41,6 +41,13 @@ void persist_alarm(struct app *a, const struct alarm *al);
  * distress event are in it). On failure the rows stay for the timer to
  * retry, as any batch's. */
 void persist_now(struct app *a);
+/* Rows waiting to be written, and rows only kept: the last seconds of
+ * history an instance of a pair holds while the other writes it. */
+size_t persist_pending_rows(const struct app *a);
+size_t persist_held_rows(const struct app *a);
+/* Whether this trackd writes the history (always, alone on its
+ * database; for a pair, the holder of the lease). */
+bool persist_writes_history(const struct app *a);
 /* An acknowledgement: written and synced now. 0, or -1 when it could not
  * be stored (the caller must then not acknowledge). */
 int persist_alarm_now(struct app *a, const struct alarm *al);

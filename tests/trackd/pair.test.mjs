@@ -149,6 +149,15 @@ test('the history is written once, by one of them: each position and event once'
 	const logs = a.stderr() + b.stderr();
 	assert.equal(logs.match(/db: this trackd writes the history now/g)?.length,
 		1, logs);
+	// Which one, in /metrics and /healthz; the other's rows only kept.
+	const writers = [await a.metric('trackd_db_history_writer'),
+		await b.metric('trackd_db_history_writer')];
+	assert.deepEqual(writers.slice().sort(), [0, 1]);
+	const [writer, other] = writers[0] ? [a, b] : [b, a];
+	assert.equal((await writer.get('/healthz')).json().history, 'written here');
+	assert.equal((await other.get('/healthz')).json().history,
+		'written by another trackd');
+	assert.ok(await other.metric('trackd_db_held_rows') > 0);
 	assert.equal(logs.match(/db: another trackd writes the history; this one/g)
 		?.length, 1, logs);
 	const again = await stored('badge-0029', from);
@@ -201,6 +210,8 @@ test('A killed with an open alarm: B streams on, takes the acknowledgement, and 
 		const killed = Date.now() / 1000;
 		await until(async () => /db: this trackd writes the history now/
 			.test(b.stderr()), 5000 + 3000, 'B writing the history');
+		assert.equal(await b.metric('trackd_db_history_writer'), 1);
+		assert.equal((await b.get('/healthz')).json().history, 'written here');
 		const h = await until(async () => {
 			const r = (await b.get('/api/v1/tags/badge-0028/history?from=' +
 				`${Math.floor(killed) - 5}`)).json().positions;
