@@ -63,6 +63,11 @@ test('reports published on the broker place the tag', { skip }, async () => {
 	const t = await trackd.waitLocated('mqtt-0001');
 	assert.equal(t.floor, 'f0');
 	assert.ok(Math.hypot(t.x - 10, t.y - 11) < 3, `near (10, 11): ${t.x}, ${t.y}`);
+	// Each document taken once (the first may place the tag before the
+	// last has come: trackd reads the socket before each update).
+	await until(async () => await trackd.metric('trackd_mqtt_messages_total') >=
+		before + docs.length, 3000, 'every document taken');
+	await sleep(200);
 	assert.equal(await trackd.metric('trackd_mqtt_messages_total'),
 		before + docs.length);
 	assert.deepEqual(await health(), { status: 'ok', mqtt: 'connected' });
@@ -265,11 +270,14 @@ test('trackscan --mqtt as another scanner than its login: the ACL keeps it off',
 	const docs = await publishPlacements([
 		{ tag: 'mqtt-0010', floor: 'f0', x: 18, y: 11 }]);
 	await trackd.waitLocated('mqtt-0010');
+	const placed = docs.reduce((n, d) => n + d.reports.length, 0);
+	await until(async () => await trackd.metric('trackd_reports_total') -
+		reports >= placed, 3000, 'the placement\'s reports taken');
+	await sleep(200);
 	assert.equal((await trackd.get(`/api/v1/tags/${encodeURIComponent(
 		`ibeacon:${UUID}-13-14`)}`)).status, 404);
 	assert.equal(await trackd.metric('trackd_reports_total') - reports,
-		docs.reduce((n, d) => n + d.reports.length, 0),
-		'only the placement\'s reports taken');
+		placed, 'only the placement\'s reports taken');
 });
 
 const IBEACON = 'iBeacon:E5CA1ADE-F007-BA11-0000-000000000000-200-2';
