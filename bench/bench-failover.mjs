@@ -9,11 +9,9 @@
 // usage: node --experimental-websocket bench/bench-failover.mjs
 //        (from the repository root; TRACKD, TRACKSIM, TRIES (10))
 // Output: "name value unit" lines; lines starting with '#' are context.
-import { spawn } from 'node:child_process';
-
-import { Broker, PASSWORD, noBroker } from '../tests/trackd/broker.mjs';
+import { Broker, noBroker } from '../tests/trackd/broker.mjs';
 import { makeToken, startPostgres, until } from '../tests/trackd/trackd.mjs';
-import { SITE, ROOT, TRACKSIM, launch, openPage, startTrackd }
+import { launch, openPage, startOnBroker, startSimOnBroker }
 	from '../tests/web/web.mjs';
 
 const TRIES = Number(process.env.TRIES || 10);
@@ -28,19 +26,12 @@ if (!pg) {
 const broker = await Broker.start('bench-failover-');
 const token = makeToken(pg.url, 'security', 'bench');
 const instance = async (name, extra = []) => {
-	const t = await startTrackd(['--db', pg.url,
-		...broker.trackdArgs(`trackd-${name}`), ...extra]);
+	const t = await startOnBroker(broker, pg.url, name, extra);
 	t.token = token;
-	await until(async () => (await t.get('/healthz')).json().mqtt ===
-		'connected', 5000, `trackd ${name} connected to the broker`);
 	return t;
 };
 const b = await instance('b');
-const sim = spawn(TRACKSIM, ['--site', SITE, '--mqtt', broker.url,
-	'--mqtt-user', 'tracksim', '--seed', '5', '--button-every', '0'],
-{ cwd: ROOT, stdio: 'ignore',
-	env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
-process.on('exit', () => sim.kill('SIGKILL'));
+const sim = startSimOnBroker(broker);
 const browser = await launch();
 
 const took = [];

@@ -5,13 +5,13 @@
 // still knows the guard: no login page) and is back on the map as the same
 // person, on the same floor, signed in to B.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
-import { Broker, PASSWORD, noBroker } from '../trackd/broker.mjs';
+import { Broker, noBroker } from '../trackd/broker.mjs';
 import { startPostgres, until } from '../trackd/trackd.mjs';
 import { API_AUDIENCE, CLIENT_ID, CLIENT_SECRET, TestProvider } from './oidc-provider.mjs';
-import { SITE, ROOT, TRACKSIM, launch, noErrors, shot, startTrackd } from './web.mjs';
+import { launch, noErrors, shot, startOnBroker, startSimOnBroker,
+	stopUnlessKilled } from './web.mjs';
 
 const pg = noBroker ? null : startPostgres();
 const skip = noBroker ||
@@ -28,8 +28,7 @@ before(async () => {
 		return;
 	broker = await Broker.start('trackd-failover-sso-');
 	provider = await new TestProvider(USERS).listen();
-	const one = (name, extra = []) => startTrackd(['--db', pg.url,
-		...broker.trackdArgs(`trackd-${name}`),
+	const one = (name, extra = []) => startOnBroker(broker, pg.url, name, [
 		'--oidc-issuer', provider.issuer,
 		'--oidc-client-id', CLIENT_ID, '--oidc-client-secret', CLIENT_SECRET,
 		'--oidc-role-map', 'security=tracking-guards',
@@ -39,17 +38,10 @@ before(async () => {
 	a = await one('a', ['--peer', `${b.http}/`]);
 	provider.redirects = [a, b].map((t) => `${t.http}/api/v1/auth/oidc/callback`);
 	provider.start();
-	for (const t of [a, b]) {
-		await until(async () => (await t.get('/healthz')).json().mqtt ===
-			'connected', 5000, 'trackd connected to the broker');
+	for (const t of [a, b])
 		await until(async () => (await (await fetch(`${t.http}/api/v1/auth/methods`))
 			.json()).oidc.ready, 15000, 'the provider discovered');
-	}
-	sim = spawn(TRACKSIM, ['--site', SITE, '--mqtt', broker.url,
-		'--mqtt-user', 'tracksim', '--seed', '5', '--button-every', '0'],
-	{ cwd: ROOT, stdio: 'ignore',
-		env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
-	process.on('exit', () => sim.kill('SIGKILL'));
+	sim = startSimOnBroker(broker);
 	browser = await launch();
 });
 
@@ -57,8 +49,7 @@ after(async () => {
 	await browser?.close();
 	sim?.kill('SIGTERM');
 	await b?.stopClean();
-	if (a && a.proc.exitCode === null && a.proc.signalCode === null)
-		await a.stopClean();
+	await stopUnlessKilled(a);
 	await provider?.close();
 	await broker?.stop();
 });

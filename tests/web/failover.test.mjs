@@ -6,12 +6,12 @@
 // the same alarm in the banner and the same sign-in, and the guard
 // acknowledges it there.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
-import { Broker, PASSWORD, noBroker } from '../trackd/broker.mjs';
+import { Broker, noBroker } from '../trackd/broker.mjs';
 import { makeToken, startPostgres, until } from '../trackd/trackd.mjs';
-import { SITE, ROOT, TRACKSIM, launch, noErrors, openPage, shot, startTrackd } from './web.mjs';
+import { launch, noErrors, openPage, shot, startOnBroker, startSimOnBroker,
+	stopUnlessKilled } from './web.mjs';
 
 const pg = noBroker ? null : startPostgres();
 const skip = noBroker ||
@@ -25,19 +25,10 @@ before(async () => {
 		return;
 	broker = await Broker.start('trackd-failover-');
 	token = makeToken(pg.url, 'security', 'Guard Ada');
-	const one = (name, extra = []) => startTrackd(['--db', pg.url,
-		...broker.trackdArgs(`trackd-${name}`), ...extra]);
-	b = await one('b');
-	a = await one('a', ['--peer', `${b.http}/`]);
+	b = await startOnBroker(broker, pg.url, 'b');
+	a = await startOnBroker(broker, pg.url, 'a', ['--peer', `${b.http}/`]);
 	a.token = b.token = token;
-	for (const t of [a, b])
-		await until(async () => (await t.get('/healthz')).json().mqtt ===
-			'connected', 5000, 'trackd connected to the broker');
-	sim = spawn(TRACKSIM, ['--site', SITE, '--mqtt', broker.url,
-		'--mqtt-user', 'tracksim', '--seed', '5', '--button-every', '0'],
-	{ cwd: ROOT, stdio: 'ignore',
-		env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
-	process.on('exit', () => sim.kill('SIGKILL'));
+	sim = startSimOnBroker(broker);
 	browser = await launch();
 });
 
@@ -45,8 +36,7 @@ after(async () => {
 	await browser?.close();
 	sim?.kill('SIGTERM');
 	await b?.stopClean();
-	if (a && a.proc.exitCode === null && a.proc.signalCode === null)
-		await a.stopClean();
+	await stopUnlessKilled(a);
 	await broker?.stop();
 });
 

@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { ROOT, SITE, startTrackd, tempDir } from '../trackd/trackd.mjs';
+import { PASSWORD } from '../trackd/broker.mjs';
+import { ROOT, SITE, startTrackd, tempDir, until } from '../trackd/trackd.mjs';
 
 export { startTrackd, tempDir, SITE, ROOT };
 export const TRACKSIM = path.resolve(ROOT,
@@ -24,6 +25,35 @@ process.on('exit', () => {
 	for (const p of sims)
 		p.kill('SIGKILL');
 });
+
+// A pair's site (trackd --peer): tracksim publishing every scanner's
+// reports to broker (no presses: the tests make their own), killed at
+// exit.
+export function startSimOnBroker(broker) {
+	const proc = spawn(TRACKSIM, ['--site', SITE, '--mqtt', broker.url,
+		'--mqtt-user', 'tracksim', '--seed', '5', '--button-every', '0'],
+	{ cwd: ROOT, stdio: 'ignore',
+		env: { ...process.env, TRACK_MQTT_PASSWORD: PASSWORD } });
+	sims.add(proc);
+	proc.once('exit', () => sims.delete(proc));
+	return proc;
+}
+
+// One trackd of a pair: on the database db and subscribed to broker as
+// trackd-<name>, with extra options; once the broker has it.
+export async function startOnBroker(broker, db, name, extra = []) {
+	const t = await startTrackd(['--db', db,
+		...broker.trackdArgs(`trackd-${name}`), ...extra]);
+	await until(async () => (await t.get('/healthz')).json().mqtt ===
+		'connected', 5000, `trackd ${name} connected to the broker`);
+	return t;
+}
+
+// Stopped with SIGTERM, unless a test killed it already.
+export async function stopUnlessKilled(t) {
+	if (t && t.proc.exitCode === null && t.proc.signalCode === null)
+		await t.stopClean();
+}
 
 // tracksim walking the site's tags and sending to trackd; extra options
 // (e.g. ['--button-every', '12']) are passed on. Its stderr is kept:
